@@ -1,0 +1,73 @@
+"""The JSON API (`/api/...`, `/healthz`), described in `openapi.json`."""
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, request
+
+from .documents import find_document, find_paragraph, find_similar
+from .params import BadParameter, check_doc_id, int_arg, paragraph_number
+from .results import search_results
+from .searcher import current_index
+from .security import require_write_token
+
+bp = Blueprint("api", __name__)
+
+
+@cache
+def openapi_document() -> dict:
+    return json.loads((Path(__file__).parent / "openapi.json").read_text(encoding="utf-8"))
+
+
+@bp.get("/api/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.get("/api/search")
+def search():
+    return jsonify(search_results(request.path, request.args))
+
+
+@bp.get("/api/documents/<doc_id>")
+def document(doc_id: str):
+    doc = find_document(check_doc_id(doc_id))
+    doc["paragraphs"] = [{"n": p["n"], "text": p["text"], "heading": p["heading"],
+                          "restored": p.get("restored"), "section": p.get("section")}
+                         for p in doc["paragraphs"]]
+    return jsonify(doc)
+
+
+@bp.delete("/api/documents/<doc_id>")
+def remove_document(doc_id: str):
+    require_write_token()
+    import index
+
+    check_doc_id(doc_id)
+    find_document(doc_id)
+    index.remove(Path(current_app.config["INDEX_DIR"]), doc_id)
+    return jsonify(removed=doc_id)
+
+
+@bp.get("/api/documents/<doc_id>/paragraphs/<n>")
+def paragraph(doc_id: str, n: str):
+    if not n.isdigit():
+        raise BadParameter(f"段落编号应为正整数，收到「{n[:40]}」")
+    context = int_arg(request.args, "context", 2, 0, current_app.config["MAX_CONTEXT"])
+    return jsonify(find_paragraph(check_doc_id(doc_id), int(n), context))
+
+
+@bp.get("/api/paragraphs/similar")
+def similar():
+    doc_id = check_doc_id(request.args.get("doc_id", ""))
+    n = paragraph_number(request.args, "n", required=True)
+    return jsonify(doc_id=doc_id, n=n, similar=find_similar(doc_id, n))
+
+
+@bp.get("/healthz")
+def healthz():
+    stats = current_index().stats()
+    return jsonify(status="ok", generation=current_index().generation(),
+                   documents=stats.get("documents"), paragraphs=stats.get("paragraphs"))

@@ -1,0 +1,62 @@
+"""Every failure becomes a clear Chinese message: JSON `{error, detail}` for the API, a page otherwise.
+
+Never a stack trace: unexpected exceptions are logged and answered with a generic 500.
+"""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from index import QueryError
+
+from .params import BadParameter
+from .searcher import IndexMissing
+from .security import WriteForbidden
+
+HTTP_MESSAGES = {
+    400: "请求有误", 403: "禁止访问", 404: "未找到", 405: "不支持该请求方法",
+    413: "请求过大", 414: "网址过长", 429: "请求过于频繁，请稍后再试", 500: "服务器内部错误",
+    503: "服务暂不可用",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def error_response(status: int, detail: str):
+    error = HTTP_MESSAGES.get(status, "请求失败")
+    if wants_json():
+        response = jsonify(error=error, detail=detail)
+    else:
+        response = render_template("error.html", status=status, error=error, detail=detail)
+    return response, status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(BadParameter)
+    @app.errorhandler(QueryError)
+    def bad_parameter(exc):
+        return error_response(400, str(exc))
+
+    @app.errorhandler(WriteForbidden)
+    def forbidden(exc):
+        return error_response(403, str(exc))
+
+    @app.errorhandler(IndexMissing)
+    def index_missing(exc):
+        return error_response(503, str(exc))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        detail = {404: f"没有这个地址：{request.path}", 405: f"{request.path} 不接受 {request.method} 请求"}
+        response, status = error_response(exc.code or 500, detail.get(exc.code, exc.description or ""))
+        if exc.code == 429:
+            response = app.make_response((response, status))
+            response.headers.update({k: v for k, v in exc.get_headers() if k.lower() == "retry-after"})
+        return response, status
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        app.logger.exception("未处理的异常：%s %s", request.method, request.full_path)
+        return error_response(500, "服务器处理请求时出错，已记录日志")

@@ -1,0 +1,80 @@
+"""Facet values and active filters as links: every value knows the URL that toggles it.
+
+Active filters are plain query-string arguments, so these URLs are the whole state of a search.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from .params import FACET_PARAMS, REGION_CHILDREN, UNKNOWN_YEAR
+
+FACET_LABELS = {
+    "year": "年份", "province": "省份", "city": "城市", "county": "区县", "level": "层级",
+    "doc_type": "文种", "topic": "专题", "year_from": "起始年份", "year_to": "截止年份",
+    "within": "在结果中检索", "q": "关键词",
+}
+
+
+def url_with(path: str, args, **changes) -> str:
+    """`path` with the query string `args` changed: a value sets, None removes; paging restarts."""
+    kept = [(k, v) for k, v in args.items(multi=True) if k not in changes and k != "page" and v != ""]
+    kept += [(k, v) for k, v in changes.items() if v not in (None, "")]
+    query = urlencode(kept)
+    return f"{path}?{query}" if query else path
+
+
+def _removing(name: str) -> dict:
+    return {name: None, **{child: None for child in REGION_CHILDREN.get(name, ())}}
+
+
+def _year_key(item: dict):
+    value = item["value"]
+    return (1, 0) if value in (None, UNKNOWN_YEAR) else (0, -int(value))
+
+
+def decorate_facets(facets: dict, path: str, args) -> dict:
+    """Facet lists from the index, each value given `label`, `selected` and `toggle_url`.
+
+    Years are newest first with 未知 last. Choosing a province or city clears the region levels below it.
+    """
+    out = {}
+    for name in FACET_PARAMS:
+        values = [dict(v) for v in facets.get(name, [])]
+        if name == "year":
+            values.sort(key=_year_key)
+        active = args.get(name, "")
+        for item in values:
+            param = UNKNOWN_YEAR if item["value"] is None else str(item["value"])
+            item["label"] = param
+            item["selected"] = param == active
+            item["toggle_url"] = url_with(path, args, **(_removing(name) if item["selected"]
+                                                         else {**_removing(name), name: param}))
+        out[name] = values
+    return out
+
+
+def region_tree(facets: dict, args) -> list[dict]:
+    """Province → city → county as nested nodes: the chosen level shows its children under it."""
+    def level(name: str, child: str | None) -> list[dict]:
+        nodes = []
+        for item in facets.get(name, []):
+            node = dict(item, children=[])
+            if item["selected"] and child:
+                node["children"] = level(child, "county" if child == "city" else None)
+            nodes.append(node)
+        if args.get(name):  # only the chosen branch is opened; its siblings stay listed
+            nodes.sort(key=lambda n: not n["selected"])
+        return nodes
+
+    return level("province", "city")
+
+
+def active_filters(path: str, args) -> list[dict]:
+    """The breadcrumb: one removable crumb per active filter, in a fixed, readable order."""
+    crumbs = []
+    for name in ("within",) + FACET_PARAMS + ("year_from", "year_to"):
+        value = args.get(name, "")
+        if value:
+            crumbs.append({"name": name, "label": FACET_LABELS[name], "value": value,
+                           "remove_url": url_with(path, args, **_removing(name))})
+    return crumbs

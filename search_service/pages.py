@@ -1,0 +1,48 @@
+"""The HTML pages: search, document, similar paragraphs. Server-rendered; JavaScript only helps."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+
+from .documents import citation, find_document, find_paragraph, find_similar, region_label
+from .facets import FACET_LABELS
+from .params import check_doc_id, int_arg
+from .results import search_results
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.app_template_filter("region")
+def _region_filter(region) -> str:
+    return region_label(region)
+
+
+@bp.get("/")
+def search():
+    data = search_results(request.path, request.args)
+    return render_template("search.html", data=data, labels=FACET_LABELS, args=request.args)
+
+
+@bp.get("/doc/<doc_id>")
+def document(doc_id: str):
+    q = request.args.get("q", "").strip()[:500] or None
+    doc = find_document(check_doc_id(doc_id), q=q)
+    marked = int_arg(request.args, "p", 0, 0, 1_000_000)
+    show_scraped = request.args.get("view") == "scraped"
+    for para in doc["paragraphs"]:
+        permalink = url_for("pages.document", doc_id=doc_id, p=para["n"], _anchor=f"p{para['n']}",
+                            _external=True)
+        para["citation"] = citation(doc, para["n"], permalink)
+    outline = [p for p in doc["paragraphs"] if p.get("heading")]
+    view_args = {k: v for k, v in request.args.items() if k != "view"}
+    toggle_url = url_for("pages.document", doc_id=doc_id, **view_args,
+                         **({} if show_scraped else {"view": "scraped"}))
+    return render_template("document.html", doc=doc, outline=outline, marked=marked, q=q or "",
+                           show_scraped=show_scraped, toggle_url=toggle_url)
+
+
+@bp.get("/doc/<doc_id>/similar/<int:n>")
+def similar(doc_id: str, n: int):
+    check_doc_id(doc_id)
+    doc = find_document(doc_id)
+    source = find_paragraph(doc_id, n, 0)
+    return render_template("similar.html", doc=doc, n=n, source=source, similar=find_similar(doc_id, n))

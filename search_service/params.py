@@ -1,0 +1,111 @@
+"""Reading and checking the query-string of a search or document request.
+
+Every state of a search is a plain query string, so a page, its JSON twin and a bookmark all agree.
+Bad values raise `BadParameter` with a Chinese message naming the parameter; they never reach the index.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+FACET_PARAMS = ("year", "province", "city", "county", "level", "doc_type", "topic")
+# Choosing a region narrows its children, so dropping a parent must drop them too.
+REGION_CHILDREN = {"province": ("city", "county"), "city": ("county",), "county": ()}
+SORTS = ("relevance", "date")
+DOC_ID = re.compile(r"[0-9a-f]{16}")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+UNKNOWN_YEAR = "未知"
+
+
+class BadParameter(ValueError):
+    """A request parameter the service refuses; str(exc) is the Chinese message for the user."""
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    within: str = ""
+    filters: dict = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+
+    def index_filters(self) -> dict:
+        """Filters in the form `SearchIndex.search` takes (years as ints, 未知 as None)."""
+        out = {}
+        for name, value in self.filters.items():
+            if name in ("year", "year_from", "year_to"):
+                out[name] = None if value == UNKNOWN_YEAR else int(value)
+            else:
+                out[name] = value
+        return out
+
+
+def _text(args, name: str, limit: int) -> str:
+    value = CONTROL_CHARS.sub(" ", args.get(name, "")).strip()
+    if len(value) > limit:
+        raise BadParameter(f"参数 {name} 过长：{len(value)} 个字符，最多 {limit} 个")
+    return value
+
+
+def int_arg(args, name: str, default: int, low: int, high: int) -> int:
+    """An integer argument within [low, high], or `default` when absent."""
+    raw = args.get(name, "").strip()
+    if raw == "":
+        return default
+    if not re.fullmatch(r"[+-]?\d{1,9}", raw):
+        raise BadParameter(f"参数 {name} 应为整数，收到「{raw[:40]}」")
+    value = int(raw)
+    if not low <= value <= high:
+        raise BadParameter(f"参数 {name} 应在 {low} 到 {high} 之间，收到 {value}")
+    return value
+
+
+def _year(raw: str, name: str, allow_unknown: bool) -> str:
+    raw = raw.strip()
+    if allow_unknown and raw == UNKNOWN_YEAR:
+        return raw
+    if not re.fullmatch(r"\d{4}", raw):
+        raise BadParameter(f"参数 {name} 应为四位年份，收到「{raw[:40]}」")
+    return raw
+
+
+def parse_search(args) -> SearchParams:
+    """Read q, within, the facet filters, year range, sort and paging from request args."""
+    cfg = current_app.config
+    max_len = cfg["MAX_QUERY_LENGTH"]
+    params = SearchParams(q=_text(args, "q", max_len), within=_text(args, "within", max_len))
+    for name in FACET_PARAMS:
+        value = _text(args, name, 100)
+        if value:
+            params.filters[name] = _year(value, name, True) if name == "year" else value
+    for name in ("year_from", "year_to"):
+        value = _text(args, name, 10)
+        if value:
+            params.filters[name] = _year(value, name, False)
+    if "year_from" in params.filters and "year_to" in params.filters \
+            and int(params.filters["year_from"]) > int(params.filters["year_to"]):
+        raise BadParameter("起始年份晚于截止年份")
+    params.sort = args.get("sort", "relevance") or "relevance"
+    if params.sort not in SORTS:
+        raise BadParameter(f"参数 sort 只能是 relevance 或 date，收到「{params.sort[:40]}」")
+    params.per_page = int_arg(args, "per_page", 10, 1, cfg["MAX_PER_PAGE"])
+    max_page = max(1, cfg["MAX_RESULT_DEPTH"] // params.per_page)
+    params.page = int_arg(args, "page", 1, 1, max_page)
+    return params
+
+
+def check_doc_id(doc_id: str) -> str:
+    """A doc_id is 16 lowercase hex characters; anything else never reaches the document store."""
+    if not DOC_ID.fullmatch(doc_id or ""):
+        raise BadParameter(f"文档编号应为 16 位十六进制字符，收到「{(doc_id or '')[:40]}」")
+    return doc_id
+
+
+def paragraph_number(args, name: str = "n", required: bool = False) -> int | None:
+    if required and not args.get(name, "").strip():
+        raise BadParameter(f"缺少参数 {name}")
+    value = int_arg(args, name, 0, 1, 1_000_000)
+    return value or None
