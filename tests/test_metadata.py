@@ -171,3 +171,11 @@ def test_no_real_national_text_gets_a_region():
         if meta["region"]["province"]:
             placed.append((lines[0], meta["region"]))
     assert placed == []
+
+
+def test_empty_or_odd_input_is_described_without_error():
+    empty = describe("", [], None)
+    assert (empty["year"], empty["level"], empty["doc_type"], empty["topics"]) == (None, None, "其他", [])
+    odd = describe(None, ["", "\x00\ufffd**", "<script>alert(1)</script>"], "not-a-date")
+    assert (odd["year"], odd["year_source"]) == (None, "none")
+    assert odd["region"] == {"province": None, "city": None, "county": None}
