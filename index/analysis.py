@@ -1,0 +1,294 @@
+"""Chinese text analysis for the index: normalisation, word and character-bigram tokenizers, synonyms.
+
+Two token streams are indexed for every text:
+- words: jieba precise-mode words at sequential positions, plus (index time only) every dictionary
+  sub-word of a word at its parent's position, so phrases work and 安全生产法 is found by 安全生产;
+- character bigrams (like Lucene's CJKBigramFilter): jieba cuts the same characters differently by
+  context (燃放烟花|爆竹 vs 烟花爆竹), so exact-phrase matching runs over bigrams, not words.
+
+Everything is matched on `normalise(text)`, which has the same length as the text, so token offsets
+always point into the original (Traditional, full-width, upper-case) text.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+from whoosh.analysis import Composable, Filter, Token, Tokenizer
+
+DATA = Path(__file__).parent / "data"
+
+# A paragraph's tokens sit at positions n << PARAGRAPH_BITS ..., so a position names its paragraph
+# and phrases never run across paragraphs; the restored (de-spun) text of a paragraph starts halfway.
+PARAGRAPH_BITS = 20
+RESTORED_OFFSET = 1 << (PARAGRAPH_BITS - 1)
+MAX_TOKENS_PER_TEXT = RESTORED_OFFSET - 1
+
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_CHAR = re.compile(f"[{CJK}]")
+UNITS = re.compile(f"[{CJK}]|[0-9a-z\u00c0-\u024f]+(?:\\.[0-9]+)?%?")
+
+
+def paragraph_position(n: int, restored: bool = False) -> int:
+    """The first token position of paragraph `n` (or of its restored text)."""
+    return (n << PARAGRAPH_BITS) + (RESTORED_OFFSET if restored else 0)
+
+
+def paragraph_of(position: int) -> int:
+    return position >> PARAGRAPH_BITS
+
+
+# --- normalisation -------------------------------------------------------------------------------
+
+_opencc_lock = threading.Lock()
+
+
+@cache
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _to_simplified(text: str) -> str:
+    with _opencc_lock:  # the OpenCC object is not documented as thread-safe
+        converted = _t2s().convert(text)
+        if len(converted) == len(text):
+            return converted
+        # A phrase-level conversion changed the length: convert character by character instead,
+        # which keeps every offset valid.
+        return "".join(c if len(s := _t2s().convert(c)) != 1 else s for c in text)
+
+
+def _fold_char(c: str) -> str:
+    if "\uff01" <= c <= "\uff5e" or c == "\u3000":  # full-width ASCII and the ideographic space
+        c = unicodedata.normalize("NFKC", c)
+    low = c.lower()
+    return low if len(low) == 1 else c
+
+
+def normalise(text: str) -> str:
+    """Simplified Chinese, half-width, lower-case; always exactly as long as `text`."""
+    if not text:
+        return ""
+    if not text.isascii():
+        text = _to_simplified(text)
+        text = "".join(_fold_char(c) for c in text)
+    else:
+        text = text.lower()
+    return text
+
+
+# --- dictionary, segmentation ----------------------------------------------------------------------
+
+def _data_lines(name: str) -> list[str]:
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+@cache
+def domain_words() -> dict[str, int | None]:
+    """Domain dictionary from data/dictionary.txt: word -> frequency (None: let jieba choose)."""
+    words = {}
+    for line in _data_lines("dictionary.txt"):
+        word, _, freq = line.partition(" ")
+        words[word] = int(freq) if freq.strip().isdigit() else None
+    return words
+
+
+_init_lock = threading.Lock()
+_segmenter = None
+
+
+class _Segmenter:
+    """Precise-mode segmentation with offsets: rjieba (jieba-rs) when installed, else jieba."""
+
+    def __init__(self, use_rjieba: bool = True):
+        self.rjieba = None
+        if use_rjieba:
+            try:
+                import rjieba
+
+                self.rjieba = rjieba
+            except ImportError:
+                pass
+        if self.rjieba is not None:
+            for word, freq in domain_words().items():
+                rjieba.add_word(word, freq, None)
+            self.tokenize = lambda text: rjieba.tokenize(text)
+            self.has_word = rjieba.has_word
+        else:
+            jieba = load_jieba()
+            self.tokenize = lambda text: list(jieba.tokenize(text))
+            self.has_word = lambda word: jieba.dt.FREQ.get(word, 0) > 0
+
+
+@cache
+def load_jieba():
+    """The jieba module, initialised with the domain dictionary (about 0.7 s the first time)."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    for word, freq in domain_words().items():
+        jieba.add_word(word, freq)
+    return jieba
+
+
+def segmenter() -> _Segmenter:
+    global _segmenter
+    if _segmenter is None:
+        with _init_lock:
+            if _segmenter is None:
+                _segmenter = _Segmenter()
+    return _segmenter
+
+
+def initialize() -> None:
+    """Load the segmenter and dictionaries now (call before forking server workers)."""
+    segmenter()
+    synonym_groups()
+    normalise("預熱")
+
+
+def is_word(word: str) -> bool:
+    """Punctuation and spaces are not tokens; CJK characters, digits and letters are."""
+    return any(c.isalnum() for c in word)
+
+
+def words(text: str) -> list[tuple[str, int, int]]:
+    """Precise-mode words of `text` as (normalised word, start, end); punctuation dropped."""
+    norm = normalise(text)
+    return [(w, s, e) for w, s, e in segmenter().tokenize(norm) if is_word(w)]
+
+
+def is_cjk_word(word: str) -> bool:
+    return bool(CJK_CHAR.search(word))
+
+
+# --- Whoosh tokenizers and filters -----------------------------------------------------------------
+
+class ChineseTokenizer(Tokenizer):
+    """jieba precise-mode words at sequential positions, offsets into the original text."""
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for i, (word, start, end) in enumerate(words(value)):
+            if i >= MAX_TOKENS_PER_TEXT:
+                break
+            t.text = word
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = value[start:end]
+            if positions:
+                t.pos = start_pos + i
+            if chars:
+                t.startchar, t.endchar = start_char + start, start_char + end
+            yield t
+
+
+class SubwordFilter(Filter):
+    """At index time, also emit every dictionary word inside a longer word, at the word's position."""
+
+    def __call__(self, tokens):
+        has_word = segmenter().has_word
+        for t in tokens:
+            yield t
+            if t.mode == "query" or len(t.text) < 3 or not is_cjk_word(t.text):
+                continue
+            word, start = t.text, getattr(t, "startchar", None)
+            for length in range(len(word) - 1, 1, -1):
+                for i in range(len(word) - length + 1):
+                    sub = word[i:i + length]
+                    if has_word(sub):
+                        t.text = sub
+                        if start is not None:
+                            t.startchar, t.endchar = start + i, start + i + length
+                        yield t
+            t.text = word
+            if start is not None:
+                t.startchar, t.endchar = start, start + len(word)
+
+
+class BigramTokenizer(Tokenizer):
+    """Overlapping bigrams of units (a CJK character, or a whole number or Latin word).
+
+    A stretch with a single unit gives that unit alone. Punctuation ends a stretch and leaves a
+    position gap, so a phrase never matches across it; spaces do not (scraped text is full of them).
+    Numbers stay whole: 第5条 gives 第5, 5条, which 第15条 (第15, 15条) does not contain.
+    """
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        for stretch in stretches(normalise(value)):
+            if pos - start_pos >= MAX_TOKENS_PER_TEXT:
+                break
+            for start, end, gram in stretch:
+                t.text, t.boost, t.stopped = gram, 1.0, False
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar, t.endchar = start_char + start, start_char + end
+                yield t
+                pos += 1
+            pos += 1
+
+
+def stretches(norm: str):
+    """Lists of (start, end, gram), one list per stretch of text between punctuation."""
+    units, last_end = [], None
+    for m in UNITS.finditer(norm):
+        if last_end is not None and norm[last_end:m.start()].strip():
+            yield _grams(norm, units)
+            units = []
+        units.append((m.start(), m.end()))
+        last_end = m.end()
+    if units:
+        yield _grams(norm, units)
+
+
+def _grams(norm: str, units: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    if len(units) == 1:
+        (start, end), = units
+        return [(start, end, norm[start:end])]
+    return [(a, d, norm[a:b] + norm[c:d]) for (a, b), (c, d) in zip(units, units[1:])]
+
+
+def word_analyzer() -> Composable:
+    """Words for the index (with sub-words) and, in query mode, precise words only."""
+    return ChineseTokenizer() | SubwordFilter()
+
+
+def bigram_analyzer() -> Composable:
+    return BigramTokenizer()
+
+
+def text_tokens(analyzer, text: str, start_pos: int) -> list[tuple[str, int]]:
+    return [(t.text, t.pos) for t in analyzer(text, positions=True, start_pos=start_pos, mode="index")]
+
+
+# --- synonyms --------------------------------------------------------------------------------------
+
+@cache
+def synonym_groups() -> dict[str, tuple[str, ...]]:
+    """data/synonyms.txt: each line a group; a word maps to the other words of its groups."""
+    groups: dict[str, list[str]] = {}
+    for line in _data_lines("synonyms.txt"):
+        members = [normalise(w) for w in line.split()]
+        for word in members:
+            groups.setdefault(word, []).extend(m for m in members if m != word and m not in groups[word])
+    return {word: tuple(others) for word, others in groups.items()}
+
+
+def synonyms(word: str) -> tuple[str, ...]:
+    """Query-time synonyms of a normalised word (not including the word)."""
+    return synonym_groups().get(word, ())

@@ -1,0 +1,176 @@
+"""Facet values as numpy arrays over Whoosh document numbers, built once per index generation.
+
+Filtering and counting are array operations over documents (not paragraphs), which is what keeps
+faceted queries fast; Whoosh's own `groupedby` was measured at p95 514 ms on 100,000 paragraphs.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from .query import QueryError
+from .store import FACET_COLUMNS, DocumentStore
+
+FACETS = ("year", "province", "city", "county", "level", "doc_type", "topic")
+CODED = ("province", "city", "county", "level", "doc_type")
+COLUMN = {name: i for i, name in enumerate(FACET_COLUMNS)}
+
+
+def _date_key(published: str | None, year: int | None) -> int:
+    if published and len(published) >= 10 and published[:4].isdigit():
+        try:
+            return int(published[:4]) * 10000 + int(published[5:7]) * 100 + int(published[8:10])
+        except ValueError:
+            pass
+    return year * 10000 if year else 0
+
+
+class FacetTable:
+    """Per-document arrays for one reader: liveness, canonical copies, facet codes, sort keys."""
+
+    def __init__(self, reader, store: DocumentStore):
+        n = reader.doc_count_all()
+        rows = store.facet_rows()
+        self.size = n
+        self.doc_ids = np.empty(n, dtype=object)
+        self.live = np.zeros(n, dtype=bool)
+        self.year = np.zeros(n, dtype=np.int32)
+        self.date = np.zeros(n, dtype=np.int64)
+        self.seq = np.zeros(n, dtype=np.int64)
+        self.restored = np.zeros(n, dtype=bool)
+        self.n_paragraphs = np.zeros(n, dtype=np.int64)
+        self.values: dict[str, list] = {name: [None] for name in CODED}
+        self.codes = {name: np.zeros(n, dtype=np.int32) for name in CODED}
+        value_codes: dict[str, dict] = {name: {} for name in CODED}
+        group_codes: dict[str, int] = {}
+        self.group = np.zeros(n, dtype=np.int64)
+        topic_lists = {}
+        for docnum, stored in reader.iter_docs():
+            row = rows.get(stored["doc_id"])
+            if row is None:  # a document whose store row is missing is not shown
+                continue
+            self.doc_ids[docnum] = stored["doc_id"]
+            self.live[docnum] = True
+            year = row[COLUMN["year"]]
+            self.year[docnum] = year or 0
+            self.date[docnum] = _date_key(row[COLUMN["published"]], year)
+            self.seq[docnum] = row[COLUMN["seq"]]
+            self.restored[docnum] = bool(row[COLUMN["restored"]])
+            self.n_paragraphs[docnum] = row[COLUMN["n_paragraphs"]] or 0
+            self.group[docnum] = group_codes.setdefault(row[COLUMN["group_id"]], len(group_codes))
+            for name in CODED:
+                value = row[COLUMN[name]]
+                if value:
+                    code = value_codes[name].get(value)
+                    if code is None:
+                        code = value_codes[name][value] = len(self.values[name])
+                        self.values[name].append(value)
+                    self.codes[name][docnum] = code
+            topic_lists[docnum] = json.loads(row[COLUMN["topics"]] or "[]")
+        self.topic_values = sorted({t for topics in topic_lists.values() for t in topics})
+        topic_index = {t: i for i, t in enumerate(self.topic_values)}
+        self.topics = np.zeros((n, len(self.topic_values)), dtype=bool)
+        for docnum, topics in topic_lists.items():
+            for t in topics:
+                self.topics[docnum, topic_index[t]] = True
+        self._mark_canonical()
+
+    def _mark_canonical(self) -> None:
+        """The listed copy of each near-duplicate group: the unrestored original, else the earliest."""
+        live = np.flatnonzero(self.live)
+        order = live[np.lexsort((self.seq[live], self.restored[live], self.group[live]))]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = self.group[order][1:] != self.group[order][:-1]
+        self.canonical = np.zeros(self.size, dtype=bool)
+        self.canonical[order[first]] = True
+        sizes = np.bincount(self.group[live], minlength=int(self.group.max()) + 1 if self.size else 0)
+        self.copies = np.where(self.canonical, sizes[self.group] - 1 if self.size else 0, 0)
+        self.listed = self.live & self.canonical
+
+    def docnum_of(self, doc_id: str) -> int | None:
+        hits = np.flatnonzero(self.doc_ids == doc_id)
+        return int(hits[0]) if len(hits) and self.live[hits[0]] else None
+
+    # --- filters ---
+
+    def filter_masks(self, filters: dict | None) -> dict[str, np.ndarray]:
+        """One boolean mask per facet that has a filter; an unknown value matches nothing."""
+        masks: dict[str, np.ndarray] = {}
+        for name, value in (filters or {}).items():
+            if name in ("year_from", "year_to"):
+                if value is None:
+                    continue
+                year = _year(value, name)
+                bound = self.year >= year if name == "year_from" else (self.year <= year) & (self.year > 0)
+                masks["year"] = masks.get("year", np.ones(self.size, dtype=bool)) & bound
+            elif name == "year":
+                mask = self.year == 0 if value is None else self.year == _year(value, name)
+                masks["year"] = masks.get("year", np.ones(self.size, dtype=bool)) & mask
+            elif name in CODED:
+                masks[name] = self._value_mask(name, value)
+            elif name == "topic":
+                values = value if isinstance(value, (list, tuple)) else [value]
+                mask = np.ones(self.size, dtype=bool)
+                for v in values:
+                    i = self.topic_values.index(v) if v in self.topic_values else None
+                    mask &= self.topics[:, i] if i is not None else False
+                masks["topic"] = mask
+            elif name == "region":  # any level: 天津市 matches a province, 北辰区 a county
+                found = np.zeros(self.size, dtype=bool)
+                for level in ("province", "city", "county"):
+                    found |= self._value_mask(level, value)
+                masks["region"] = found
+            else:
+                raise QueryError(f"不认识的筛选条件「{str(name)[:40]}」")
+        return masks
+
+    def _value_mask(self, name: str, value) -> np.ndarray:
+        if not isinstance(value, str):
+            raise QueryError(f"筛选条件 {name} 的值应为文字")
+        try:
+            code = self.values[name].index(value, 1)
+        except ValueError:
+            return np.zeros(self.size, dtype=bool)
+        return self.codes[name] == code
+
+    # --- counting ---
+
+    def counts(self, base: np.ndarray, masks: dict[str, np.ndarray]) -> dict[str, list[dict]]:
+        """Facet values with document counts, each facet counted under the other facets' filters."""
+        out = {}
+        for name in FACETS:
+            mask = base.copy()
+            for other, m in masks.items():
+                if other != name and not (name in ("province", "city", "county") and other == "region"):
+                    mask &= m
+            out[name] = self._count(name, mask)
+        return out
+
+    def _count(self, name: str, mask: np.ndarray) -> list[dict]:
+        if name == "topic":
+            counts = self.topics[mask].sum(axis=0)
+            pairs = [(v, int(c)) for v, c in zip(self.topic_values, counts) if c]
+        elif name == "year":
+            years, counts = np.unique(self.year[mask], return_counts=True)
+            pairs = [(int(y) if y else None, int(c)) for y, c in zip(years, counts)]
+        else:
+            counts = np.bincount(self.codes[name][mask], minlength=len(self.values[name]))
+            pairs = [(self.values[name][i], int(c)) for i, c in enumerate(counts) if c and i]
+        pairs.sort(key=lambda vc: (-vc[1], str(vc[0])))
+        return [{"value": v, "count": c} for v, c in pairs]
+
+    def by_date(self, mask: np.ndarray) -> np.ndarray:
+        """Document numbers in `mask`, newest first (unknown dates last), ties in ingest order."""
+        docnums = np.flatnonzero(mask)
+        return docnums[np.lexsort((self.seq[docnums], -self.date[docnums]))]
+
+
+def _year(value, name: str) -> int:
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        raise QueryError(f"筛选条件 {name} 应为年份，收到「{str(value)[:40]}」") from None
+    if not 1900 <= year <= 2100:
+        raise QueryError(f"筛选条件 {name} 的年份 {year} 超出范围（1900–2100）")
+    return year

@@ -1,0 +1,44 @@
+"""Plain-text rendering of search results and statistics for the command line."""
+from __future__ import annotations
+
+import html
+import re
+
+MARK = re.compile(r"</?mark>")
+
+FACET_LABELS = {"year": "年份", "province": "省份", "city": "城市", "county": "区县", "level": "层级",
+                "doc_type": "文种", "topic": "专题"}
+
+
+def _plain(snippet: str) -> str:
+    """Highlight HTML as terminal text: matches in 【】, entities decoded."""
+    return html.unescape(MARK.sub(lambda m: "】" if m.group().startswith("</") else "【", snippet))
+
+
+def _region(region: dict | None) -> str:
+    parts = [region.get(k) for k in ("province", "city", "county")] if region else []
+    return "".join(dict.fromkeys(p for p in parts if p)) or "地区不详"
+
+
+def format_results(result: dict) -> str:
+    """Ranked documents with paragraph numbers and snippets."""
+    lines = [f"共 {result['total']} 篇（第 {result['page']} 页）"]
+    first = (result["page"] - 1) * result["per_page"]
+    for i, r in enumerate(result["results"], first + 1):
+        meta = "，".join(str(x) for x in (r.get("year") or "年份不详", _region(r.get("region")),
+                                          r.get("doc_type") or "文种不详"))
+        copies = f"，另有 {r['copies']} 个转载版本" if r.get("copies") else ""
+        lines.append(f"{i}. 《{r['title']}》（{meta}{copies}）  [{r['doc_id']}]")
+        for p in r["paragraphs"]:
+            lines.append(f"    §{p['n']} {_plain(p['html'])}")
+    return "\n".join(lines)
+
+
+def format_stats(stats: dict) -> str:
+    """Document and paragraph counts, then the document count of every facet value."""
+    lines = [f"文档 {stats['documents']} 篇（另有转载版本 {stats['copies']} 篇），段落 {stats['paragraphs']} 段，"
+             f"索引版本 {stats['generation']}"]
+    for name, values in stats["facets"].items():
+        shown = "，".join(f"{v['value'] if v['value'] is not None else '未知'} {v['count']}" for v in values)
+        lines.append(f"{FACET_LABELS.get(name, name)}：{shown or '无'}")
+    return "\n".join(lines)

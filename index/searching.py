@@ -1,0 +1,281 @@
+"""`SearchIndex`: the one read API of the index, used by the CLI and the service.
+
+A result is a document ranked by BM25F over title (boosted) and body; its best paragraphs come from
+the positions of the query's matches inside that document (positions encode paragraph numbers).
+Readers never block: each query first checks the index generation and, after a commit, moves to a
+new searcher and rebuilds the facet arrays for it.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from pathlib import Path
+
+import numpy as np
+from whoosh import query as wq
+
+from .analysis import is_cjk_word, paragraph_of, words
+from .facets import FacetTable
+from .highlight import highlight
+from .query import Compiled, QueryError, compile_query
+from .store import DocumentStore
+from .writing import open_index
+
+MAX_PER_PAGE = 100
+MAX_DEPTH = 10_000             # results reachable by paging
+SNIPPET_CHARS = 200
+BEST_PARAGRAPHS = 3
+SIMILAR_TERMS = 12
+SORTS = ("relevance", "date")
+
+
+class SearchIndex:
+    def __init__(self, index_dir: Path):
+        self.index_dir = Path(index_dir)
+        self.ix = open_index(self.index_dir)
+        self.store = DocumentStore(self.index_dir, readonly=True)
+        self._lock = threading.Lock()
+        self._searcher = self.ix.searcher()
+        self._table = None
+
+    def generation(self) -> int:
+        return self.ix.latest_generation()
+
+    def _current(self):
+        """(searcher, facet table) of the latest commit."""
+        with self._lock:
+            if not self._searcher.up_to_date():
+                self._searcher = self._searcher.refresh()
+                self._table = None
+            if self._table is None:
+                self._table = FacetTable(self._searcher.reader(), self.store)
+            return self._searcher, self._table
+
+    # --- search ---
+
+    def search(self, q: str = "", filters: dict | None = None, within=None, sort: str = "relevance",
+               page: int = 1, per_page: int = 10) -> dict:
+        """Ranked documents with their best paragraphs highlighted, and facet counts.
+
+        `within`: earlier queries (a string or a list) the results must also match (在结果中检索).
+        Each facet is counted under the filters of the other facets, over canonical documents.
+        """
+        if sort not in SORTS:
+            raise QueryError(f"排序方式只能是 relevance 或 date，收到「{str(sort)[:40]}」")
+        if not isinstance(page, int) or not isinstance(per_page, int) or page < 1 \
+                or not 1 <= per_page <= MAX_PER_PAGE:
+            raise QueryError(f"页码应为正整数，每页条数应在 1 到 {MAX_PER_PAGE} 之间")
+        if page * per_page > MAX_DEPTH:
+            raise QueryError(f"只能翻看前 {MAX_DEPTH} 条结果，请增加检索词或筛选条件")
+        texts = [q or ""] + ([within] if isinstance(within, str) else list(within or []))
+        searcher, table = self._current()
+        compiled = compile_query([str(t) for t in texts], searcher)
+        base = table.listed.copy()
+        if compiled is not None:
+            matched = np.zeros(table.size, dtype=bool)
+            matched[list(searcher.docs_for_query(compiled.query))] = True
+            base &= matched
+        masks = table.filter_masks(filters)
+        final = base.copy()
+        for mask in masks.values():
+            final &= mask
+        total = int(final.sum())
+        start = (page - 1) * per_page
+        if sort == "date" or compiled is None:
+            docnums = table.by_date(final)[start:start + per_page]
+        else:
+            hits = searcher.search(compiled.query, filter=set(np.flatnonzero(final).tolist()),
+                                   limit=start + per_page)
+            docnums = [hit.docnum for hit in hits[start:start + per_page]]
+        return {
+            "total": total, "page": page, "per_page": per_page, "sort": sort,
+            "results": self._results(searcher, table, [int(d) for d in docnums], compiled),
+            "facets": table.counts(base, masks),
+        }
+
+    def _results(self, searcher, table: FacetTable, docnums: list[int], compiled: Compiled | None):
+        docs = self.store.get_many([table.doc_ids[d] for d in docnums])
+        paragraphs = _best_paragraphs(searcher, docnums, compiled)
+        marks = [m for hit in compiled.hits for m in hit.marks] if compiled else []
+        results = []
+        for d in docnums:
+            doc = docs.get(table.doc_ids[d])
+            if doc is None:
+                continue
+            by_n = {p["n"]: p for p in doc["paragraphs"]}
+            chosen = [n for n in paragraphs.get(d, []) if n in by_n] or [doc["paragraphs"][0]["n"]]
+            results.append({
+                **_summary(doc), "copies": int(table.copies[d]),
+                "title_html": highlight(doc.get("title") or "", marks),
+                "paragraphs": [_shown(by_n[n], marks, SNIPPET_CHARS) for n in chosen],
+            })
+        return results
+
+    # --- documents and paragraphs ---
+
+    def document(self, doc_id: str, q: str | None = None) -> dict | None:
+        """The clean document with `copies` (its near-duplicate group) and, given `q`, highlights."""
+        searcher, table = self._current()
+        docnum = table.docnum_of(doc_id) if isinstance(doc_id, str) else None
+        if docnum is None:
+            return None
+        doc = self.store.get(doc_id)
+        if doc is None:
+            return None
+        group = self.store.group_members(self._group_id(doc_id))
+        doc["copies"] = [{"doc_id": d, "title": t, "source": s} for d, t, s in group
+                         if d != doc_id and table.docnum_of(d) is not None]
+        doc["canonical"] = bool(table.canonical[docnum])
+        if q:
+            compiled = compile_query([q], searcher)
+            marks = [m for hit in compiled.hits for m in hit.marks] if compiled else []
+            doc["title_html"] = highlight(doc.get("title") or "", marks)
+            doc["paragraphs"] = [_shown(p, marks) for p in doc["paragraphs"]]
+        return doc
+
+    def _group_id(self, doc_id: str) -> str:
+        row = self.store.db.execute("SELECT group_id FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return row[0] if row else doc_id
+
+    def paragraph(self, doc_id: str, n: int, context: int = 2) -> dict | None:
+        """Paragraph `n` of a document with `context` paragraphs either side and its section heading."""
+        doc = self.document(doc_id)
+        if doc is None:
+            return None
+        paragraphs = doc["paragraphs"]
+        index = next((i for i, p in enumerate(paragraphs) if p["n"] == n), None)
+        if index is None:
+            return None
+        context = max(0, min(int(context), 50))
+        p = paragraphs[index]
+        section = next((s for s in paragraphs if s["n"] == p.get("section") and s.get("heading")), None)
+        return {
+            "doc_id": doc_id, "title": doc.get("title"), "n": n, "paragraph": p, "section": section,
+            "before": paragraphs[max(0, index - context):index],
+            "after": paragraphs[index + 1:index + 1 + context],
+        }
+
+    def similar_paragraphs(self, doc_id: str, n: int, limit: int = 10) -> list[dict]:
+        """Paragraphs of other documents (not copies of this one) sharing this paragraph's key words."""
+        found = self.paragraph(doc_id, n, 0)
+        if found is None:
+            return []
+        searcher, table = self._current()
+        text = found["paragraph"].get("restored") or found["paragraph"]["text"]
+        weights = _key_terms(searcher, text)
+        if not weights:
+            return []
+        own = table.docnum_of(doc_id)
+        allowed = table.listed & (table.group != table.group[own])
+        query = wq.Or([wq.Term("body", t, boost=w) for t, w in weights.items()])
+        hits = searcher.search(query, filter=set(np.flatnonzero(allowed).tolist()), limit=30)
+        docnums = sorted(hit.docnum for hit in hits)
+        scores: dict[tuple[int, int], float] = {}
+        for term, weight in weights.items():
+            for d, paras in _paragraphs_hit(searcher, wq.Term("body", term), docnums).items():
+                for p in paras:
+                    scores[(d, p)] = scores.get((d, p), 0.0) + weight
+        threshold = 0.3 * sum(weights.values())
+        best = sorted(((s, d, p) for (d, p), s in scores.items() if s >= threshold), reverse=True)
+        docs = self.store.get_many(list({table.doc_ids[d] for _, d, _ in best}))
+        out, seen = [], set()
+        for score, d, p in best:
+            doc = docs.get(table.doc_ids[d])
+            para = next((x for x in doc["paragraphs"] if x["n"] == p), None) if doc else None
+            if para is None or (d, p) in seen:
+                continue
+            seen.add((d, p))
+            out.append({**_summary(doc), "n": p, "text": para["text"], "score": round(score, 3),
+                        "html": highlight(para.get("restored") or para["text"], list(weights), SNIPPET_CHARS)})
+            if len(out) >= limit:
+                break
+        return out
+
+    # --- statistics ---
+
+    def stats(self) -> dict:
+        """Counts of listed documents, copies, paragraphs, and per facet value."""
+        _, table = self._current()
+        return {
+            "generation": self.generation(),
+            "documents": int(table.listed.sum()),
+            "copies": int((table.live & ~table.canonical).sum()),
+            "paragraphs": int(table.n_paragraphs[table.live].sum()),
+            "facets": table.counts(table.listed, {}),
+        }
+
+
+def _summary(doc: dict) -> dict:
+    keys = ("doc_id", "title", "year", "published", "region", "level", "doc_type", "topics", "source",
+            "restored")
+    return {k: doc.get(k) for k in keys}
+
+
+def _shown(p: dict, marks: list[str], window: int | None = None) -> dict:
+    shown = {"n": p["n"], "text": p["text"], "heading": p.get("heading", False),
+             "section": p.get("section"), "restored": p.get("restored"),
+             "html": highlight(p["text"], marks, window)}
+    if p.get("restored"):
+        shown["restored_html"] = highlight(p["restored"], marks, window)
+    return shown
+
+
+def _paragraphs_hit(searcher, atom, docnums: list[int]) -> dict[int, set[int]]:
+    """docnum -> numbers of the paragraphs where `atom` (a Term or Phrase over body) matches."""
+    out: dict[int, set[int]] = {}
+    if not docnums:
+        return out
+    matcher = atom.matcher(searcher)
+    for d in sorted(docnums):
+        if not matcher.is_active():
+            break
+        if matcher.id() < d:
+            matcher.skip_to(d)
+            if not matcher.is_active():
+                break
+        if matcher.id() == d:
+            out[d] = {paragraph_of(span.start) for span in matcher.spans()}
+    return out
+
+
+def _paragraphs_matching(searcher, query, docnums: list[int]) -> dict[int, set[int]]:
+    """docnum -> paragraphs where `query` (Terms and Phrases under And/Or, one field kind) matches."""
+    if isinstance(query, (wq.Term, wq.Phrase)):
+        return _paragraphs_hit(searcher, query, docnums)
+    parts = [_paragraphs_matching(searcher, q, docnums) for q in query.subqueries]
+    out = {}
+    for d in docnums:
+        sets = [p.get(d, set()) for p in parts]
+        found = set.intersection(*sets) if isinstance(query, wq.And) else set.union(*sets)
+        if found:
+            out[d] = found
+    return out
+
+
+def _best_paragraphs(searcher, docnums: list[int], compiled: Compiled | None) -> dict[int, list[int]]:
+    """docnum -> up to BEST_PARAGRAPHS paragraph numbers, best first (most and rarest query parts)."""
+    if compiled is None or not docnums:
+        return {}
+    scores: dict[int, dict[int, float]] = {d: {} for d in docnums}
+    for hit in compiled.hits:
+        per_doc = _paragraphs_matching(searcher, wq.Or(hit.atoms), docnums) if hit.atoms else {}
+        for d, paras in per_doc.items():
+            for p in paras:
+                scores[d][p] = scores[d].get(p, 0.0) + hit.weight
+    return {d: [p for p, _ in sorted(s.items(), key=lambda ps: (-ps[1], ps[0]))[:BEST_PARAGRAPHS]]
+            for d, s in scores.items()}
+
+
+def _key_terms(searcher, text: str) -> dict[str, float]:
+    """The paragraph's most distinctive words (tf·idf over the body field)."""
+    n = max(searcher.doc_count(), 1)
+    tf: dict[str, int] = {}
+    for w, _, _ in words(text):
+        if len(w) >= 2 and (is_cjk_word(w) or w.isalpha()):
+            tf[w] = tf.get(w, 0) + 1
+    weights = {}
+    for w, count in tf.items():
+        df = searcher.doc_frequency("body", w)
+        if df:
+            weights[w] = (1 + math.log(count)) * math.log(1 + n / df)
+    return dict(sorted(weights.items(), key=lambda kv: -kv[1])[:SIMILAR_TERMS])

@@ -1,0 +1,120 @@
+"""The document store: display text and metadata of every document, in SQLite beside the Whoosh files.
+
+Whoosh holds only what is searched; this holds what is shown. Whoosh is the authority on which
+documents exist: a row whose doc_id is not in the committed Whoosh index (left by a writer killed
+between the two commits) is invisible to readers and is overwritten or swept by the next ingest.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+STORE_FILE = "documents.sqlite"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    source TEXT,
+    seq INTEGER NOT NULL,          -- ingest order; the earliest copy of a group is preferred
+    group_id TEXT NOT NULL,        -- near-duplicate group (doc_id of its first member)
+    year INTEGER, published TEXT, province TEXT, city TEXT, county TEXT,
+    level TEXT, doc_type TEXT, topics TEXT, restored INTEGER, n_paragraphs INTEGER,
+    signature BLOB,
+    body TEXT NOT NULL             -- the clean document as JSON
+);
+CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
+"""
+
+FACET_COLUMNS = ("doc_id", "source", "seq", "group_id", "year", "published", "province", "city", "county",
+                 "level", "doc_type", "topics", "restored", "n_paragraphs")
+
+
+class DocumentStore:
+    def __init__(self, index_dir: Path, readonly: bool = False):
+        self.path = Path(index_dir) / STORE_FILE
+        self._local = threading.local()
+        self.readonly = readonly
+        if not readonly:
+            with self._connect() as db:
+                db.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None if self.readonly else "DEFERRED")
+        db.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
+        db.execute("PRAGMA synchronous=NORMAL")
+        return db
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        # One connection per thread: the service's threads each read through their own.
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self._connect()
+        return db
+
+    # --- writing (one writer, under the ingest lock) ---
+
+    def next_seq(self) -> int:
+        return (self.db.execute("SELECT MAX(seq) FROM documents").fetchone()[0] or 0) + 1
+
+    def put(self, doc: dict, seq: int, group_id: str, signature: bytes | None) -> None:
+        region = doc.get("region") or {}
+        self.db.execute(
+            "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (doc["doc_id"], doc.get("source"), seq, group_id, doc.get("year"), doc.get("published"),
+             region.get("province"), region.get("city"), region.get("county"), doc.get("level"),
+             doc.get("doc_type"), json.dumps(doc.get("topics") or [], ensure_ascii=False),
+             int(bool(doc.get("restored"))), len(doc.get("paragraphs") or []), signature,
+             json.dumps(doc, ensure_ascii=False)))
+
+    def delete(self, doc_ids) -> None:
+        self.db.executemany("DELETE FROM documents WHERE doc_id = ?", [(d,) for d in doc_ids])
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    def rollback(self) -> None:
+        self.db.rollback()
+
+    # --- reading ---
+
+    def get(self, doc_id: str) -> dict | None:
+        row = self.db.execute("SELECT body FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def get_many(self, doc_ids: list[str]) -> dict[str, dict]:
+        if not doc_ids:
+            return {}
+        marks = ",".join("?" * len(doc_ids))
+        rows = self.db.execute(f"SELECT doc_id, body FROM documents WHERE doc_id IN ({marks})", doc_ids)
+        return {doc_id: json.loads(body) for doc_id, body in rows}
+
+    def facet_rows(self) -> dict[str, tuple]:
+        """doc_id -> the FACET_COLUMNS of every stored document."""
+        rows = self.db.execute(f"SELECT {', '.join(FACET_COLUMNS)} FROM documents")
+        return {row[0]: row for row in rows}
+
+    def group_members(self, group_id: str) -> list[tuple[str, str, str | None]]:
+        """(doc_id, title, source) of the documents of a near-duplicate group, in ingest order."""
+        rows = self.db.execute(
+            "SELECT doc_id, json_extract(body, '$.title'), source FROM documents "
+            "WHERE group_id = ? ORDER BY seq", (group_id,))
+        return rows.fetchall()
+
+    def signatures(self) -> list[tuple[str, str, bytes]]:
+        rows = self.db.execute("SELECT doc_id, group_id, signature FROM documents WHERE signature IS NOT NULL")
+        return rows.fetchall()
+
+    def doc_ids_of_source(self, source: str) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE source = ?", (source,))]
+
+    def all_doc_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT doc_id FROM documents")}
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
