@@ -1,0 +1,249 @@
+"""Lines to paragraphs: cut site boilerplate (recording every cut), find the title, number paragraphs.
+
+The patterns are data (data/boilerplate.tsv, data/headings.txt); this module applies them in a fixed
+order: inline cuts, boilerplate lines, ad blocks, related-article tails, learnt site furniture, the
+title and its repeats, then Chinese punctuation and the paragraph outline.
+"""
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+AD_LINE_MAX = 40         # an ad or slogan line is short; a speech sentence in the block stops it
+AD_GAP_MAX = 3           # slogan lines allowed between two ad lines of one block
+TAIL_LINE_MAX = 60       # related-article titles after a 推荐访问 line
+TITLE_MAX = 80
+REPEAT_MIN = 30          # only a long line repeated word for word is a crawler's duplicate
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# CJK text and full-width punctuation/quotes: a half-width mark touching one of these is Chinese
+CJK = rf"[{HAN}\u3000-\u303f\uff00-\uffef“”‘’…—]"
+HALF_MARK_RE = re.compile(rf"(?<={CJK})[,;:!?]|[,;:!?](?={CJK})")
+HALF_PAREN_RE = re.compile(rf"\(([^()]*[{HAN}][^()]*)\)")
+FULL_WIDTH = str.maketrans(",;:!?", "，；：！？")
+TITLE_KEY_DROP_RE = re.compile(rf"[^{HAN}A-Za-z0-9]+")
+SENTENCE_END_RE = re.compile(r"[。！？；!?;…]\s*$")
+STRIP = " \t\r\n\u3000\xa0\u200b\u200c\u200d\ufeff"
+
+
+def _data_lines(name):
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _boilerplate():
+    rules = defaultdict(list)
+    for line in _data_lines("boilerplate.tsv"):
+        reason, scope, pattern = line.split("\t")
+        rules[scope].append((reason, re.compile(pattern)))
+    return rules
+
+
+RULES = _boilerplate()
+HEADING_RE = re.compile("|".join(f"(?:{pattern})" for pattern in _data_lines("headings.txt")))
+SPEECH_LINE_RE = re.compile("|".join(f"(?:{pattern})" for pattern in _data_lines("speech_lines.txt")))
+
+
+@dataclass
+class Cleaned:
+    title: str | None          # None when the text has no title line
+    paragraphs: list[dict]     # {"n", "text", "heading", "section"}
+    removed: list[dict]        # {"text", "reason"}, in the order they were cut
+    published: str | None      # ISO date of the page's date line
+    truncated: bool            # a paywall / hidden-content marker was cut
+
+
+def clean(lines: list[str], title: str | None = None, furniture: frozenset[str] = frozenset()) -> Cleaned:
+    """Paragraphs, title and removals of a document's raw lines.
+
+    `title` is the title found elsewhere (an HTML page's <h1>); without it the first line that looks
+    like a title is taken. `furniture` is the set of lines learnt by `learn_furniture` for the site.
+    """
+    removed = []
+    cut = lambda text, reason: removed.append({"text": text, "reason": reason})  # noqa: E731
+    lines, truncated = _cut_inline(lines, cut)
+    lines, published = _drop_boilerplate_lines(lines, cut)
+    lines = _drop_ad_blocks(lines, cut)
+    lines = _drop_tails(lines, cut)
+    lines = _drop_furniture(lines, furniture, cut)
+    if title is None and lines and looks_like_title(lines[0]):
+        title = lines.pop(0)
+    title = clean_title(title, cut) if title else None
+    lines = _drop_repeats(lines, title, cut)
+    texts = [chinese_punctuation(line) for line in lines]
+    return Cleaned(chinese_punctuation(title) if title else None, outline(texts), removed, published, truncated)
+
+
+def strip_line(line: str) -> str:
+    return line.strip(STRIP)
+
+
+def _cut_inline(lines, cut):
+    kept, truncated = [], False
+    for line in lines:
+        line = strip_line(line)
+        for reason, pattern in RULES["inline"]:
+            if not line:
+                break
+            pieces = []
+            for match in pattern.finditer(line):
+                pieces.append(match.group())
+            if pieces:
+                line = strip_line(pattern.sub("", line))
+                truncated |= reason == "paywall"
+                for piece in pieces:
+                    cut(piece.strip(STRIP), reason)
+        if line:
+            kept.append(line)
+    return kept, truncated
+
+
+def _drop_boilerplate_lines(lines, cut):
+    kept, published = [], None
+    for line in lines:
+        reason = next((reason for reason, pattern in RULES["line"] if pattern.fullmatch(line)), None)
+        if reason is None:
+            for pattern_reason, pattern in RULES["date_line"]:
+                match = pattern.fullmatch(line)
+                if match:
+                    reason = pattern_reason
+                    published = published or iso_date(match.group("date"))
+                    break
+        if reason:
+            cut(line, reason)
+        else:
+            kept.append(line)
+    return kept, published
+
+
+def find_published(texts: list[str]) -> str | None:
+    """The ISO date of the first date line among `texts` (e.g. lines an HTML page kept outside its article)."""
+    for text in texts:
+        for _, pattern in RULES["date_line"]:
+            match = pattern.fullmatch(strip_line(text))
+            if match and iso_date(match.group("date")):
+                return iso_date(match.group("date"))
+    return None
+
+
+def iso_date(text: str) -> str | None:
+    try:
+        return date(*map(int, re.findall(r"\d+", text)[:3])).isoformat()
+    except (TypeError, ValueError):
+        return None
+
+
+def _is_ad(line):
+    return len(line) <= AD_LINE_MAX and any(pattern.fullmatch(line) for _, pattern in RULES["ad_anchor"])
+
+
+def _drop_ad_blocks(lines, cut):
+    """Ad lines, and the short slogan lines between two ad lines of the same block."""
+    anchors = [i for i, line in enumerate(lines) if _is_ad(line)]
+    doomed = set(anchors)
+    for a, b in zip(anchors, anchors[1:]):
+        between = range(a + 1, b)
+        if len(between) <= AD_GAP_MAX and all(_is_slogan(lines[i]) for i in between):
+            doomed.update(between)
+    for i in sorted(doomed):
+        cut(lines[i], "ad")
+    return [line for i, line in enumerate(lines) if i not in doomed]
+
+
+def _is_slogan(line):
+    return len(line) <= AD_LINE_MAX and not HEADING_RE.match(line)
+
+
+def _drop_tails(lines, cut):
+    for i, line in enumerate(lines):
+        reason = next((reason for reason, pattern in RULES["tail"] if pattern.fullmatch(line)), None)
+        if reason is None:
+            continue
+        end = i + 1
+        while end < len(lines) and len(lines[end]) <= TAIL_LINE_MAX and not SENTENCE_END_RE.search(lines[end]):
+            end += 1
+        for text in lines[i:end]:
+            cut(text, reason)
+        return lines[:i] + _drop_tails(lines[end:], cut)
+    return lines
+
+
+def _drop_furniture(lines, furniture, cut):
+    if not furniture:
+        return lines
+    kept = []
+    for line in lines:
+        if line in furniture:
+            cut(line, "furniture")
+        else:
+            kept.append(line)
+    return kept
+
+
+def looks_like_title(line: str) -> bool:
+    return (len(line) <= TITLE_MAX and not SENTENCE_END_RE.search(line) and not line.endswith((":", "："))
+            and not SPEECH_LINE_RE.fullmatch(line) and not HEADING_RE.match(line))
+
+
+def clean_title(title: str, cut=lambda text, reason: None) -> str:
+    """The title without a site suffix (` - XX网`) or a bare year a site glued on (2022在…)."""
+    title = strip_line(title)
+    for scope in ("title_suffix", "title_year"):
+        for reason, pattern in RULES[scope]:
+            match = pattern.search(title)
+            if match and strip_line(title[:match.start()] + title[match.end():]):
+                cut(strip_line(match.group()), reason)
+                title = strip_line(title[:match.start()] + title[match.end():])
+    return title
+
+
+def title_key(text: str) -> str:
+    """What a title and its variants share: no site suffix, no leading year, letters and digits only."""
+    text = clean_title(text)
+    text = re.sub(r"^(?:19|20)\d\d\s*年?度?", "", text)
+    return TITLE_KEY_DROP_RE.sub("", text)
+
+
+def _drop_repeats(lines, title, cut):
+    key = title_key(title) if title else None
+    seen, kept = set(), []
+    for line in lines:
+        if key and len(line) <= TITLE_MAX + 20 and title_key(line) == key:
+            cut(line, "duplicate_title")
+        elif len(line) >= REPEAT_MIN and line in seen:
+            cut(line, "repeated_line")
+        else:
+            seen.add(line)
+            kept.append(line)
+    return kept
+
+
+def chinese_punctuation(text: str) -> str:
+    """Half-width , ; : ! ? and ( ) written among Chinese characters, made full-width."""
+    text = HALF_PAREN_RE.sub(r"（\1）", text)
+    return HALF_MARK_RE.sub(lambda match: match.group().translate(FULL_WIDTH), text)
+
+
+def outline(texts: list[str]) -> list[dict]:
+    """Numbered paragraphs, each heading flagged and each paragraph under its latest heading."""
+    paragraphs, section = [], None
+    for n, text in enumerate(texts, 1):
+        heading = bool(HEADING_RE.match(text))
+        section = n if heading else section
+        paragraphs.append({"n": n, "text": text, "heading": heading, "section": section})
+    return paragraphs
+
+
+def learn_furniture(documents: list[list[str]], min_share: float = 0.3, min_documents: int = 3) -> frozenset[str]:
+    """Lines that recur in many documents of one site (menus, slogans, notices): its furniture.
+
+    `documents` are the raw lines of each document of the same site. A line counts once per
+    document; speech formulae (同志们：, 谢谢大家) and headings are never furniture.
+    """
+    counts = Counter()
+    for lines in documents:
+        counts.update({strip_line(line) for line in lines} - {""})
+    needed = max(min_documents, min_share * len(documents))
+    return frozenset(line for line, count in counts.items()
+                     if count >= needed and not SPEECH_LINE_RE.fullmatch(line) and not HEADING_RE.match(line))

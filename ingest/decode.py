@@ -1,0 +1,103 @@
+"""Bytes to text: detect the encoding of a scraped file and decode it.
+
+UTF-8 (the common case) is tried strictly first because it is fast and unambiguous; byte-order
+marks decide UTF-16/32; otherwise charset-normalizer picks among the encodings Chinese sites use,
+with the page's own <meta charset> as a hint when it decodes cleanly.
+"""
+import codecs
+import re
+
+import charset_normalizer
+
+from ingest.errors import SkipFile
+
+BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")]
+# GB2312 and GBK pages are decoded as their superset GB18030: sites declare gb2312 and use GBK characters
+SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "big5": "big5hkscs", "cp950": "big5hkscs"}
+META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
+CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+SAMPLE = 1 << 16           # bytes / characters looked at for the binary and plausibility checks
+DETECT_BYTES = 1 << 18     # charset-normalizer reads this much of a large file
+MAX_REPLACED = 0.05        # share of undecodable characters tolerated before the file is rejected
+
+
+def html_charset(data: bytes) -> str | None:
+    """The charset a page declares in its first few KB (<meta charset> or http-equiv), or None."""
+    match = META_CHARSET_RE.search(data[:4096])
+    return match.group(1).decode("ascii").lower() if match else None
+
+
+def decode(data: bytes, hint: str | None = None) -> tuple[str, str]:
+    """(text, encoding name) of a file's bytes; raises SkipFile for empty, binary or garbled input.
+
+    Undecodable bytes in an otherwise readable file are replaced by U+FFFD, and the encoding name
+    then ends in "+replaced"; lines mixing UTF-8 and GB18030 give "mixed(utf-8+gb18030)".
+    """
+    if not data.strip():
+        raise SkipFile("空文件")
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            return _decode_with(data, encoding)
+    if b"\x00" in data[:SAMPLE]:
+        raise SkipFile("二进制文件（含空字节）")
+    try:
+        return _checked(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    encoding = _guess(data, hint)
+    if encoding is None:
+        raise SkipFile("无法识别文本编码（可能是二进制或损坏的文件）")
+    try:
+        return _checked(data.decode(encoding), encoding)
+    except UnicodeDecodeError:
+        pass
+    mixed = _decode_mixed(data, encoding)
+    if mixed is not None:
+        return _checked(mixed, f"mixed(utf-8+{encoding})")
+    return _decode_with(data, encoding)
+
+
+def _decode_with(data: bytes, encoding: str) -> tuple[str, str]:
+    """Decode strictly if possible, else with U+FFFD for the bad bytes and "+replaced" in the name."""
+    name = encoding.removesuffix("-sig")
+    try:
+        return _checked(data.decode(encoding), name)
+    except UnicodeDecodeError:
+        return _checked(data.decode(encoding, errors="replace"), name + "+replaced")
+
+
+def _guess(data: bytes, hint: str | None) -> str | None:
+    if hint:
+        hint = SUPERSET.get(hint.lower(), hint.lower())
+        try:
+            data.decode(hint)
+            return hint
+        except (LookupError, UnicodeDecodeError):
+            pass
+    best = charset_normalizer.from_bytes(data[:DETECT_BYTES]).best()
+    if best is None:
+        return None
+    name = codecs.lookup(best.encoding).name
+    return SUPERSET.get(name, name)
+
+
+def _decode_mixed(data: bytes, encoding: str) -> str | None:
+    """Line by line, UTF-8 where a line is UTF-8 and `encoding` elsewhere; None if it is not such a mix."""
+    lines, utf8_lines = [], 0
+    for raw in data.splitlines(keepends=True):
+        try:
+            lines.append(raw.decode("utf-8"))
+            utf8_lines += not raw.isascii()
+        except UnicodeDecodeError:
+            lines.append(raw.decode(encoding, errors="replace"))
+    return "".join(lines) if utf8_lines else None
+
+
+def _checked(text: str, encoding: str) -> tuple[str, str]:
+    sample = text[:SAMPLE]
+    if len(CONTROL_RE.findall(sample)) > len(sample) * 0.05:
+        raise SkipFile("二进制文件（控制字符过多）")
+    if sample.count("\ufffd") > len(sample) * MAX_REPLACED:
+        raise SkipFile(f"过多字节无法按 {encoding.removesuffix('+replaced')} 解码（乱码）")
+    return text, encoding

@@ -1,0 +1,254 @@
+"""Files to clean documents: read, decode, extract, clean, restore, describe.
+
+`clean_file` is the one entry point; everything it calls is a pure step on plain data. Problems
+that do not stop a file (a bad line of a crawl dump, bytes replaced while decoding) are reported
+through `problems` (a list the caller passes) or, without one, the `ingest` logger.
+"""
+import errno
+import hashlib
+import json
+import logging
+import os
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlparse
+
+from ingest import spin
+from ingest.clean import clean, find_published
+from ingest.decode import decode, html_charset
+from ingest.errors import SkipFile
+from ingest.extract import extract
+
+try:  # metadata is written alongside; without it documents still come out, undescribed
+    from ingest.metadata import describe
+except ImportError:  # pragma: no cover
+    describe = None
+
+log = logging.getLogger("ingest")
+
+TEXT_SUFFIXES = {".txt"}
+HTML_SUFFIXES = {".html", ".htm"}
+DUMP_SUFFIXES = {".jsonl"}
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | DUMP_SUFFIXES
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024   # no speech is this long; bigger pages are media or junk
+HTML_END_RE = re.compile(r"</html\s*>", re.I)
+NO_METADATA = {"year": None, "year_source": "none", "region": {"province": None, "city": None, "county": None},
+               "level": None, "doc_type": None, "topics": []}
+
+
+def clean_file(path, furniture: frozenset[str] = frozenset(), problems: list[str] | None = None) -> list[dict]:
+    """The clean documents of one input file (.txt, .html/.htm: one; .jsonl crawl dump: one per good line).
+
+    Raises SkipFile when the file yields nothing usable; its message is the reason (the caller names
+    the file). `furniture` is the set of site lines learnt by `learn_furniture`.
+    """
+    path = Path(path)
+    report = problems.append if problems is not None else log.warning
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise SkipFile(f"不支持的文件类型：{suffix or '无扩展名'}")
+    if suffix in DUMP_SUFFIXES:
+        return _clean_dump(path, furniture, report)
+    data = _read(path)
+    is_html = suffix in HTML_SUFFIXES
+    text, encoding = decode(data, html_charset(data) if is_html else None)
+    notes = _decoding_notes(encoding)
+    if is_html and not HTML_END_RE.search(text[-4096:]):
+        notes.append("HTML 不完整（可能被截断），已按现有内容处理")
+    for note in notes:
+        report(f"{path}：{note}")
+    return [clean_text(text, is_html, source=str(path), encoding=encoding, furniture=furniture, warnings=notes)]
+
+
+def _read(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise SkipFile(f"文件过大（{size / 2**20:.1f} MB，上限 {MAX_DOCUMENT_BYTES // 2**20} MB）")
+        return path.read_bytes()
+    except PermissionError:
+        raise SkipFile("没有读取权限") from None
+    except IsADirectoryError:
+        raise SkipFile("这是文件夹，不是文件") from None
+    except OSError as exc:
+        raise SkipFile(_os_reason(exc)) from None
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "符号链接循环"
+    if exc.errno == errno.ENOENT:
+        return "文件不存在（或符号链接指向的文件不存在）"
+    return f"无法读取：{exc.strerror or exc}"
+
+
+def _decoding_notes(encoding: str) -> list[str]:
+    if encoding.endswith("+replaced"):
+        return [f"部分字节无法按 {encoding.removesuffix('+replaced')} 解码，已替换为 �"]
+    if encoding.startswith("mixed("):
+        return [f"文件混用了多种编码（{encoding[6:-1]}），已逐行解码"]
+    return []
+
+
+def _clean_dump(path: Path, furniture, report) -> list[dict]:
+    """Documents of a crawl dump; a bad line is reported as file:line and the rest still lands."""
+    docs, bad = [], 0
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise SkipFile("没有读取权限" if isinstance(exc, PermissionError) else _os_reason(exc)) from None
+    with handle:
+        for number, raw in enumerate(handle, 1):
+            if not raw.strip():
+                continue
+            try:
+                docs.append(_clean_record(raw, f"{path}:{number}", furniture))
+            except SkipFile as exc:
+                bad += 1
+                report(f"{path}:{number}：{exc}")
+    if not docs:
+        raise SkipFile(f"没有可用的记录（{bad} 行有问题）" if bad else "空文件")
+    return docs
+
+
+def _clean_record(raw: bytes, where: str, furniture) -> dict:
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise SkipFile(f"记录过大（{len(raw) / 2**20:.1f} MB）")
+    try:
+        record = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise SkipFile(f"不是有效的 JSON（{exc.__class__.__name__}）") from None
+    if not isinstance(record, dict):
+        raise SkipFile("记录不是 JSON 对象")
+    html, text = record.get("html"), record.get("text")
+    body = html if isinstance(html, str) and html.strip() else text
+    if not isinstance(body, str) or not body.strip():
+        raise SkipFile("记录没有 html 或 text 字段")
+    url = record.get("url") if isinstance(record.get("url"), str) and record.get("url") else where
+    fetched_at = record.get("fetched_at") if isinstance(record.get("fetched_at"), str) else None
+    return clean_text(body, body is html, source=url, encoding="utf-8", fetched_at=fetched_at, furniture=furniture)
+
+
+def clean_text(text: str, is_html: bool, source: str, encoding: str = "utf-8", fetched_at: str | None = None,
+               furniture: frozenset[str] = frozenset(), warnings: list[str] = ()) -> dict:
+    """The clean document of one decoded text or HTML page; raises SkipFile when no body is left."""
+    removed, title_hint = [], None
+    if is_html:
+        page = extract(text)
+        lines, title_hint, removed = page.lines, page.title, page.removed
+    else:
+        lines = text.splitlines()
+    cleaned = clean(lines, title_hint, furniture)
+    if not cleaned.paragraphs:
+        raise SkipFile("没有正文（只有导航、广告或站点装饰）")
+    published = cleaned.published or (find_published([cut["text"] for cut in removed]) if is_html else None)
+    title_scraped = cleaned.title or _fallback_title(source)
+    texts = [paragraph["text"] for paragraph in cleaned.paragraphs]
+    restorations = Counter()
+    restored = spin.is_spun([title_scraped, *texts])
+    if restored:
+        title = spin.restore(title_scraped, restorations)
+        for paragraph in cleaned.paragraphs:
+            text = spin.restore(paragraph["text"], restorations)
+            paragraph["restored"] = text if text != paragraph["text"] else None
+    else:
+        title = title_scraped
+    paragraphs = [{"n": p["n"], "text": p["text"], "restored": p.get("restored"), "heading": p["heading"],
+                   "section": p["section"]} for p in cleaned.paragraphs]
+    warnings = list(warnings)
+    metadata = _describe(title, [p["restored"] or p["text"] for p in paragraphs], published, warnings)
+    return {
+        "doc_id": document_id(title, texts),
+        "title": title,
+        "title_scraped": title_scraped,
+        "paragraphs": paragraphs,
+        **metadata,
+        "published": published,
+        "source": source,
+        "fetched_at": fetched_at,
+        "encoding": encoding,
+        "restored": restored,
+        "restorations": dict(restorations.most_common()),
+        "truncated": cleaned.truncated,
+        "removed": removed + cleaned.removed,
+        "warnings": warnings,
+    }
+
+
+def _fallback_title(source: str) -> str:
+    return Path(urlparse(source).path).stem or source
+
+
+def _describe(title, texts, published, warnings) -> dict:
+    if describe is None:
+        return dict(NO_METADATA)
+    try:
+        return describe(title, texts, published)
+    except Exception as exc:  # one odd document must not stop a batch; the note says what failed
+        warnings.append(f"元数据提取失败：{exc.__class__.__name__}: {exc}")
+        return dict(NO_METADATA)
+
+
+def document_id(title: str, texts: list[str]) -> str:
+    """16 hex chars of sha256 over the normalised title and paragraphs: same content, same id."""
+    normal = unicodedata.normalize("NFC", "\n".join([title, *texts]))
+    return hashlib.sha256(re.sub(r"\s+", " ", normal).encode("utf-8")).hexdigest()[:16]
+
+
+def document_lines(path) -> list[list[str]]:
+    """The raw lines of each document in a file, as `learn_furniture` wants them; [] for unusable files."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() in DUMP_SUFFIXES:
+            records = [json.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+            pages = [(r.get("html") or r.get("text") or "", bool(r.get("html"))) for r in records
+                     if isinstance(r, dict)]
+        else:
+            data = _read(path)
+            is_html = path.suffix.lower() in HTML_SUFFIXES
+            pages = [(decode(data, html_charset(data) if is_html else None)[0], is_html)]
+    except (SkipFile, OSError, ValueError):
+        return []
+    return [extract(text).lines if is_html else text.splitlines() for text, is_html in pages
+            if isinstance(text, str)]
+
+
+def iter_input_files(paths):
+    """Expand files and folders into (path, None) for input files and (path, reason) for ones to skip.
+
+    Folders are walked in name order without recursion; hidden entries (.git …) are ignored; a
+    folder reached twice through symlinks is reported as a loop, not walked again.
+    """
+    seen_dirs = set()
+    for start in map(Path, paths):
+        stack = [start]
+        while stack:
+            path = stack.pop()
+            try:
+                info = path.stat()
+            except OSError as exc:
+                yield path, _os_reason(exc)
+                continue
+            if path.is_dir():
+                key = (info.st_dev, info.st_ino)
+                if key in seen_dirs:
+                    yield path, "符号链接循环（文件夹已处理过）"
+                    continue
+                seen_dirs.add(key)
+                try:
+                    entries = sorted(os.scandir(path), key=lambda entry: entry.name, reverse=True)
+                except PermissionError:
+                    yield path, "没有读取权限（文件夹）"
+                    continue
+                except OSError as exc:
+                    yield path, _os_reason(exc)
+                    continue
+                stack.extend(Path(entry.path) for entry in entries if not entry.name.startswith("."))
+            elif path.suffix.lower() not in SUFFIXES:
+                yield path, f"不支持的文件类型：{path.suffix or '无扩展名'}"
+            elif not os.access(path, os.R_OK):
+                yield path, "没有读取权限"
+            else:
+                yield path, None

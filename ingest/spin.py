@@ -1,0 +1,51 @@
+"""Spun copies: detect them and restore the original wording.
+
+Content farms "spin" a speech to dodge duplicate filters (安全→平安, 部分→局部, 基础→根底 …). A document
+is treated as spun only when it holds enough strings that genuine text does not (data/spin_markers.txt);
+then each spun word is mapped back where its context allows (data/spin_map.tsv).
+"""
+import re
+from collections import Counter
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+MIN_MARKERS = 3              # hits needed, and at least two different marker strings
+MIN_DISTINCT_MARKERS = 2
+
+
+def _rows(name):
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("#")]
+
+
+MARKERS = _rows("spin_markers.txt")
+MARKER_RE = re.compile("|".join(map(re.escape, sorted(MARKERS, key=len, reverse=True))))
+
+
+def _spin_map():
+    originals, patterns = {}, []
+    for row in _rows("spin_map.tsv"):
+        spun, original, *where = row.split("\t") + [""]
+        originals[spun] = original
+        patterns.append((len(spun), f"(?:{where[0] or re.escape(spun)})"))
+    # longest spun word first, so 生产平安 is read before 平安
+    return originals, re.compile("|".join(pattern for _, pattern in sorted(patterns, key=lambda p: -p[0])))
+
+
+ORIGINAL_OF, SPUN_RE = _spin_map()
+
+
+def is_spun(texts: list[str]) -> bool:
+    """Whether these texts (title and paragraphs) read like a spun copy."""
+    hits = Counter(match.group() for text in texts for match in MARKER_RE.finditer(text))
+    return sum(hits.values()) >= MIN_MARKERS and len(hits) >= MIN_DISTINCT_MARKERS
+
+
+def restore(text: str, counts: Counter | None = None) -> str:
+    """The text with spun words mapped back; each mapping is counted in `counts` as "平安→安全"."""
+    def original(match):
+        spun = match.group()
+        if counts is not None:
+            counts[f"{spun}→{ORIGINAL_OF[spun]}"] += 1
+        return ORIGINAL_OF[spun]
+    return SPUN_RE.sub(original, text)
