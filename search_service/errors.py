@@ -49,12 +49,24 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        detail = {404: f"没有这个地址：{request.path}", 405: f"{request.path} 不接受 {request.method} 请求"}
-        response, status = error_response(exc.code or 500, detail.get(exc.code, exc.description or ""))
-        if exc.code == 429:
-            response = app.make_response((response, status))
+        status = exc.code or 500
+        # Our own aborts carry a Chinese description; werkzeug's defaults are English boilerplate.
+        ours = exc.description if exc.description != type(exc).description else None
+        if status == 429:
+            detail = f"超过接口访问频率限制（{exc.description}），请稍后再试"
+        elif ours:
+            detail = ours
+        elif status == 404:
+            detail = f"没有这个地址：{request.path}"
+        elif status == 405:
+            detail = f"{request.path} 不接受 {request.method} 请求"
+        else:
+            detail = HTTP_MESSAGES.get(status, "请求失败")
+        response, status = error_response(status, detail)
+        response = app.make_response((response, status))
+        if status == 429:
             response.headers.update({k: v for k, v in exc.get_headers() if k.lower() == "retry-after"})
-        return response, status
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc):

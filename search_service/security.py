@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import hmac
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+
+from .params import BadParameter
 
 # No inline script or style anywhere: the pages use one stylesheet and one script file.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -34,6 +37,15 @@ def require_write_token() -> None:
         raise WriteForbidden("写操作需要正确的令牌（Authorization: Bearer …）")
 
 
+def _reject_invalid_utf8() -> None:
+    """Werkzeug would quietly turn undecodable bytes into U+FFFD; say what is wrong instead."""
+    try:
+        unquote_to_bytes(request.query_string).decode("utf-8")
+        unquote_to_bytes(request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or "").decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadParameter("网址中含有无效的 UTF-8 编码字节") from None
+
+
 def _add_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
@@ -43,6 +55,7 @@ def _add_headers(response):
 def init_app(app: Flask) -> None:
     from .api import bp as api_bp
 
+    app.before_request(_reject_invalid_utf8)
     app.after_request(_add_headers)
     limiter = Limiter(get_remote_address, app=app)
     # Per worker process (memory storage): the effective limit across N workers is up to N times this.

@@ -1,0 +1,197 @@
+"""The HTML pages, read as a user without JavaScript would: follow links, submit GET forms."""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from bs4 import BeautifulSoup
+
+
+def page(client, url: str, status: int = 200) -> BeautifulSoup:
+    response = client.get(url)
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "text/html"
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def total(soup: BeautifulSoup) -> int:
+    return int(soup.select_one(".total strong").get_text())
+
+
+def facet_link(soup: BeautifulSoup, heading: str, label: str):
+    section = next(s for s in soup.select(".facet") if s.h2.get_text() == heading)
+    return next(a for a in section.select(".facet-values a") if a.select_one(".facet-label").get_text() == label)
+
+
+def first_result_doc_url(soup: BeautifulSoup, title_part: str) -> str:
+    return next(a["href"] for a in soup.select(".result h3 a") if title_part in a.get_text())
+
+
+def test_search_page_lists_results_with_metadata_and_numbered_snippets(service_client):
+    soup = page(service_client, "/?q=隐患排查")
+    assert total(soup) >= 2
+    result = soup.select_one(".result")
+    assert result.h3.a["href"].startswith("/doc/")
+    assert result.select(".meta .meta-item")
+    snippets = result.select(".snippet")
+    assert 1 <= len(snippets) <= 3
+    for snippet in snippets:
+        link = snippet.select_one("a.pn")
+        n = int(re.fullmatch(r"第(\d+)段", link.get_text()).group(1))
+        assert link["href"].endswith(f"#p{n}") and f"p={n}" in link["href"]
+    assert soup.select(".snippet mark")
+
+
+def test_result_shows_source_site_and_copies(service_client):
+    soup = page(service_client, "/?q=路南区")
+    result = next(r for r in soup.select(".result") if "2023年全区安全生产工作会议讲话" in r.h3.get_text())
+    assert result.select_one(".source").get_text().endswith(".txt")
+    assert result.select_one(".copy-count").get_text() == "1 个转载版本"
+
+
+def test_clicking_a_facet_narrows_and_the_breadcrumb_removes_it(service_client):
+    start = page(service_client, "/?q=安全生产")
+    everything = total(start)
+    link = facet_link(start, "层级", "区")
+    expected = int(link.select_one(".count").get_text())
+    narrowed = page(service_client, link["href"])
+    assert total(narrowed) == expected < everything
+    crumb = narrowed.select_one(".breadcrumb .crumb")
+    assert "层级：区" in crumb.get_text()
+    assert narrowed.select_one(".facet li.selected .facet-label").get_text() == "区"
+    assert total(page(service_client, crumb["href"])) == everything
+
+
+def test_region_facet_is_a_tree_province_city_county(service_client):
+    start = page(service_client, "/")
+    province = facet_link(start, "地区", "河北省")
+    chosen = page(service_client, province["href"])
+    tree = next(s for s in chosen.select(".facet") if s.h2.get_text() == "地区")
+    hebei = tree.select_one("li.selected")
+    cities = [a.get_text() for a in hebei.select("ul .facet-label")]
+    assert {"唐山市", "沧州市"} <= set(cities)
+    tangshan = next(a for a in hebei.select("ul a") if "唐山市" in a.get_text())
+    city_page = page(service_client, tangshan["href"])
+    assert parse_qs(urlsplit(tangshan["href"]).query) == {"province": ["河北省"], "city": ["唐山市"]}
+    counties = [a.get_text() for a in city_page.select(".facet li.selected li.selected ul .facet-label")]
+    assert counties == ["路南区"]
+    # dropping the province drops the city under it too
+    crumb = next(c for c in city_page.select(".breadcrumb .crumb") if "省份" in c.get_text())
+    assert urlsplit(crumb["href"]).query == ""
+
+
+def test_year_facet_newest_first_with_unknown_last_and_year_range_form(service_client):
+    soup = page(service_client, "/")
+    section = next(s for s in soup.select(".facet") if s.h2.get_text() == "年份")
+    labels = [a.get_text() for a in section.select(".facet-label")]
+    assert labels[-1] == "未知" and labels[:-1] == sorted(labels[:-1], reverse=True)
+    form = section.select_one("form.year-range")
+    assert form["method"] == "get" and {i["name"] for i in form.select("input[type=number]")} == {"year_from", "year_to"}
+    ranged = page(service_client, "/?year_from=2022&year_to=2022")
+    assert total(ranged) == 2
+    assert [c.get_text(" ", strip=True) for c in ranged.select(".breadcrumb .crumb:not(.clear)")] == \
+        ["起始年份：2022 ×", "截止年份：2022 ×"]
+
+
+def test_sort_links_and_within_form_keep_the_search(service_client):
+    soup = page(service_client, "/?q=安全生产&level=区")
+    date_link = next(a for a in soup.select(".sort a") if a.get_text() == "日期")
+    assert parse_qs(urlsplit(date_link["href"]).query) == {"q": ["安全生产"], "level": ["区"], "sort": ["date"]}
+    form = soup.select_one("form.within-search")
+    hidden = {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
+    assert hidden == {"q": "安全生产", "level": "区"}
+    within = page(service_client, "/?q=安全生产&level=区&within=消防")
+    assert total(within) <= total(soup)
+    assert any("在结果中检索：消防" in c.get_text() for c in within.select(".breadcrumb .crumb"))
+
+
+def test_paging_links(service_client):
+    soup = page(service_client, "/?per_page=2")
+    paging = soup.select_one(".paging")
+    assert paging.select_one(".current").get_text() == "1"
+    next_url = paging.select_one("a[rel=next]")["href"]
+    second = page(service_client, next_url)
+    assert second.select_one(".paging .current").get_text() == "2"
+    assert second.select_one(".result-list")["start"] == "3"
+    first_titles = {a.get_text() for a in soup.select(".result h3 a")}
+    assert first_titles.isdisjoint({a.get_text() for a in second.select(".result h3 a")})
+
+
+def test_document_page_numbers_anchors_and_marks_the_cited_paragraph(service_client):
+    search = page(service_client, "/?q=隐患排查")
+    result = next(r for r in search.select(".result") if "2023年全区" in r.h3.get_text())
+    snippet_link = result.select_one(".snippet a.pn")["href"]
+    n = int(re.search(r"#p(\d+)$", snippet_link).group(1))
+    doc = page(service_client, snippet_link)
+    paras = doc.select(".paragraphs .para")
+    assert [p["id"] for p in paras] == [f"p{i}" for i in range(1, len(paras) + 1)]
+    marked = doc.select(".para.marked")
+    assert [m["id"] for m in marked] == [f"p{n}"]
+    assert marked[0].select("mark"), "query terms are highlighted"
+    citation = marked[0].select_one(".citation-text").get_text()
+    assert citation.startswith(f"《2023年全区安全生产工作会议讲话》（河北省唐山市路南区，2023）第{n}段 http")
+    assert citation.endswith(f"p={n}#p{n}")
+
+
+def test_document_page_outline_metadata_source_copies_and_actions(service_client):
+    doc_url = first_result_doc_url(page(service_client, "/?q=路南区"), "2023年全区")
+    doc = page(service_client, doc_url)
+    outline = [a["href"] for a in doc.select(".outline a")]
+    assert outline and all(doc.select_one(f".para.heading{href}") for href in outline)
+    assert "河北省唐山市路南区" in doc.select_one(".doc-header .meta").get_text()
+    assert re.search(r"来源\s*\S+\.txt", doc.select_one(".doc-facts").get_text())
+    copies = doc.select(".copies li a")
+    assert len(copies) == 1 and copies[0]["href"].startswith("/doc/")
+    first = doc.select_one("#p1")
+    assert first.select_one("button.copy-citation")["data-citation"].startswith("《2023年全区安全生产工作会议讲话》")
+    assert first.select_one("a.similar-link")["href"].endswith("/similar/1")
+    cite = urlsplit(first.select_one("a.cite-link")["href"])
+    assert parse_qs(cite.query)["p"] == ["1"] and cite.fragment == "p1"
+
+
+def test_spun_document_toggles_between_restored_and_scraped_text(service_client):
+    doc_url = first_result_doc_url(page(service_client, "/?county=北辰区"), "安全生产工作部署")
+    doc = page(service_client, doc_url)
+    assert "show-scraped" not in doc.select_one("article.document")["class"]
+    spun = next(p for p in doc.select(".para") if p.select_one(".v-scraped"))
+    assert "安全" in spun.select_one(".v-restored").get_text()
+    assert "平安" in spun.select_one(".v-scraped").get_text()
+    toggle = doc.select_one("a.toggle-view")
+    scraped = page(service_client, toggle["href"])
+    assert "show-scraped" in scraped.select_one("article.document")["class"]
+    assert "view=scraped" not in scraped.select_one("a.toggle-view")["href"]
+
+
+def test_similar_paragraphs_page(service_client):
+    doc_url = first_result_doc_url(page(service_client, "/?q=隐患排查"), "隐患排查工作会议")
+    doc = page(service_client, doc_url)
+    soup = page(service_client, doc.select_one("#p4 a.similar-link")["href"])
+    assert soup.select_one(".source-para").get_text().strip()
+    links = soup.select(".similar-list a.title")
+    assert links and all(re.search(r"#p\d+$", a["href"]) for a in links)
+
+
+def test_pages_work_without_javascript(service_client):
+    soup = page(service_client, "/?q=安全生产")
+    for form in soup.select("form"):
+        assert form["method"] == "get" and form["action"] == "/"
+    assert not soup.select("script:not([src])"), "no inline script"
+    assert [s["src"] for s in soup.select("script")] == ["/static/app.js"]
+    assert [link["href"] for link in soup.select("link[rel=stylesheet]")] == ["/static/style.css"]
+    assert "http" not in " ".join(s["src"] for s in soup.select("script")), "no CDN"
+
+
+def test_error_pages_are_chinese_html(service_client):
+    soup = page(service_client, "/?page=-5", status=400)
+    assert "page" in soup.select_one(".error-detail").get_text()
+    assert "请求有误" in soup.h1.get_text()
+    assert "未找到" in page(service_client, "/doc/0123456789abcdef", status=404).h1.get_text()
+    assert "文档编号" in page(service_client, "/doc/zzz", status=400).select_one(".error-detail").get_text()
+    assert "引号" in page(service_client, '/?q="安全', status=400).select_one(".error-detail").get_text()
+
+
+def test_static_files_are_served(service_client):
+    css = service_client.get("/static/style.css")
+    assert css.status_code == 200 and "@media print" in css.get_data(as_text=True)
+    js = service_client.get("/static/app.js")
+    assert js.status_code == 200 and "copy-citation" in js.get_data(as_text=True)
