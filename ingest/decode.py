@@ -19,6 +19,7 @@ META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 SAMPLE = 1 << 16           # bytes / characters looked at for the binary and plausibility checks
 DETECT_BYTES = 1 << 18     # charset-normalizer reads this much of a large file
+RARE_MAX = 0.1            # share of characters outside GB2312 and Big5 tolerated in a guessed decoding
 MAX_REPLACED = 0.05        # share of undecodable characters tolerated before the file is rejected
 
 
@@ -46,15 +47,16 @@ def decode(data: bytes, hint: str | None = None) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     encoding = _guess(data, hint)
-    if encoding is None:
-        raise SkipFile("无法识别文本编码（可能是二进制或损坏的文件）")
-    try:
-        return _checked(data.decode(encoding), encoding)
-    except UnicodeDecodeError:
-        pass
-    mixed = _decode_mixed(data, encoding)
+    if encoding is not None:
+        try:
+            return _checked(data.decode(encoding), encoding, plausible=True)
+        except UnicodeDecodeError:
+            pass
+    mixed = _decode_mixed(data, encoding or "gb18030")
     if mixed is not None:
-        return _checked(mixed, f"mixed(utf-8+{encoding})")
+        return _checked(mixed, f"mixed(utf-8+{encoding or 'gb18030'})", plausible=True)
+    if encoding is None:
+        encoding = "utf-8"     # no detector verdict: readable only if nearly all of it is UTF-8
     return _decode_with(data, encoding)
 
 
@@ -62,9 +64,9 @@ def _decode_with(data: bytes, encoding: str) -> tuple[str, str]:
     """Decode strictly if possible, else with U+FFFD for the bad bytes and "+replaced" in the name."""
     name = encoding.removesuffix("-sig")
     try:
-        return _checked(data.decode(encoding), name)
+        return _checked(data.decode(encoding), name, plausible=True)
     except UnicodeDecodeError:
-        return _checked(data.decode(encoding, errors="replace"), name + "+replaced")
+        return _checked(data.decode(encoding, errors="replace"), name + "+replaced", plausible=True)
 
 
 def _guess(data: bytes, hint: str | None) -> str | None:
@@ -83,21 +85,52 @@ def _guess(data: bytes, hint: str | None) -> str | None:
 
 
 def _decode_mixed(data: bytes, encoding: str) -> str | None:
-    """Line by line, UTF-8 where a line is UTF-8 and `encoding` elsewhere; None if it is not such a mix."""
-    lines, utf8_lines = [], 0
+    """Line by line: UTF-8 where a line is (nearly) UTF-8, `encoding` elsewhere; None if no line is UTF-8.
+
+    A UTF-8 line with a few bad bytes keeps its UTF-8 reading with U+FFFD for them: read as GB18030 it
+    would turn into mojibake from end to end.
+    """
+    lines, utf8_lines, other_lines = [], 0, 0
     for raw in data.splitlines(keepends=True):
         try:
             lines.append(raw.decode("utf-8"))
             utf8_lines += not raw.isascii()
+            continue
         except UnicodeDecodeError:
+            pass
+        as_utf8 = raw.decode("utf-8", errors="replace")
+        if as_utf8.count("\ufffd") <= max(3, len(as_utf8) * 0.1):
+            lines.append(as_utf8)
+            utf8_lines += 1
+        else:
             lines.append(raw.decode(encoding, errors="replace"))
-    return "".join(lines) if utf8_lines else None
+            other_lines += 1
+    return "".join(lines) if utf8_lines and other_lines else None
 
 
-def _checked(text: str, encoding: str) -> tuple[str, str]:
+def _checked(text: str, encoding: str, plausible: bool = False) -> tuple[str, str]:
+    """The decoded text, unless it is binary, mostly undecodable or (when guessed) not Chinese-like text."""
     sample = text[:SAMPLE]
     if len(CONTROL_RE.findall(sample)) > len(sample) * 0.05:
         raise SkipFile("二进制文件（控制字符过多）")
     if sample.count("\ufffd") > len(sample) * MAX_REPLACED:
-        raise SkipFile(f"过多字节无法按 {encoding.removesuffix('+replaced')} 解码（乱码）")
+        raise SkipFile(f"过多字节无法按 {encoding.removesuffix('+replaced')} 解码（乱码或二进制）")
+    if plausible and not _looks_like_text(sample):
+        raise SkipFile(f"按 {encoding.removesuffix('+replaced')} 解码后是乱码（可能是二进制或损坏的文件）")
     return text, encoding
+
+
+def _looks_like_text(sample: str) -> bool:
+    """Nearly all characters common: ASCII, or in GB2312 or Big5 (random bytes decode to rare ones)."""
+    rare = 0
+    for char in set(sample):
+        if char.isascii() or char == "\ufffd":
+            continue
+        try:
+            char.encode("gb2312")
+        except UnicodeEncodeError:
+            try:
+                char.encode("big5")
+            except UnicodeEncodeError:
+                rare += sample.count(char)
+    return rare <= len(sample) * RARE_MAX

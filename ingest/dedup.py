@@ -11,6 +11,7 @@ import opencc
 from datasketch import MinHash, MinHashLSH
 
 NUM_PERM = 128
+SCHEME = "affine32"          # named explicitly: stored signatures must stay comparable across datasketch releases
 THRESHOLD = 0.6              # estimated Jaccard at and above which two documents are copies
 SHINGLE_SIZES = (2, 3)
 NOT_TEXT_RE = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-z0-9]+")
@@ -30,7 +31,7 @@ def shingles(text: str) -> set[str]:
 
 
 def _minhash(values) -> MinHash:
-    minhash = MinHash(num_perm=NUM_PERM)
+    minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
     minhash.update_batch([value.encode("utf-8") for value in values])
     return minhash
 
@@ -41,7 +42,7 @@ def signature(doc: dict) -> list[int]:
 
 
 def _from_signature(values: list[int]) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, hashvalues=np.array(values, dtype=np.uint64))
+    return MinHash(num_perm=NUM_PERM, hashvalues=np.array(values, dtype=np.uint64), scheme=SCHEME)
 
 
 def similarity(a: list[int], b: list[int]) -> float:

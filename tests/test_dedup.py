@@ -1,0 +1,70 @@
+"""Near-duplicates: a spun copy and its original are one speech; same-topic speeches are not."""
+import json
+from pathlib import Path
+
+import ingest
+from ingest import dedup
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def seed_doc(prefix):
+    (doc,) = ingest.clean_file(next((ROOT / "corpus").glob(f"{prefix}_*.txt")))
+    return doc
+
+
+def original_of(spun):
+    """The speech as the first site published it: the restored wording, nothing spun."""
+    paragraphs = [dict(p, text=p["restored"] or p["text"], restored=None) for p in spun["paragraphs"]]
+    texts = [p["text"] for p in paragraphs]
+    return dict(spun, doc_id=ingest.pipeline.document_id(spun["title"], texts), title_scraped=spun["title"],
+                paragraphs=paragraphs, restored=False, restorations={}, truncated=False)
+
+
+def test_signature_is_plain_serialisable_and_stable():
+    doc = seed_doc("001")
+    values = dedup.signature(doc)
+    assert len(values) == dedup.NUM_PERM and all(type(v) is int for v in values)
+    assert json.loads(json.dumps(values)) == values == dedup.signature(seed_doc("001"))
+
+
+def test_spun_copy_matches_its_original_only_after_restoration():
+    spun = seed_doc("003")
+    original = original_of(spun)
+    as_scraped = dict(spun, title=spun["title_scraped"], paragraphs=[dict(p, restored=None) for p in spun["paragraphs"]])
+    assert dedup.similarity(dedup.signature(spun), dedup.signature(original)) > 0.95
+    assert dedup.similarity(dedup.signature(as_scraped), dedup.signature(original)) < \
+        dedup.similarity(dedup.signature(spun), dedup.signature(original))
+    for other in ("000", "001", "002", "004"):
+        assert dedup.similarity(dedup.signature(seed_doc(other)), dedup.signature(original)) < 0.3
+
+
+def test_traditional_copy_is_a_near_duplicate():
+    import opencc
+    doc = seed_doc("001")
+    to_traditional = opencc.OpenCC("s2t").convert
+    copy = dict(doc, doc_id="trad", title=to_traditional(doc["title"]),
+                paragraphs=[dict(p, text=to_traditional(p["text"])) for p in doc["paragraphs"]])
+    assert dedup.similarity(dedup.signature(doc), dedup.signature(copy)) > 0.95
+
+
+def test_groups_put_the_canonical_copy_first():
+    spun = seed_doc("003")
+    original = original_of(spun)
+    truncated = dict(original, doc_id="truncated0000000", truncated=True)
+    groups = dedup.group([spun, seed_doc("001"), truncated, original, seed_doc("004")])
+    assert sorted(map(len, groups)) == [1, 1, 3]
+    (copies,) = [g for g in groups if len(g) == 3]
+    assert copies == [original["doc_id"], truncated["doc_id"], spun["doc_id"]]
+    assert dedup.pick_canonical([spun, truncated, original]) is original
+
+
+def test_incremental_index_reports_copies_and_forgets_removed_ones():
+    spun, original, other = seed_doc("003"), original_of(seed_doc("003")), seed_doc("002")
+    index = dedup.NearDuplicates()
+    assert index.add(original["doc_id"], dedup.signature(original)) == []
+    assert index.add(other["doc_id"], dedup.signature(other)) == []
+    assert index.add(spun["doc_id"], dedup.signature(spun)) == [original["doc_id"]]
+    index.remove(original["doc_id"])
+    assert original["doc_id"] not in index and len(index) == 2
+    assert index.add("again", dedup.signature(original)) == [spun["doc_id"]]

@@ -1,0 +1,98 @@
+"""extract(): the main text block of crawler-saved pages, without the page around it."""
+from pathlib import Path
+
+import pytest
+
+from ingest.decode import decode, html_charset
+from ingest.extract import extract
+
+HTML = Path(__file__).parent / "data" / "html"
+
+
+def page(name):
+    data = (HTML / name).read_bytes()
+    return extract(decode(data, html_charset(data))[0])
+
+
+def reasons(result):
+    return {cut["reason"] for cut in result.removed}
+
+
+def removed_text(result):
+    return " ".join(cut["text"] for cut in result.removed)
+
+
+def test_government_article_keeps_its_paragraphs_and_drops_the_site():
+    result = page("gov_notice.html")
+    assert result.title == "关于开展2023年安全生产月活动的通知"
+    assert result.lines[0] == "各乡镇人民政府，县直各有关单位："
+    assert result.lines[2:4] == ["一、总体要求", result.lines[3]] and result.lines[3].startswith("以习近平")
+    # <br> inside one <p> separates paragraphs
+    assert result.lines[-5:] == ["各单位要于6月30日前将活动总结报县安委会办公室。", "联系人：张某某",
+                                 "联系电话：0000-1234567", "某某县安全生产委员会办公室", "2023年3月15日"]
+    assert len(result.lines) == 13
+    text = " ".join(result.lines)
+    for furniture in ("政务公开", "您当前的位置", "打印本页", "相关信息", "网站标识码", "无障碍", "hmt"):
+        assert furniture not in text
+    assert {"html_nav", "html_footer", "html_related"} <= reasons(result)
+    assert "发布时间：2023-03-15" in removed_text(result)     # kept for the date, outside the article
+
+
+def test_content_farm_without_ads_share_bars_comments_or_related_lists():
+    result = page("content_farm.html")
+    assert result.title == "在2022年县安委会全体（扩大）会议上的讲话"
+    assert result.lines == [
+        "同志们:",
+        "今天召开县安委会全体(扩大)会议,主要任务是安排部署当前和今后一个时期的安全生产工作。",
+        "一、扛牢安全责任,坚信全面履责可以减责",
+        "一要突出领导责任。严格按照“党政同责、一岗双责”的制度要求,认真落实月度例会制度。各乡镇(街道)要定期研判风险。",
+        "二要突出部门监管责任。坚持每年11月18日“安全警示教育日”制度,严格执法。",
+        "二、多措并举,坚信安全事故可以防范",
+        "要坚持细排查,在煤矿、非煤矿山、危化、道路交通等行业领域开展地毯式排查,不留死角。",
+        "我就讲这么多,谢谢大家!",
+    ]
+    assert {"html_ad", "html_share", "html_comment", "html_related", "html_nav", "html_footer"} <= reasons(result)
+    assert "document.write" not in removed_text(result)      # scripts are not text
+
+
+def test_wenku_page_in_gbk():
+    result = page("wenku_speech_gbk.html")
+    assert result.title == "2023年全区安全生产工作会议讲话_某某文库"     # the suffix goes in clean()
+    assert result.lines[1] == "同志们："
+    assert "安全生产工作能否搞好，关键在于基层监管体系建设是否到位。" in result.lines
+    assert "下载 收藏 举报" not in result.lines and "安全生产 讲话稿 会议" not in result.lines
+
+
+def test_main_block_is_chosen_by_text_not_by_p_tags():
+    html = ("<html><body><div class='list'>" + "".join(f"<p><a href='/{i}'>其他文章标题{i}</a></p>" for i in range(30))
+            + "</div><div><span>同志们：</span><br><span>安全生产工作，责任重于泰山，必须常抓不懈。</span><br>"
+            "<span>各部门要落实监管责任，企业要落实主体责任。</span></div></body></html>")
+    assert extract(html).lines == ["同志们：", "安全生产工作，责任重于泰山，必须常抓不懈。", "各部门要落实监管责任，企业要落实主体责任。"]
+
+
+def test_an_article_wrapper_with_a_furniture_name_is_spared():
+    html = ("<html><body><div class='top'><p>同志们：</p><p>安全生产工作，责任重于泰山，必须常抓不懈。</p>"
+            "<p>各部门要落实监管责任，企业要落实主体责任。</p></div></body></html>")
+    assert len(extract(html).lines) == 3
+
+
+def test_truncated_html_keeps_what_arrived():
+    html = "<html><head><title>讲话</title></head><body><div class='content'><p>同志们：</p><p>安全生产，重于泰山。<p>第三段没有结"
+    assert extract(html).lines == ["同志们：", "安全生产，重于泰山。", "第三段没有结"]
+
+
+@pytest.mark.timeout(20)
+def test_ten_thousand_nested_divs():
+    html = "<html><body>" + "<div>" * 10_000 + "<p>最深处的正文，一句话。</p>" + "</div>" * 10_000 + "<p>外层的正文。</p></body></html>"
+    assert extract(html).lines == ["最深处的正文，一句话。", "外层的正文。"]
+
+
+def test_a_page_of_navigation_only_has_no_lines():
+    html = ("<html><body><div class='nav'><a>首页</a><a>新闻</a></div><ul>" +
+            "".join(f"<li><a href='/{i}'>栏目{i}</a></li>" for i in range(20)) + "</ul></body></html>")
+    assert extract(html).lines == []
+
+
+def test_ascii_angle_brackets_escaped_in_html_come_back_as_text():
+    html = "<html><body><p>学习《关于修改&lt;中华人民共和国安全生产法&gt;的决定》，抓好落实。</p></body></html>"
+    assert extract(html).lines == ["学习《关于修改<中华人民共和国安全生产法>的决定》，抓好落实。"]

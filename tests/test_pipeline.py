@@ -1,0 +1,122 @@
+"""clean_file / iter_input_files: files in, documents of the design contract out."""
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import ingest
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = Path(__file__).parent / "data" / "html"
+CONTRACT_KEYS = {"doc_id", "title", "title_scraped", "paragraphs", "year", "year_source", "published", "region",
+                 "level", "doc_type", "topics", "source", "fetched_at", "encoding", "restored", "restorations",
+                 "truncated", "removed", "warnings"}
+
+
+def seed_path(prefix):
+    return next((ROOT / "corpus").glob(f"{prefix}_*.txt"))
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_seed_documents_follow_the_contract(prefix):
+    (doc,) = ingest.clean_file(seed_path(prefix))
+    assert set(doc) == CONTRACT_KEYS
+    assert len(doc["doc_id"]) == 16 and int(doc["doc_id"], 16) >= 0
+    assert [p["n"] for p in doc["paragraphs"]] == list(range(1, len(doc["paragraphs"]) + 1))
+    assert set(doc["paragraphs"][0]) == {"n", "text", "restored", "heading", "section"}
+    assert doc["source"] == str(seed_path(prefix)) and doc["encoding"] == "utf-8" and doc["warnings"] == []
+    assert json.loads(json.dumps(doc, ensure_ascii=False)) == doc
+    assert doc["paragraphs"][0]["text"] != doc["title"]
+
+
+def test_doc_id_follows_content_not_file_name(tmp_path):
+    (first,) = ingest.clean_file(seed_path("001"))
+    renamed = tmp_path / "另一个 名字.txt"
+    shutil.copy(seed_path("001"), renamed)
+    (second,) = ingest.clean_file(renamed)
+    assert second["doc_id"] == first["doc_id"]
+    renamed.write_text(renamed.read_text(encoding="utf-8") + "\n补充一段新的内容。\n", encoding="utf-8")
+    (changed,) = ingest.clean_file(renamed)
+    assert changed["doc_id"] != first["doc_id"]
+
+
+def test_gbk_file_cleans_like_its_utf8_original(tmp_path):
+    gbk = tmp_path / "speech.txt"
+    gbk.write_bytes(seed_path("003").read_text(encoding="utf-8").encode("gbk"))
+    (doc,) = ingest.clean_file(gbk)
+    (original,) = ingest.clean_file(seed_path("003"))
+    assert doc["encoding"] == "gb18030"
+    assert doc["paragraphs"] == original["paragraphs"] and doc["doc_id"] == original["doc_id"]
+
+
+def test_html_pages_become_documents():
+    (farm,) = ingest.clean_file(HTML / "content_farm.html")
+    assert farm["title"] == "在2022年县安委会全体（扩大）会议上的讲话"
+    assert farm["published"] == "2022-11-02"
+    assert farm["paragraphs"][0]["text"] == "同志们："
+    assert [p["n"] for p in farm["paragraphs"] if p["heading"]] == [3, 6]
+    (wenku,) = ingest.clean_file(HTML / "wenku_speech_gbk.html")
+    assert wenku["title"] == "2023年全区安全生产工作会议讲话" and wenku["encoding"] == "gb18030"
+    assert wenku["truncated"] and {"text": "_某某文库", "reason": "title_suffix"} in wenku["removed"]
+    (notice,) = ingest.clean_file(HTML / "gov_notice.html")
+    assert notice["published"] == "2023-03-15" and notice["doc_type"] == "通知"
+
+
+def test_crawl_dump_reports_bad_lines_and_lands_the_rest(tmp_path):
+    dump = tmp_path / "crawl.jsonl"
+    speech = seed_path("004").read_text(encoding="utf-8")
+    page = (HTML / "gov_notice.html").read_text(encoding="utf-8")
+    dump.write_text("\n".join([
+        json.dumps({"url": "https://a.example/1", "text": speech, "fetched_at": "2024-01-02T03:04:05"}, ensure_ascii=False),
+        '{"url": "https://a.example/2", "text": "未闭合',
+        json.dumps({"url": "https://a.example/3"}),
+        "",
+        json.dumps({"url": "https://b.example/4", "html": page}, ensure_ascii=False),
+        json.dumps(["not", "an", "object"]),
+    ]) + "\n", encoding="utf-8")
+    problems = []
+    docs = ingest.clean_file(dump, problems=problems)
+    assert [d["source"] for d in docs] == ["https://a.example/1", "https://b.example/4"]
+    assert docs[0]["fetched_at"] == "2024-01-02T03:04:05" and docs[1]["fetched_at"] is None
+    assert docs[1]["title"] == "关于开展2023年安全生产月活动的通知"
+    assert [p.split("：")[0] for p in problems] == [f"{dump}:2", f"{dump}:3", f"{dump}:6"]
+    assert "JSON" in problems[0] and "html 或 text" in problems[1]
+
+
+def test_crawl_dump_with_nothing_usable_is_skipped(tmp_path):
+    dump = tmp_path / "bad.jsonl"
+    dump.write_text("不是 JSON\n{}\n", encoding="utf-8")
+    with pytest.raises(ingest.SkipFile, match="没有可用的记录（2 行有问题）"):
+        ingest.clean_file(dump, problems=[])
+
+
+def test_iter_input_files_expands_folders_and_names_what_it_skips(tmp_path):
+    (tmp_path / "sub").mkdir()
+    shutil.copy(seed_path("000"), tmp_path / "sub" / "安全 讲话.txt")
+    (tmp_path / "page.HTML").write_text("<p>x</p>", encoding="utf-8")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    (tmp_path / ".hidden.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "sub" / "loop").symlink_to(tmp_path)
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "missing.txt")
+    found = {path.relative_to(tmp_path).as_posix(): reason for path, reason in ingest.iter_input_files([tmp_path])}
+    assert found["sub/安全 讲话.txt"] is None and found["page.HTML"] is None
+    assert "不支持" in found["image.png"]
+    assert "循环" in found["sub/loop"]
+    assert "不存在" in found["dangling.txt"]
+    assert ".hidden.txt" not in found
+
+
+def test_unreadable_file_is_skipped_with_a_reason(tmp_path, monkeypatch):
+    path = tmp_path / "secret.txt"
+    shutil.copy(seed_path("001"), path)
+    path.chmod(0)
+
+    def denied(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+    monkeypatch.setattr(Path, "read_bytes", denied)       # root can read mode-0 files; simulate the refusal
+    with pytest.raises(ingest.SkipFile, match="没有读取权限"):
+        ingest.clean_file(path)
+    monkeypatch.setattr(os, "access", lambda *args, **kwargs: False)
+    assert list(ingest.iter_input_files([path])) == [(path, "没有读取权限")]
