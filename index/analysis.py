@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -29,6 +28,7 @@ MAX_TOKENS_PER_TEXT = RESTORED_OFFSET - 1
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_CHAR = re.compile(f"[{CJK}]")
+NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?%?")
 UNITS = re.compile(f"[{CJK}]|[0-9a-z\u00c0-\u024f]+(?:\\.[0-9]+)?%?")
 
 
@@ -63,11 +63,9 @@ def _to_simplified(text: str) -> str:
         return "".join(c if len(s := _t2s().convert(c)) != 1 else s for c in text)
 
 
-def _fold_char(c: str) -> str:
-    if "\uff01" <= c <= "\uff5e" or c == "\u3000":  # full-width ASCII and the ideographic space
-        c = unicodedata.normalize("NFKC", c)
-    low = c.lower()
-    return low if len(low) == 1 else c
+# Full-width ASCII and the ideographic space to half-width, A-Z to a-z: one character for one.
+_FOLD = str.maketrans({**{chr(c): chr(c - 0xFEE0).lower() for c in range(0xFF01, 0xFF5F)},
+                       "\u3000": " ", **{chr(c): chr(c + 32) for c in range(65, 91)}})
 
 
 def normalise(text: str) -> str:
@@ -76,10 +74,7 @@ def normalise(text: str) -> str:
         return ""
     if not text.isascii():
         text = _to_simplified(text)
-        text = "".join(_fold_char(c) for c in text)
-    else:
-        text = text.lower()
-    return text
+    return text.translate(_FOLD)
 
 
 # --- dictionary, segmentation ----------------------------------------------------------------------
@@ -118,12 +113,32 @@ class _Segmenter:
         if self.rjieba is not None:
             for word, freq in domain_words().items():
                 rjieba.add_word(word, freq, None)
-            self.tokenize = lambda text: rjieba.tokenize(text)
+            self.raw_tokenize = rjieba.tokenize
             self.has_word = rjieba.has_word
         else:
             jieba = load_jieba()
-            self.tokenize = lambda text: list(jieba.tokenize(text))
+            self.raw_tokenize = jieba.tokenize
             self.has_word = lambda word: jieba.dt.FREQ.get(word, 0) > 0
+
+    def tokenize(self, text: str) -> list[tuple[str, int, int]]:
+        return split_symbols(self.raw_tokenize(text))
+
+
+# Non-Chinese tokens are cut into letter/number runs (decimals and % kept) and single symbols, so
+# 2022-06-27 and www.12339.gov.cn give the same tokens whichever of rjieba or jieba cut them.
+SYMBOL_JOINED = re.compile(r"[^0-9a-z%]")
+LATIN_PIECES = re.compile(r"[0-9]+(?:\.[0-9]+)*%?|[a-z\u00c0-\u024f]+|[0-9]+|.", re.S)
+
+
+def split_symbols(tokens) -> list[tuple[str, int, int]]:
+    out = []
+    for word, start, end in tokens:
+        if len(word) > 1 and SYMBOL_JOINED.search(word) and not CJK_CHAR.search(word) \
+                and not NUMBER.fullmatch(word):
+            out += [(m.group(), start + m.start(), start + m.end()) for m in LATIN_PIECES.finditer(word)]
+        else:
+            out.append((word, start, end))
+    return out
 
 
 @cache

@@ -39,6 +39,8 @@ class FacetTable:
         self.date = np.zeros(n, dtype=np.int64)
         self.seq = np.zeros(n, dtype=np.int64)
         self.restored = np.zeros(n, dtype=bool)
+        self.truncated = np.zeros(n, dtype=bool)
+        self.length = np.zeros(n, dtype=np.int64)
         self.n_paragraphs = np.zeros(n, dtype=np.int64)
         self.values: dict[str, list] = {name: [None] for name in CODED}
         self.codes = {name: np.zeros(n, dtype=np.int32) for name in CODED}
@@ -57,6 +59,8 @@ class FacetTable:
             self.date[docnum] = _date_key(row[COLUMN["published"]], year)
             self.seq[docnum] = row[COLUMN["seq"]]
             self.restored[docnum] = bool(row[COLUMN["restored"]])
+            self.truncated[docnum] = bool(row[COLUMN["truncated"]])
+            self.length[docnum] = row[COLUMN["length"]] or 0
             self.n_paragraphs[docnum] = row[COLUMN["n_paragraphs"]] or 0
             self.group[docnum] = group_codes.setdefault(row[COLUMN["group_id"]], len(group_codes))
             for name in CODED:
@@ -77,9 +81,11 @@ class FacetTable:
         self._mark_canonical()
 
     def _mark_canonical(self) -> None:
-        """The listed copy of each near-duplicate group: the unrestored original, else the earliest."""
+        """The listed copy of each group, preferred as ingest.dedup.canonical_rank does: not spun,
+        not truncated, longest; the earliest ingested breaks ties."""
         live = np.flatnonzero(self.live)
-        order = live[np.lexsort((self.seq[live], self.restored[live], self.group[live]))]
+        order = live[np.lexsort((self.seq[live], -self.length[live], self.truncated[live],
+                                 self.restored[live], self.group[live]))]
         first = np.ones(len(order), dtype=bool)
         first[1:] = self.group[order][1:] != self.group[order][:-1]
         self.canonical = np.zeros(self.size, dtype=bool)

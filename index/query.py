@@ -186,11 +186,12 @@ class Compiled:
 _bigram_tokenizer = BigramTokenizer()
 
 
-def _char_query(name: str, text: str):
+def _char_query(name: str, text: str, exact: bool = True):
     """Exact characters of `text` in a row in field `name` (split where punctuation breaks them).
 
     A lone unit (one character or number between punctuation) is looked up as a word too, since in
-    running text it only exists inside bigrams.
+    running text it only exists inside bigrams. With `exact` False, the bigrams need only all occur
+    in the document: far cheaper than positional matching in Whoosh, used for unquoted words.
     """
     runs, last = [], None
     for t in _bigram_tokenizer(text, positions=True):
@@ -200,7 +201,7 @@ def _char_query(name: str, text: str):
         last = t.pos
     chars = CHAR_FIELDS[name]
     parts = [wq.Or([wq.Term(chars, r[0]), wq.Term(WORD_FIELDS[name], r[0])]) if len(r) == 1
-             else wq.Phrase(chars, r) for r in runs]
+             else wq.Phrase(chars, r) if exact else wq.And([wq.Term(chars, g) for g in r]) for r in runs]
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)
@@ -277,7 +278,7 @@ class _Compiler:
                     if kind == "word":
                         alternatives.append(wq.Term(WORD_FIELDS[name], form))
                     if kind == "exact" or is_cjk_word(form) and len(form) > 1:
-                        chars = _char_query(name, form)
+                        chars = _char_query(name, form, exact=kind == "exact")
                         if chars is not None:
                             alternatives.append(chars)
             if not alternatives:

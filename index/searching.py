@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 from whoosh import query as wq
 
-from .analysis import is_cjk_word, paragraph_of, words
+from .analysis import is_cjk_word, words
 from .facets import FacetTable
 from .highlight import highlight
+from .matching import Evaluator, paragraphs_hit, paragraphs_matching
 from .query import Compiled, QueryError, compile_query
 from .store import DocumentStore
 from .writing import open_index
@@ -37,19 +38,21 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._searcher = self.ix.searcher()
         self._table = None
+        self._evaluator = None
 
     def generation(self) -> int:
         return self.ix.latest_generation()
 
     def _current(self):
-        """(searcher, facet table) of the latest commit."""
+        """(searcher, facet table, evaluator) of the latest commit."""
         with self._lock:
             if not self._searcher.up_to_date():
                 self._searcher = self._searcher.refresh()
                 self._table = None
             if self._table is None:
                 self._table = FacetTable(self._searcher.reader(), self.store)
-            return self._searcher, self._table
+                self._evaluator = Evaluator(self._searcher, self._table.live)
+            return self._searcher, self._table, self._evaluator
 
     # --- search ---
 
@@ -68,12 +71,11 @@ class SearchIndex:
         if page * per_page > MAX_DEPTH:
             raise QueryError(f"只能翻看前 {MAX_DEPTH} 条结果，请增加检索词或筛选条件")
         texts = [q or ""] + ([within] if isinstance(within, str) else list(within or []))
-        searcher, table = self._current()
+        searcher, table, evaluator = self._current()
         compiled = compile_query([str(t) for t in texts], searcher)
         base = table.listed.copy()
         if compiled is not None:
-            matched = np.zeros(table.size, dtype=bool)
-            matched[list(searcher.docs_for_query(compiled.query))] = True
+            matched, scores = evaluator.evaluate(compiled.query)
             base &= matched
         masks = table.filter_masks(filters)
         final = base.copy()
@@ -84,9 +86,8 @@ class SearchIndex:
         if sort == "date" or compiled is None:
             docnums = table.by_date(final)[start:start + per_page]
         else:
-            hits = searcher.search(compiled.query, filter=set(np.flatnonzero(final).tolist()),
-                                   limit=start + per_page)
-            docnums = [hit.docnum for hit in hits[start:start + per_page]]
+            found = np.flatnonzero(final)
+            docnums = found[np.lexsort((table.seq[found], -scores[found]))][start:start + per_page]
         return {
             "total": total, "page": page, "per_page": per_page, "sort": sort,
             "results": self._results(searcher, table, [int(d) for d in docnums], compiled),
@@ -115,7 +116,7 @@ class SearchIndex:
 
     def document(self, doc_id: str, q: str | None = None) -> dict | None:
         """The clean document with `copies` (its near-duplicate group) and, given `q`, highlights."""
-        searcher, table = self._current()
+        searcher, table, _ = self._current()
         docnum = table.docnum_of(doc_id) if isinstance(doc_id, str) else None
         if docnum is None:
             return None
@@ -160,19 +161,19 @@ class SearchIndex:
         found = self.paragraph(doc_id, n, 0)
         if found is None:
             return []
-        searcher, table = self._current()
+        searcher, table, evaluator = self._current()
         text = found["paragraph"].get("restored") or found["paragraph"]["text"]
         weights = _key_terms(searcher, text)
         if not weights:
             return []
         own = table.docnum_of(doc_id)
         allowed = table.listed & (table.group != table.group[own])
-        query = wq.Or([wq.Term("body", t, boost=w) for t, w in weights.items()])
-        hits = searcher.search(query, filter=set(np.flatnonzero(allowed).tolist()), limit=30)
-        docnums = sorted(hit.docnum for hit in hits)
+        matched, scores = evaluator.evaluate(wq.Or([wq.Term("body", t, boost=w) for t, w in weights.items()]))
+        candidates = np.flatnonzero(matched & allowed)
+        docnums = sorted(candidates[np.argsort(-scores[candidates], kind="stable")][:30].tolist())
         scores: dict[tuple[int, int], float] = {}
         for term, weight in weights.items():
-            for d, paras in _paragraphs_hit(searcher, wq.Term("body", term), docnums).items():
+            for d, paras in paragraphs_hit(searcher, wq.Term("body", term), docnums).items():
                 for p in paras:
                     scores[(d, p)] = scores.get((d, p), 0.0) + weight
         threshold = 0.3 * sum(weights.values())
@@ -195,7 +196,7 @@ class SearchIndex:
 
     def stats(self) -> dict:
         """Counts of listed documents, copies, paragraphs, and per facet value."""
-        _, table = self._current()
+        _, table, _ = self._current()
         return {
             "generation": self.generation(),
             "documents": int(table.listed.sum()),
@@ -220,45 +221,13 @@ def _shown(p: dict, marks: list[str], window: int | None = None) -> dict:
     return shown
 
 
-def _paragraphs_hit(searcher, atom, docnums: list[int]) -> dict[int, set[int]]:
-    """docnum -> numbers of the paragraphs where `atom` (a Term or Phrase over body) matches."""
-    out: dict[int, set[int]] = {}
-    if not docnums:
-        return out
-    matcher = atom.matcher(searcher)
-    for d in sorted(docnums):
-        if not matcher.is_active():
-            break
-        if matcher.id() < d:
-            matcher.skip_to(d)
-            if not matcher.is_active():
-                break
-        if matcher.id() == d:
-            out[d] = {paragraph_of(span.start) for span in matcher.spans()}
-    return out
-
-
-def _paragraphs_matching(searcher, query, docnums: list[int]) -> dict[int, set[int]]:
-    """docnum -> paragraphs where `query` (Terms and Phrases under And/Or, one field kind) matches."""
-    if isinstance(query, (wq.Term, wq.Phrase)):
-        return _paragraphs_hit(searcher, query, docnums)
-    parts = [_paragraphs_matching(searcher, q, docnums) for q in query.subqueries]
-    out = {}
-    for d in docnums:
-        sets = [p.get(d, set()) for p in parts]
-        found = set.intersection(*sets) if isinstance(query, wq.And) else set.union(*sets)
-        if found:
-            out[d] = found
-    return out
-
-
 def _best_paragraphs(searcher, docnums: list[int], compiled: Compiled | None) -> dict[int, list[int]]:
     """docnum -> up to BEST_PARAGRAPHS paragraph numbers, best first (most and rarest query parts)."""
     if compiled is None or not docnums:
         return {}
     scores: dict[int, dict[int, float]] = {d: {} for d in docnums}
     for hit in compiled.hits:
-        per_doc = _paragraphs_matching(searcher, wq.Or(hit.atoms), docnums) if hit.atoms else {}
+        per_doc = paragraphs_matching(searcher, wq.Or(hit.atoms), docnums) if hit.atoms else {}
         for d, paras in per_doc.items():
             for p in paras:
                 scores[d][p] = scores[d].get(p, 0.0) + hit.weight

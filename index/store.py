@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS documents (
     group_id TEXT NOT NULL,        -- near-duplicate group (doc_id of its first member)
     year INTEGER, published TEXT, province TEXT, city TEXT, county TEXT,
     level TEXT, doc_type TEXT, topics TEXT, restored INTEGER, n_paragraphs INTEGER,
+    truncated INTEGER, length INTEGER,
     signature BLOB,
     body TEXT NOT NULL             -- the clean document as JSON
 );
@@ -28,7 +29,7 @@ CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
 """
 
 FACET_COLUMNS = ("doc_id", "source", "seq", "group_id", "year", "published", "province", "city", "county",
-                 "level", "doc_type", "topics", "restored", "n_paragraphs")
+                 "level", "doc_type", "topics", "restored", "n_paragraphs", "truncated", "length")
 
 
 class DocumentStore:
@@ -61,12 +62,15 @@ class DocumentStore:
 
     def put(self, doc: dict, seq: int, group_id: str, signature: bytes | None) -> None:
         region = doc.get("region") or {}
+        doc = {k: v for k, v in doc.items() if k != "signature"}   # kept apart, as a blob
+        paragraphs = doc.get("paragraphs") or []
         self.db.execute(
-            "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (doc["doc_id"], doc.get("source"), seq, group_id, doc.get("year"), doc.get("published"),
              region.get("province"), region.get("city"), region.get("county"), doc.get("level"),
              doc.get("doc_type"), json.dumps(doc.get("topics") or [], ensure_ascii=False),
-             int(bool(doc.get("restored"))), len(doc.get("paragraphs") or []), signature,
+             int(bool(doc.get("restored"))), len(paragraphs), int(bool(doc.get("truncated"))),
+             sum(len(p.get("text") or "") for p in paragraphs), signature,
              json.dumps(doc, ensure_ascii=False)))
 
     def delete(self, doc_ids) -> None:

@@ -28,7 +28,6 @@ from .store import DocumentStore
 LOCK_FILE = "ingest.lock"
 LOCK_TIMEOUT = float(os.environ.get("SAFETY_SEARCH_LOCK_TIMEOUT", "30"))
 COMMIT_EVERY = 2000          # documents per commit: bounds the work a crash can lose
-DUPLICATE_THRESHOLD = 0.8    # estimated Jaccard similarity of shingles for "same speech"
 WRITER_PROCS = min(2, os.cpu_count() or 1)
 
 
@@ -145,13 +144,11 @@ class IngestSummary:
 
 # --- one ingest session ----------------------------------------------------------------------------
 
-def _signature(doc: dict) -> np.ndarray | None:
-    """The MinHash signature from ingest.dedup (None until that module is installed)."""
-    try:
-        from ingest.dedup import signature
-    except ImportError:
-        return None
-    return np.asarray(signature(doc), dtype=np.uint64)
+def _signature(doc: dict) -> np.ndarray:
+    """The document's MinHash signature (ingest.dedup's fingerprint; computed here when absent)."""
+    from ingest.dedup import signature
+
+    return np.asarray(doc.get("signature") or signature(doc), dtype=np.uint64)
 
 
 def _whoosh_fields(doc: dict) -> dict:
@@ -204,32 +201,34 @@ class _Session:
         self.sources = {doc_id: row[1] for doc_id, row in rows.items()}   # what is committed
         self.groups = {doc_id: row[3] for doc_id, row in rows.items()}
         self.seq = self.store.next_seq()
-        self.lsh = None
+        self.near = None
+        self.group_seq: dict[str, int] = {}
+        for row in rows.values():
+            self.group_seq[row[3]] = min(row[2], self.group_seq.get(row[3], row[2]))
         self.writer = None
         self.pending = 0
         self.deleted_rows: list[str] = []
 
     # near-duplicate groups
-    def _lsh(self, num_perm: int):
-        if self.lsh is None:
-            from datasketch import MinHashLSH
+    def _near_duplicates(self):
+        if self.near is None:
+            from ingest.dedup import NearDuplicates
 
-            self.lsh = MinHashLSH(threshold=DUPLICATE_THRESHOLD, num_perm=num_perm)
+            self.near = NearDuplicates()
             for doc_id, _, blob in self.store.signatures():
-                sig = np.frombuffer(blob, dtype=np.uint64)
-                if len(sig) == num_perm:
-                    self.lsh.insert(doc_id, _minhash(sig))
-        return self.lsh
+                if doc_id in self.groups:
+                    self.near.add(doc_id, np.frombuffer(blob, dtype=np.uint64).tolist())
+        return self.near
 
     def _group_of(self, doc_id: str, sig: np.ndarray | None) -> str:
-        if sig is None or len(sig) == 0:
+        """The group of an existing near-duplicate (the oldest group), else a new group."""
+        if sig is None:
             return doc_id
-        lsh = self._lsh(len(sig))
-        similar = [d for d in lsh.query(_minhash(sig)) if d in self.groups]
-        lsh.insert(doc_id, _minhash(sig))
-        if not similar:
-            return doc_id
-        return min((self.groups[d] for d in similar), key=lambda g: (g not in self.groups, g))
+        copies = [d for d in self._near_duplicates().add(doc_id, sig.tolist()) if d in self.groups]
+        return min((self.groups[d] for d in copies), default=doc_id, key=lambda g: self.seq_of_group(g))
+
+    def seq_of_group(self, group: str) -> int:
+        return self.group_seq.get(group, 0)
 
     # writing
     def _writer(self):
@@ -265,7 +264,8 @@ class _Session:
                     self.summary.duplicates += 1   # same content already indexed from elsewhere
                 continue
             group = self._group_of(doc_id, sig)
-            self.store.put(doc, self.seq, group, sig.tobytes() if sig is not None else None)
+            self.group_seq.setdefault(group, self.seq)
+            self.store.put(doc, self.seq, group, sig.tobytes())
             self._writer().add_document(**_whoosh_fields(doc))
             self.seq += 1
             self.sources[doc_id] = doc.get("source")
@@ -313,10 +313,6 @@ class _Session:
         self.store.close()
 
 
-def _minhash(sig: np.ndarray):
-    from datasketch import MinHash
-
-    return MinHash(num_perm=len(sig), hashvalues=sig)
 
 
 # --- the public writing functions ------------------------------------------------------------------

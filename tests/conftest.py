@@ -1,11 +1,86 @@
-"""Shared fixtures. The index fixture belongs to the index engineer; the service block is marked below."""
+"""Shared fixtures: one index per test session, built from the bundled corpus plus purpose-written documents.
+
+`index_dir` / `search_index`: the bundled corpus (corpus/, through ingest_paths) and the documents of
+tests/data/index_documents.json (through add_documents). `purpose_docs`: those documents by key,
+as clean-document dicts. `make_doc(...)`: a clean-document dict for a test's own index.
+"""
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+DATA = Path(__file__).parent / "data"
+
+
+def make_doc(title: str, paragraphs: list, source: str | None = None, **meta) -> dict:
+    """A clean document (docs/design.md); paragraphs are strings or {"text", "restored", "heading"}."""
+    paras = []
+    for n, p in enumerate(paragraphs, 1):
+        p = {"text": p} if isinstance(p, str) else p
+        paras.append({"n": n, "text": p["text"], "restored": p.get("restored"),
+                      "heading": p.get("heading", False), "section": p.get("section")})
+    title_scraped = meta.pop("title_scraped", title)
+    content = title + "\n" + "\n".join(p.get("restored") or p["text"] for p in paras)
+    doc_id = meta.pop("doc_id", None) or hashlib.sha256(content.encode()).hexdigest()[:16]
+    restored = any(p["restored"] for p in paras)
+    doc = {
+        "doc_id": doc_id, "title": title, "title_scraped": title_scraped, "paragraphs": paras,
+        "year": None, "year_source": "none", "published": None,
+        "region": {"province": None, "city": None, "county": None}, "level": None, "doc_type": "其他",
+        "topics": [], "source": source or f"tests/{doc_id}.txt", "fetched_at": None, "encoding": "utf-8",
+        "restored": restored, "restorations": {}, "truncated": False, "removed": [],
+    }
+    doc.update(meta)
+    if doc["year"]:
+        doc["year_source"] = "title"
+    return doc
+
+
+def load_purpose_documents() -> dict[str, dict]:
+    docs = {}
+    for spec in json.loads((DATA / "index_documents.json").read_text(encoding="utf-8")):
+        spec = dict(spec)
+        key, title = spec.pop("key"), spec.pop("title")
+        restored_title = spec.pop("title_restored", None)
+        if restored_title:
+            spec["title_scraped"], title = title, restored_title
+        docs[key] = make_doc(title, spec.pop("paragraphs"), source=spec.pop("source", f"tests/{key}.txt"), **spec)
+    return docs
+
+
+@pytest.fixture(scope="session")
+def purpose_docs() -> dict[str, dict]:
+    return load_purpose_documents()
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory, purpose_docs) -> Path:
+    import index
+
+    path = tmp_path_factory.mktemp("index")
+    summary = index.ingest_paths([CORPUS], path, progress=False)
+    assert summary.added >= 4, summary.report()
+    index.add_documents(path, list(purpose_docs.values()))
+    return path
+
+
+@pytest.fixture(scope="session")
+def search_index(index_dir):
+    import index
+
+    return index.SearchIndex(index_dir)
+
+
+@pytest.fixture(scope="session")
+def corpus_docs() -> list[dict]:
+    import ingest
+
+    return [doc for path in sorted(CORPUS.iterdir()) for doc in ingest.clean_file(path)]
 
 
 # ---- search_service fixtures (owner: service engineer; keep this block separate) -------------------

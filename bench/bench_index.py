@@ -1,0 +1,190 @@
+"""Index benchmark: indexing paragraphs/s, index size, query latency p50/p95 at a given corpus size.
+
+    .venv/bin/python bench/bench_index.py --paragraphs 100000
+    .venv/bin/python bench/bench_index.py --paragraphs 1000000 --keep /tmp/ix1m
+
+Documents are assembled from real paragraphs (corpus-real national laws + the seed speeches), 20–120
+paragraphs each in runs of 5–15 consecutive paragraphs, with years 2005–2024 (8 % unknown), regions drawn from the gazetteer, doc types
+and topics spread; they go through `index.add_documents` as clean-document dicts. Prints a table and
+writes bench/out/index[-SIZE].json.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import index  # noqa: E402
+
+REAL = Path("/work/shared/corpus-real")
+DOC_TYPES = ["讲话", "通知", "方案", "意见", "报告", "规定", "法律法规", "其他"]
+TOPICS = ["煤矿", "危险化学品", "消防", "道路交通", "建筑施工", "非煤矿山", "烟花爆竹", "特种设备", "防汛"]
+LEVELS = ["省", "市", "县", "区", None]
+
+QUERIES = ["安全生产", "煤矿", "\"烟花爆竹\"", "应急管理 隐患排查", "消防 OR 防火", "安全生产责任制",
+           "危险化学品 -运输", "title:条例", "第十条", "主体责任 落实", "\"生产经营单位\"", "事故 调查 处理",
+           "特种设备", "道路交通安全", "职业病 防治", "安全"]
+
+
+def paragraph_pool() -> list[str]:
+    pool = []
+    for path in sorted(REAL.glob("*/*.txt")):
+        pool += [line for line in path.read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
+    for path in sorted((ROOT / "corpus").glob("*.txt")):
+        pool += [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if len(line.strip()) > 8]
+    return pool
+
+
+def titles() -> list[str]:
+    return [p.read_text(encoding="utf-8").splitlines()[0] for p in sorted(REAL.glob("*/*.txt"))]
+
+
+def regions(rng: random.Random) -> list[dict]:
+    try:
+        from ingest.region import AREAS_BY_CODE
+
+        counties = [a for a in AREAS_BY_CODE.values() if a.level == "county"]
+        picked = rng.sample(counties, 300)
+        return [{"province": a.province, "city": a.city, "county": a.name} for a in picked]
+    except Exception:  # the gazetteer is not essential to timing
+        return [{"province": "河北省", "city": "唐山市", "county": "路南区"},
+                {"province": "天津市", "city": "天津市", "county": "北辰区"}]
+
+
+def documents(n_paragraphs: int, seed: int = 20261123):
+    """Clean-document dicts with about `n_paragraphs` paragraphs in all."""
+    rng = random.Random(seed)
+    pool, names, places = paragraph_pool(), titles(), regions(rng)
+    made, i = 0, 0
+    while made < n_paragraphs:
+        count = min(rng.randint(20, 120), n_paragraphs - made)
+        texts = []
+        while len(texts) < count:  # runs of consecutive paragraphs: coherent vocabulary, no copies
+            run = rng.randint(5, 15)
+            start = rng.randrange(len(pool) - run)
+            texts += pool[start:start + run]
+        texts = texts[:count]
+        year = rng.randint(2005, 2024) if rng.random() > 0.08 else None
+        region = rng.choice(places)
+        region = dict(region, county=None) if rng.random() < 0.3 else region
+        title = f"{year or ''}年{region['city'] or ''}{rng.choice(names)}"
+        i += 1
+        yield {
+            "doc_id": hashlib.sha256(f"{seed}-{i}".encode()).hexdigest()[:16],
+            "title": title, "title_scraped": title,
+            "paragraphs": [{"n": n, "text": t, "restored": None, "heading": t.startswith("第") and len(t) < 20,
+                            "section": None} for n, t in enumerate(texts, 1)],
+            "year": year, "year_source": "title" if year else "none",
+            "published": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}" if year and rng.random() < 0.5
+            else None,
+            "region": region, "level": rng.choice(LEVELS), "doc_type": rng.choice(DOC_TYPES),
+            "topics": rng.sample(TOPICS, rng.randint(0, 2)), "source": f"bench/{i:07d}.txt",
+            "fetched_at": None, "encoding": "utf-8", "restored": False, "restorations": {},
+            "truncated": False, "removed": [],
+        }
+        made += count
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def time_queries(ix, kind: str, rounds: int) -> dict:
+    rng = random.Random(7)
+    latencies = []
+    for r in range(rounds):
+        for q in QUERIES:
+            if kind == "plain":
+                args = dict(q=q)
+            elif kind == "filtered":
+                args = dict(q=q, filters={"year_from": 2012, "year_to": 2020, "doc_type": rng.choice(DOC_TYPES)})
+            elif kind == "facet-drilldown":
+                stats = ix.search(q, per_page=1)["facets"]["province"]
+                province = stats[0]["value"] if stats else "河北省"
+                args = dict(q=q, filters={"province": province, "topic": rng.choice(TOPICS)})
+            elif kind == "date-sorted":
+                args = dict(q=q, sort="date", page=rng.randint(1, 5))
+            else:
+                raise ValueError(kind)
+            started = time.perf_counter()
+            ix.search(**args)
+            latencies.append((time.perf_counter() - started) * 1000)
+    return {"queries": len(latencies), "p50_ms": round(percentile(latencies, 0.5), 1),
+            "p95_ms": round(percentile(latencies, 0.95), 1), "max_ms": round(max(latencies), 1)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--paragraphs", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keep", help="build the index here and keep it (default: a temporary folder)")
+    parser.add_argument("--reuse", action="store_true", help="time queries on the existing --keep index")
+    args = parser.parse_args()
+
+    index_dir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-index-"))
+    report = {"paragraphs": args.paragraphs}
+    if not args.reuse:
+        shutil.rmtree(index_dir, ignore_errors=True)
+        docs = list(documents(args.paragraphs))
+        started = time.perf_counter()
+        summary = index.add_documents(index_dir, docs, commit_every=5000)
+        seconds = time.perf_counter() - started
+        report.update(documents=summary.added + summary.duplicates, index_seconds=round(seconds, 1),
+                      paragraphs_per_s=round(args.paragraphs / seconds), commits=summary.commits)
+    report["index_mb"] = round(sum(f.stat().st_size for f in index_dir.iterdir()) / 2**20, 1)
+
+    ix = index.SearchIndex(index_dir)
+    started = time.perf_counter()
+    ix.search("安全生产")
+    report["first_query_ms"] = round((time.perf_counter() - started) * 1000, 1)  # builds facet arrays
+    report["latency"] = {kind: time_queries(ix, kind, args.rounds)
+                         for kind in ("plain", "filtered", "facet-drilldown", "date-sorted")}
+    worst = max(time_queries_worst(ix))
+    report["worst_bad_query_ms"] = round(worst, 1)
+
+    print(f"\n索引基准：{args.paragraphs:,} 段")
+    if "paragraphs_per_s" in report:
+        print(f"  建索引 {report['index_seconds']} 秒，{report['paragraphs_per_s']:,} 段/秒，"
+              f"{report['documents']:,} 篇，提交 {report['commits']} 次")
+    print(f"  索引大小 {report['index_mb']} MB；首个查询（建分面数组）{report['first_query_ms']} ms")
+    print(f"  {'查询类型':<18}{'次数':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
+    for kind, row in report["latency"].items():
+        print(f"  {kind:<20}{row['queries']:>6}{row['p50_ms']:>10}{row['p95_ms']:>10}{row['max_ms']:>10}")
+    print(f"  最慢的异常查询 {report['worst_bad_query_ms']} ms")
+
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    name = "index.json" if args.paragraphs == 100_000 else f"index-{args.paragraphs}.json"
+    (out / name).write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    if not args.keep:
+        shutil.rmtree(index_dir, ignore_errors=True)
+    return 0
+
+
+BAD_QUERIES = ["安全*", "\"安全", "((安全", "安" * 400, "*", "a OR b OR c OR d OR e OR f OR g OR h",
+               "\x00\x01安全", "-安全", "NOT 生产", "\"的\""]
+
+
+def time_queries_worst(ix):
+    for q in BAD_QUERIES:
+        started = time.perf_counter()
+        try:
+            ix.search(q)
+        except index.QueryError:
+            pass
+        yield (time.perf_counter() - started) * 1000
+
+
+if __name__ == "__main__":
+    sys.exit(main())
