@@ -15,6 +15,7 @@ BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codec
         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")]
 # GB2312 and GBK pages are decoded as their superset GB18030: sites declare gb2312 and use GBK characters
 SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "big5": "big5hkscs", "cp950": "big5hkscs"}
+FALLBACKS = ("gb18030", "big5hkscs")
 META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
 CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 SAMPLE = 1 << 16           # bytes / characters looked at for the binary and plausibility checks
@@ -78,10 +79,17 @@ def _guess(data: bytes, hint: str | None) -> str | None:
         except (LookupError, UnicodeDecodeError):
             pass
     best = charset_normalizer.from_bytes(data[:DETECT_BYTES]).best()
-    if best is None:
-        return None
+    if best is None:       # the detector gives up on some plain GBK texts: try the usual ones strictly
+        return next((name for name in FALLBACKS if _decodes_plausibly(data, name)), None)
     name = codecs.lookup(best.encoding).name
     return SUPERSET.get(name, name)
+
+
+def _decodes_plausibly(data: bytes, encoding: str) -> bool:
+    try:
+        return _looks_like_text(data[:DETECT_BYTES].decode(encoding, errors="ignore")[:SAMPLE])
+    except LookupError:
+        return False
 
 
 def _decode_mixed(data: bytes, encoding: str) -> str | None:

@@ -81,3 +81,15 @@ def test_mixed_utf8_and_gbk_lines_are_decoded_line_by_line():
     text, encoding = decode(data)
     assert encoding.startswith("mixed(utf-8+")
     assert text.splitlines() == lines
+
+
+def test_gbk_is_still_read_when_the_detector_gives_up(monkeypatch):
+    import charset_normalizer
+
+    class NoVerdict(list):
+        def best(self):
+            return None
+    monkeypatch.setattr(charset_normalizer, "from_bytes", lambda *args, **kwargs: NoVerdict())
+    assert decode(SEED.encode("gbk")) == (SEED, "gb18030")
+    with pytest.raises(SkipFile):
+        decode(bytes(range(128, 256)) * 30)
