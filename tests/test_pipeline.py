@@ -120,3 +120,18 @@ def test_unreadable_file_is_skipped_with_a_reason(tmp_path, monkeypatch):
         ingest.clean_file(path)
     monkeypatch.setattr(os, "access", lambda *args, **kwargs: False)
     assert list(ingest.iter_input_files([path])) == [(path, "没有读取权限")]
+
+
+def test_furniture_learnt_from_a_site_is_cut_from_its_pages(tmp_path):
+    speeches = [p["text"] for p in ingest.clean_file(seed_path("002"))[0]["paragraphs"]][1:9]
+    for i, speech in enumerate(speeches):
+        (tmp_path / f"{i}.html").write_text(
+            f"<html><body><div class='main'><h1>第{i}篇安全生产讲话</h1><div class='content'>"
+            f"<p>本站资料均来自网友投稿</p><p>同志们：</p><p>{speech}</p><p>更多精彩讲话稿尽在本站</p>"
+            "</div></div></body></html>", encoding="utf-8")
+    pages = sorted(tmp_path.glob("*.html"))
+    furniture = ingest.learn_furniture([lines for page in pages for lines in ingest.document_lines(page)])
+    assert furniture == {"本站资料均来自网友投稿", "更多精彩讲话稿尽在本站"}
+    (doc,) = ingest.clean_file(pages[0], furniture=furniture)
+    assert [p["text"] for p in doc["paragraphs"]] == ["同志们：", speeches[0]]
+    assert [cut["text"] for cut in doc["removed"] if cut["reason"] == "furniture"] == ["本站资料均来自网友投稿", "更多精彩讲话稿尽在本站"]
