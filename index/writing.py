@@ -321,10 +321,11 @@ def _by_source(docs):
     """Consecutive documents of one source, as lists (a crawl dump yields several)."""
     run, source = [], object()
     for doc in docs:
-        if run and doc.get("source") != source:
+        doc_source = doc.get("source") if isinstance(doc, dict) else None
+        if run and doc_source != source:
             yield run
             run = []
-        source = doc.get("source")
+        source = doc_source
         run.append(doc)
     if run:
         yield run
