@@ -61,7 +61,10 @@ def clean(lines: list[str], title: str | None = None, furniture: frozenset[str] 
     like a title is taken. `furniture` is the set of lines learnt by `learn_furniture` for the site.
     """
     removed = []
-    cut = lambda text, reason: removed.append({"text": text, "reason": reason})  # noqa: E731
+
+    def cut(text, reason):
+        removed.append({"text": text, "reason": reason})
+
     lines, truncated = _cut_inline(lines, cut)
     lines, published = _drop_boilerplate_lines(lines, cut)
     lines = _drop_ad_blocks(lines, cut)
@@ -86,9 +89,7 @@ def _cut_inline(lines, cut):
         for reason, pattern in RULES["inline"]:
             if not line:
                 break
-            pieces = []
-            for match in pattern.finditer(line):
-                pieces.append(match.group())
+            pieces = [match.group() for match in pattern.finditer(line)]
             if pieces:
                 line = strip_line(pattern.sub("", line))
                 truncated |= reason == "paywall"
@@ -122,8 +123,9 @@ def find_published(texts: list[str]) -> str | None:
     for text in texts:
         for _, pattern in RULES["date_line"]:
             match = pattern.fullmatch(strip_line(text))
-            if match and iso_date(match.group("date")):
-                return iso_date(match.group("date"))
+            published = match and iso_date(match.group("date"))
+            if published:
+                return published
     return None
 
 

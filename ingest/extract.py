@@ -86,7 +86,7 @@ def _furniture_reason(tag: Tag) -> str | None:
 
 def _drop_furniture(root: Tag) -> list[dict]:
     """Unlink furniture elements; return their text (scripts and styles are not text, not recorded)."""
-    total = sum(weight for weight in _string_weights(root))
+    weights = _sentence_weights(root)
     doomed = []
     skip_until = None
     for node in root.descendants:
@@ -101,7 +101,7 @@ def _drop_furniture(root: Tag) -> list[dict]:
                 skip_until = _last_descendant(node)
     removed = []
     for node, reason in doomed:
-        if reason != "script" and total and sum(_string_weights(node)) > SPARE_SHARE * total:
+        if reason != "script" and weights[id(node)] > SPARE_SHARE * weights[id(root)]:
             continue
         text = "" if reason == "script" else _text(node)
         node.extract()
@@ -125,16 +125,6 @@ def _string_weight(text: str, in_link: bool) -> float:
         return 0.0
     text = text.strip()
     return len(text) if SENTENCE_MARK_RE.search(text) else len(text) * 0.3
-
-
-def _string_weights(root: Tag):
-    in_link = {id(root): root.name == "a"}
-    for node in root.descendants:
-        parent_in_link = in_link.get(id(node.parent), False)
-        if isinstance(node, Tag):
-            in_link[id(node)] = parent_in_link or node.name == "a"
-        elif _is_text(node):
-            yield _string_weight(node, parent_in_link)
 
 
 def _sentence_weights(root: Tag) -> dict[int, float]:
