@@ -1,0 +1,19 @@
+# Convenience targets; scripts/ holds the real commands.
+.PHONY: test soak bench serve
+
+test:
+	scripts/test
+
+# The long crash loop and other slow tests (CI runs their short versions).
+soak:
+	scripts/setup && .venv/bin/python -m pytest -m slow -v
+
+bench:
+	scripts/setup
+	.venv/bin/python bench/bench_clean.py
+	.venv/bin/python bench/bench_metadata.py
+	.venv/bin/python bench/bench_index.py
+	.venv/bin/python bench/bench_service.py
+
+serve:
+	scripts/serve
