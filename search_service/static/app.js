@@ -2,10 +2,7 @@
 (function () {
   "use strict";
 
-  function copyText(text) {
-    if (navigator.clipboard && window.isSecureContext) {
-      return navigator.clipboard.writeText(text);
-    }
+  function copyWithSelection(text) {
     var area = document.createElement("textarea");
     area.value = text;
     area.setAttribute("readonly", "");
@@ -15,6 +12,14 @@
     var ok = document.execCommand("copy");
     document.body.removeChild(area);
     return ok ? Promise.resolve() : Promise.reject(new Error("copy failed"));
+  }
+
+  // The async clipboard API needs a secure, focused page; the selection copy covers the rest.
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).catch(function () { return copyWithSelection(text); });
+    }
+    return copyWithSelection(text);
   }
 
   // "复制引用": the buttons are hidden until this script shows them.
