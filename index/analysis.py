@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from whoosh.analysis import Composable, Filter, Token, Tokenizer
@@ -29,7 +29,7 @@ MAX_TOKENS_PER_TEXT = RESTORED_OFFSET - 1
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_CHAR = re.compile(f"[{CJK}]")
 NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?%?")
-UNITS = re.compile(f"[{CJK}]|[0-9a-z\u00c0-\u024f]+(?:\\.[0-9]+)?%?")
+UNIT_RUNS = re.compile(f"(?P<cjk>[{CJK}]+)|(?P<other>[0-9a-z\u00c0-\u024f]+(?:\\.[0-9]+)?%?)")
 
 
 def paragraph_position(n: int, restored: bool = False) -> int:
@@ -68,6 +68,7 @@ _FOLD = str.maketrans({**{chr(c): chr(c - 0xFEE0).lower() for c in range(0xFF01,
                        "\u3000": " ", **{chr(c): chr(c + 32) for c in range(65, 91)}})
 
 
+@lru_cache(maxsize=2048)  # each paragraph is analysed twice in a row (words, then bigrams)
 def normalise(text: str) -> str:
     """Simplified Chinese, half-width, lower-case; always exactly as long as `text`."""
     if not text:
@@ -261,12 +262,16 @@ class BigramTokenizer(Tokenizer):
 def stretches(norm: str):
     """Lists of (start, end, gram), one list per stretch of text between punctuation."""
     units, last_end = [], None
-    for m in UNITS.finditer(norm):
-        if last_end is not None and norm[last_end:m.start()].strip():
+    for m in UNIT_RUNS.finditer(norm):
+        start, end = m.span()
+        if last_end is not None and start > last_end and norm[last_end:start].strip():
             yield _grams(norm, units)
             units = []
-        units.append((m.start(), m.end()))
-        last_end = m.end()
+        if m.lastgroup == "cjk":
+            units.extend(zip(range(start, end), range(start + 1, end + 1)))
+        else:
+            units.append((start, end))
+        last_end = end
     if units:
         yield _grams(norm, units)
 
