@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 
+from index import QueryError
+
 from .documents import citation, find_document, find_paragraph, find_similar, region_label
 from .facets import FACET_LABELS
 from .params import check_doc_id, int_arg
@@ -25,7 +27,11 @@ def search():
 @bp.get("/doc/<doc_id>")
 def document(doc_id: str):
     q = request.args.get("q", "").strip()[:500] or None
-    doc = find_document(check_doc_id(doc_id), q=q)
+    try:
+        doc = find_document(check_doc_id(doc_id), q=q)
+    except QueryError:  # a query that cannot highlight still shows the document, unhighlighted
+        q = None
+        doc = find_document(doc_id)
     marked = int_arg(request.args, "p", 0, 0, 1_000_000)
     show_scraped = request.args.get("view") == "scraped"
     for para in doc["paragraphs"]:

@@ -18,6 +18,8 @@ class GunicornServer(BaseApplication):
 
     def load_config(self):
         for key, value in self.options.items():
+            if key == "control_socket_disable" and key not in self.cfg.settings:
+                continue  # gunicorn < 25.1 has no control socket to disable
             self.cfg.set(key, value)
 
     def load(self):
@@ -42,16 +44,14 @@ def build_index(index_dir: Path, corpus: Path) -> bool:
 
 
 def warm_up(index_dir: Path) -> None:
-    """Load jieba's dictionary and the analyzers once in the master, so forked workers share them.
+    """Load jieba/rjieba, the dictionaries and analyzers once in the master, so forked workers share them.
 
     The index opened here is thrown away before the fork: workers must not share open file handles.
     """
-    import jieba
+    import index
 
-    from index import SearchIndex
-
-    jieba.initialize()
-    SearchIndex(index_dir).search("安全生产", filters={}, page=1, per_page=1)
+    index.initialize()
+    index.SearchIndex(index_dir).search("安全生产", filters={}, page=1, per_page=1)
     gc.collect()
 
 
@@ -76,6 +76,8 @@ def serve(index_dir: Path, corpus: Path, host: str, port: int, workers: int) -> 
         "errorlog": "-",
         "loglevel": "info",
         "proc_name": "safety-search",
+        # no runtime-management socket: one more way in, and parallel instances would share its path
+        "control_socket_disable": True,
     }
     try:
         GunicornServer(app, options).run()

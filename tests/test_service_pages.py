@@ -133,6 +133,12 @@ def test_document_page_numbers_anchors_and_marks_the_cited_paragraph(service_cli
     assert citation.endswith(f"p={n}#p{n}")
 
 
+def test_document_page_survives_an_unparsable_highlight_query(service_client):
+    doc_url = first_result_doc_url(page(service_client, "/?q=路南区"), "2023年全区")
+    doc = page(service_client, doc_url.split("?")[0] + '?q="安全生产&p=2')
+    assert doc.select_one("#p2.marked") and not doc.select("mark")
+
+
 def test_document_page_outline_metadata_source_copies_and_actions(service_client):
     doc_url = first_result_doc_url(page(service_client, "/?q=路南区"), "2023年全区")
     doc = page(service_client, doc_url)
