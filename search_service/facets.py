@@ -17,10 +17,19 @@ FACET_LABELS = {
 
 def url_with(path: str, args, **changes) -> str:
     """`path` with the query string `args` changed: a value sets, None removes; paging restarts."""
-    kept = [(k, v) for k, v in args.items(multi=True) if k not in changes and k != "page" and v != ""]
-    kept += [(k, v) for k, v in changes.items() if v not in (None, "")]
-    query = urlencode(kept)
-    return f"{path}?{query}" if query else path
+    return _url_maker(path, args, changes.keys())(changes)
+
+
+def _url_maker(path: str, args, changed):
+    """url_with for many changes of the same keys: the untouched part is encoded once (facets have hundreds)."""
+    kept = urlencode([(k, v) for k, v in args.items(multi=True) if k not in changed and k != "page" and v != ""])
+
+    def url(changes: dict) -> str:
+        added = urlencode([(k, v) for k, v in changes.items() if v not in (None, "")])
+        query = f"{kept}&{added}" if kept and added else kept or added
+        return f"{path}?{query}" if query else path
+
+    return url
 
 
 def _removing(name: str) -> dict:
@@ -43,12 +52,13 @@ def decorate_facets(facets: dict, path: str, args) -> dict:
         if name == "year":
             values.sort(key=_year_key)
         active = args.get(name, "")
+        removing = _removing(name)
+        url = _url_maker(path, args, removing)
         for item in values:
             param = UNKNOWN_YEAR if item["value"] is None else str(item["value"])
             item["label"] = param
             item["selected"] = param == active
-            item["toggle_url"] = url_with(path, args, **(_removing(name) if item["selected"]
-                                                         else {**_removing(name), name: param}))
+            item["toggle_url"] = url(removing if item["selected"] else {**removing, name: param})
         out[name] = values
     return out
 

@@ -201,3 +201,14 @@ def test_static_files_are_served(service_client):
     assert css.status_code == 200 and "@media print" in css.get_data(as_text=True)
     js = service_client.get("/static/app.js")
     assert js.status_code == 200 and "copy-citation" in js.get_data(as_text=True)
+
+
+def test_long_facet_lists_fold_under_more_and_open_when_a_folded_value_is_chosen(service_client):
+    section = next(s for s in page(service_client, "/").select(".facet") if s.h2.get_text() == "专题")
+    assert len(section.select(":scope > ul > li")) == 10
+    folded = section.select_one("details.more")
+    assert folded is not None and not folded.has_attr("open")
+    chosen_url = folded.select_one("a")["href"]
+    section = next(s for s in page(service_client, chosen_url).select(".facet") if s.h2.get_text() == "专题")
+    assert section.select_one("details.more").has_attr("open")
+    assert section.select_one("details.more li.selected")
