@@ -3,8 +3,8 @@
 Whoosh's matchers walk postings one at a time in Python and a query was evaluated twice (to count
 and to rank); at 100,000 paragraphs that alone was 30–300 ms. Here each term's posting list is read
 block by block into arrays (cached per index generation), and AND/OR/NOT, scores and counts are
-array operations over document numbers. Whoosh still stores the postings, and its positional
-matchers verify exact phrases, but only on the documents that contain all of a phrase's bigrams.
+array operations over document numbers. Positions (which encode paragraph numbers) are decoded only
+for the documents that need them: phrase candidates, and the page's results for their best paragraphs.
 """
 from __future__ import annotations
 
@@ -15,22 +15,23 @@ from collections import OrderedDict
 import numpy as np
 from whoosh import query as wq
 
-from .analysis import paragraph_of
+from .analysis import PARAGRAPH_BITS
 
 BM25_B, BM25_K1 = 0.75, 1.2
-CACHED_TERMS = 4096
+CACHED_POSTINGS = 2_000_000   # bounds the memory of a worker's posting cache
 
 
-def _leaf_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, weights) of one segment's posting list, read a block at a time.
+def _leaf_postings(matcher) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
+    """(ids, weights, encoded positions) of one segment's posting list, read a block at a time.
 
     Uses the block layout of Whoosh 2.7.4's W3LeafMatcher (pinned in pyproject): each block's data
     is a pickled (delta-coded ids, weights, values) tuple.
     """
-    ids, weights = [], []
+    ids, weights, values = [], [], []
     while True:
         matcher._read_data()
         block_ids, block_weights = matcher._data[0], matcher._data[1]
+        values.extend(matcher._data[2])
         block = np.cumsum(np.asarray(block_ids, dtype=np.int64))
         ids.append(block)
         if block_weights is None:
@@ -42,7 +43,7 @@ def _leaf_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
         if matcher._lastblock:
             break
         matcher._goto(matcher._nextoffset)
-    return np.concatenate(ids), np.concatenate(weights)
+    return np.concatenate(ids), np.concatenate(weights), values
 
 
 class Evaluator:
@@ -54,6 +55,7 @@ class Evaluator:
         self.size = len(live)
         self.docs = max(int(live.sum()), 1)
         self._cache: OrderedDict = OrderedDict()
+        self._cached = 0
         self._lock = threading.Lock()
         self._lengths: dict[str, np.ndarray] = {}
 
@@ -66,27 +68,74 @@ class Evaluator:
             self._lengths[fieldname] = lengths
         return self._lengths[fieldname]
 
-    def postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """(document numbers, term frequencies) of a term over all segments (deleted ones included)."""
+    def postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
+        """(document numbers ascending, term frequencies, encoded positions) over all segments.
+
+        Deleted documents are included; callers mask with `live`.
+        """
         key = (fieldname, text)
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        ids, weights = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.float32)]
+        ids, weights, values = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.float32)], []
         for reader, base in self.searcher.reader().leaf_readers():
             if (fieldname, text) in reader:
                 matcher = reader.postings(fieldname, text)
-                leaf_ids, leaf_weights = _leaf_postings(getattr(matcher, "child", matcher))
+                leaf_ids, leaf_weights, leaf_values = _leaf_postings(getattr(matcher, "child", matcher))
                 ids.append(leaf_ids + base)
                 weights.append(leaf_weights)
+                values += leaf_values
         boost = self.searcher.schema[fieldname].format.field_boost or 1.0
-        found = (np.concatenate(ids), np.concatenate(weights) / boost)
+        found = (np.concatenate(ids), np.concatenate(weights) / boost, values)
         with self._lock:
             self._cache[key] = found
-            if len(self._cache) > CACHED_TERMS:
-                self._cache.popitem(last=False)
+            self._cached += len(values)
+            while self._cached > CACHED_POSTINGS and len(self._cache) > 1:
+                self._cached -= len(self._cache.popitem(last=False)[1][2])
         return found
+
+    def positions(self, fieldname: str, text: str, docnums) -> dict[int, np.ndarray]:
+        """docnum -> positions of a term in each of `docnums` that contains it."""
+        ids, _, values = self.postings(fieldname, text)
+        decode = self.searcher.schema[fieldname].format.decode_positions
+        docnums = np.asarray(docnums, dtype=np.int64)
+        at = np.searchsorted(ids, docnums)
+        out = {}
+        for d, i in zip(docnums.tolist(), at.tolist()):
+            if i < len(ids) and ids[i] == d:
+                out[d] = np.asarray(decode(values[i]), dtype=np.int64)
+        return out
+
+    def phrase_positions(self, query: wq.Phrase, docnums) -> dict[int, np.ndarray]:
+        """docnum -> start positions of the phrase (its words at consecutive positions)."""
+        found = None
+        for offset, word in enumerate(query.words):
+            at = self.positions(query.fieldname, word, docnums if found is None else list(found))
+            found = {d: np.intersect1d(found[d] if found is not None else p - offset, p - offset,
+                                       assume_unique=True)
+                     for d, p in at.items() if found is None or d in found}
+            found = {d: p for d, p in found.items() if len(p)}
+            if not found:
+                return {}
+        return found or {}
+
+    def paragraphs(self, query, docnums) -> dict[int, set[int]]:
+        """docnum -> paragraphs where `query` (Terms and Phrases under And/Or) matches."""
+        if isinstance(query, wq.Term):
+            hits = self.positions(query.fieldname, query.text, docnums)
+        elif isinstance(query, wq.Phrase):
+            hits = self.phrase_positions(query, docnums)
+        else:
+            parts = [self.paragraphs(q, docnums) for q in query.subqueries]
+            out = {}
+            for d in docnums:
+                sets = [p.get(d, set()) for p in parts]
+                found = set.intersection(*sets) if isinstance(query, wq.And) else set.union(*sets)
+                if found:
+                    out[d] = found
+            return out
+        return {d: set((p >> PARAGRAPH_BITS).tolist()) for d, p in hits.items()}
 
     def _bm25(self, fieldname: str, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
         lengths = self.lengths(fieldname)
@@ -102,14 +151,14 @@ class Evaluator:
         mask = np.zeros(self.size, dtype=bool)
         score = np.zeros(self.size, dtype=np.float32)
         if isinstance(query, wq.Term):
-            ids, tf = self.postings(query.fieldname, query.text)
+            ids, tf, _ = self.postings(query.fieldname, query.text)
             mask[ids] = True
             score[ids] = self._bm25(query.fieldname, ids, tf) * query.boost
         elif isinstance(query, wq.Phrase):
             candidates = np.ones(self.size, dtype=bool)
             for word in query.words:
                 candidates &= self.evaluate(wq.Term(query.fieldname, word))[0]
-            found = paragraphs_hit(self.searcher, query, np.flatnonzero(candidates & self.live).tolist())
+            found = self.phrase_positions(query, np.flatnonzero(candidates))
             if found:
                 ids = np.fromiter(found, dtype=np.int64, count=len(found))
                 tf = np.array([len(found[d]) for d in found], dtype=np.float32)
@@ -136,35 +185,3 @@ class Evaluator:
             raise TypeError(f"cannot evaluate {query!r}")
         mask &= self.live
         return mask, np.where(mask, score, 0)
-
-
-def paragraphs_hit(searcher, atom, docnums: list[int]) -> dict[int, set[int]]:
-    """docnum -> numbers of the paragraphs where `atom` (a Term or Phrase over a body field) matches."""
-    out: dict[int, set[int]] = {}
-    if not docnums:
-        return out
-    matcher = atom.matcher(searcher)
-    for d in sorted(docnums):
-        if not matcher.is_active():
-            break
-        if matcher.id() < d:
-            matcher.skip_to(d)
-            if not matcher.is_active():
-                break
-        if matcher.id() == d:
-            out[d] = {paragraph_of(span.start) for span in matcher.spans()}
-    return out
-
-
-def paragraphs_matching(searcher, query, docnums: list[int]) -> dict[int, set[int]]:
-    """docnum -> paragraphs where `query` (Terms and Phrases under And/Or, one field kind) matches."""
-    if isinstance(query, (wq.Term, wq.Phrase)):
-        return paragraphs_hit(searcher, query, docnums)
-    parts = [paragraphs_matching(searcher, q, docnums) for q in query.subqueries]
-    out = {}
-    for d in docnums:
-        sets = [p.get(d, set()) for p in parts]
-        found = set.intersection(*sets) if isinstance(query, wq.And) else set.union(*sets)
-        if found:
-            out[d] = found
-    return out

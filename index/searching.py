@@ -17,7 +17,7 @@ from whoosh import query as wq
 from .analysis import is_cjk_word, words
 from .facets import FacetTable
 from .highlight import highlight
-from .matching import Evaluator, paragraphs_hit, paragraphs_matching
+from .matching import Evaluator
 from .query import Compiled, QueryError, compile_query
 from .store import DocumentStore
 from .writing import open_index
@@ -90,13 +90,13 @@ class SearchIndex:
             docnums = found[np.lexsort((table.seq[found], -scores[found]))][start:start + per_page]
         return {
             "total": total, "page": page, "per_page": per_page, "sort": sort,
-            "results": self._results(searcher, table, [int(d) for d in docnums], compiled),
+            "results": self._results(evaluator, table, [int(d) for d in docnums], compiled),
             "facets": table.counts(base, masks),
         }
 
-    def _results(self, searcher, table: FacetTable, docnums: list[int], compiled: Compiled | None):
+    def _results(self, evaluator: Evaluator, table: FacetTable, docnums: list[int], compiled: Compiled | None):
         docs = self.store.get_many([table.doc_ids[d] for d in docnums])
-        paragraphs = _best_paragraphs(searcher, docnums, compiled)
+        paragraphs = _best_paragraphs(evaluator, docnums, compiled)
         marks = [m for hit in compiled.hits for m in hit.marks] if compiled else []
         results = []
         for d in docnums:
@@ -173,7 +173,7 @@ class SearchIndex:
         docnums = sorted(candidates[np.argsort(-scores[candidates], kind="stable")][:30].tolist())
         scores: dict[tuple[int, int], float] = {}
         for term, weight in weights.items():
-            for d, paras in paragraphs_hit(searcher, wq.Term("body", term), docnums).items():
+            for d, paras in evaluator.paragraphs(wq.Term("body", term), docnums).items():
                 for p in paras:
                     scores[(d, p)] = scores.get((d, p), 0.0) + weight
         threshold = 0.3 * sum(weights.values())
@@ -221,13 +221,13 @@ def _shown(p: dict, marks: list[str], window: int | None = None) -> dict:
     return shown
 
 
-def _best_paragraphs(searcher, docnums: list[int], compiled: Compiled | None) -> dict[int, list[int]]:
+def _best_paragraphs(evaluator: Evaluator, docnums: list[int], compiled: Compiled | None) -> dict[int, list[int]]:
     """docnum -> up to BEST_PARAGRAPHS paragraph numbers, best first (most and rarest query parts)."""
     if compiled is None or not docnums:
         return {}
     scores: dict[int, dict[int, float]] = {d: {} for d in docnums}
     for hit in compiled.hits:
-        per_doc = paragraphs_matching(searcher, wq.Or(hit.atoms), docnums) if hit.atoms else {}
+        per_doc = evaluator.paragraphs(wq.Or(hit.atoms), docnums) if hit.atoms else {}
         for d, paras in per_doc.items():
             for p in paras:
                 scores[d][p] = scores[d].get(p, 0.0) + hit.weight
