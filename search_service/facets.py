@@ -4,7 +4,7 @@ Active filters are plain query-string arguments, so these URLs are the whole sta
 """
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from .params import FACET_PARAMS, REGION_CHILDREN, UNKNOWN_YEAR
 
@@ -25,7 +25,7 @@ def _url_maker(path: str, args, changed):
     kept = urlencode([(k, v) for k, v in args.items(multi=True) if k not in changed and k != "page" and v != ""])
 
     def url(changes: dict) -> str:
-        added = urlencode([(k, v) for k, v in changes.items() if v not in (None, "")])
+        added = "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in changes.items() if v not in (None, ""))
         query = f"{kept}&{added}" if kept and added else kept or added
         return f"{path}?{query}" if query else path
 

@@ -100,6 +100,16 @@ def service_index_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def spare_service_index(service_index_dir, tmp_path) -> Path:
+    """A copy of the service test index that a test may change."""
+    import shutil
+
+    target = tmp_path / "service-index"
+    shutil.copytree(service_index_dir, target, ignore=shutil.ignore_patterns("*.lock"))
+    return target
+
+
+@pytest.fixture
 def service_app(service_index_dir):
     from search_service import create_app
 

@@ -243,3 +243,19 @@ def test_openapi_document_describes_every_endpoint(service_client, service_app):
     search_params = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
     assert search_params == {"q", "within", "year", "year_from", "year_to", "province", "city", "county",
                              "level", "doc_type", "topic", "sort", "page", "per_page"}
+
+
+def test_a_running_app_picks_up_a_new_commit(spare_service_index, tmp_path):
+    import index
+    from search_service import create_app
+
+    client = create_app(index_dir=spare_service_index, RATELIMIT_ENABLED=False).test_client()
+    before = client.get("/healthz").get_json()
+    assert search(client, q="尾矿库")["total"] == 0
+    speech = tmp_path / "tailings.txt"
+    speech.write_text("在全市尾矿库安全专项整治会议上的讲话\n同志们：\n今天召开会议，部署尾矿库安全专项整治工作。\n"
+                      "各县区要对辖区内尾矿库逐一排查，建立隐患台账，限期整改到位。\n", encoding="utf-8")
+    index.ingest_paths([speech], spare_service_index, progress=False)
+    after = client.get("/healthz").get_json()
+    assert after["generation"] > before["generation"] and after["documents"] == before["documents"] + 1
+    assert search(client, q="尾矿库")["total"] == 1

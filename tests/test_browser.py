@@ -134,3 +134,14 @@ def test_pages_work_with_javascript_disabled(browser, base_url):
     assert page.locator(".para.marked .citation-text").inner_text().startswith("《")
     assert not page.locator("button.copy-citation").first.is_visible(), "no dead button without the script"
     context.close()
+
+
+def test_document_prints_without_navigation(browser, base_url):
+    page = browser.new_page()
+    page.goto(base_url + "/?q=安全生产")
+    with page.expect_navigation():
+        page.click(".result h3 a")
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible() and not page.locator(".doc-side").is_visible()
+    assert page.locator(".para-text").first.is_visible() and page.locator("h1").is_visible()
+    page.close()

@@ -1,8 +1,6 @@
 """Issue 5's web items: no XSS, security headers, doc_id validation, write token, rate limits, bad URLs."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from bs4 import BeautifulSoup
 
@@ -96,14 +94,6 @@ def test_invalid_utf8_in_the_url_is_a_400(service_client, url):
     assert "UTF-8" in response.get_data(as_text=True)
 
 
-@pytest.fixture
-def spare_index(service_index_dir, tmp_path):
-    """A copy of the test index that a test may change."""
-    target = tmp_path / "index"
-    shutil.copytree(service_index_dir, target, ignore=shutil.ignore_patterns("*.lock"))
-    return target
-
-
 def test_writes_over_http_are_refused_without_a_configured_token(service_client):
     doc_id = xss_doc_id(service_client)
     response = service_client.delete(f"/api/documents/{doc_id}", headers={"Authorization": "Bearer x"})
@@ -111,8 +101,8 @@ def test_writes_over_http_are_refused_without_a_configured_token(service_client)
     assert service_client.get(f"/api/documents/{doc_id}").status_code == 200
 
 
-def test_delete_needs_the_right_token(spare_index):
-    client = create_app(index_dir=spare_index, WRITE_TOKEN="s3cret-token", RATELIMIT_ENABLED=False).test_client()
+def test_delete_needs_the_right_token(spare_service_index):
+    client = create_app(index_dir=spare_service_index, WRITE_TOKEN="s3cret-token", RATELIMIT_ENABLED=False).test_client()
     doc_id = xss_doc_id(client)
     assert client.delete(f"/api/documents/{doc_id}").status_code == 403
     assert client.delete(f"/api/documents/{doc_id}", headers={"Authorization": "Bearer wrong"}).status_code == 403
