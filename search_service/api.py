@@ -7,6 +7,8 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
 
+import index
+
 from .documents import find_document, find_paragraph, find_similar
 from .params import BadParameter, check_doc_id, int_arg, paragraph_number
 from .results import search_results
@@ -34,7 +36,7 @@ def search():
 @bp.get("/api/documents/<doc_id>")
 def document(doc_id: str):
     doc = find_document(check_doc_id(doc_id))
-    doc["paragraphs"] = [{"n": p["n"], "text": p["text"], "heading": p["heading"],
+    doc["paragraphs"] = [{"n": p["n"], "text": p["text"], "heading": bool(p.get("heading")),
                           "restored": p.get("restored"), "section": p.get("section")}
                          for p in doc["paragraphs"]]
     return jsonify(doc)
@@ -43,10 +45,7 @@ def document(doc_id: str):
 @bp.delete("/api/documents/<doc_id>")
 def remove_document(doc_id: str):
     require_write_token()
-    import index
-
-    check_doc_id(doc_id)
-    find_document(doc_id)
+    find_document(check_doc_id(doc_id))
     index.remove(Path(current_app.config["INDEX_DIR"]), doc_id)
     return jsonify(removed=doc_id)
 
@@ -62,12 +61,12 @@ def paragraph(doc_id: str, n: str):
 @bp.get("/api/paragraphs/similar")
 def similar():
     doc_id = check_doc_id(request.args.get("doc_id", ""))
-    n = paragraph_number(request.args, "n", required=True)
+    n = paragraph_number(request.args, "n")
     return jsonify(doc_id=doc_id, n=n, similar=find_similar(doc_id, n))
 
 
 @bp.get("/healthz")
 def healthz():
     stats = current_index().stats()
-    return jsonify(status="ok", generation=current_index().generation(),
-                   documents=stats.get("documents"), paragraphs=stats.get("paragraphs"))
+    return jsonify(status="ok", generation=stats["generation"], documents=stats["documents"],
+                   paragraphs=stats["paragraphs"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from index import QueryError
+from index import IndexLocked, QueryError
 
 from .params import BadParameter
 from .searcher import IndexMissing
@@ -44,7 +44,8 @@ def init_app(app: Flask) -> None:
         return error_response(403, str(exc))
 
     @app.errorhandler(IndexMissing)
-    def index_missing(exc):
+    @app.errorhandler(IndexLocked)
+    def index_unavailable(exc):
         return error_response(503, str(exc))
 
     @app.errorhandler(HTTPException)

@@ -11,7 +11,7 @@ from .params import FACET_PARAMS, REGION_CHILDREN, UNKNOWN_YEAR
 FACET_LABELS = {
     "year": "年份", "province": "省份", "city": "城市", "county": "区县", "level": "层级",
     "doc_type": "文种", "topic": "专题", "year_from": "起始年份", "year_to": "截止年份",
-    "within": "在结果中检索", "q": "关键词",
+    "within": "在结果中检索",
 }
 
 

@@ -104,8 +104,8 @@ def check_doc_id(doc_id: str) -> str:
     return doc_id
 
 
-def paragraph_number(args, name: str = "n", required: bool = False) -> int | None:
-    if required and not args.get(name, "").strip():
-        raise BadParameter(f"缺少参数 {name}")
-    value = int_arg(args, name, 0, 1, 1_000_000)
-    return value or None
+def paragraph_number(args, name: str = "n") -> int:
+    """A required paragraph number (1-based)."""
+    if not args.get(name, "").strip():
+        raise BadParameter(f"缺少参数 {name}（段落编号）")
+    return int_arg(args, name, 0, 1, 1_000_000)
