@@ -29,7 +29,9 @@ def error_response(status: int, detail: str):
     if wants_json():
         response = jsonify(error=error, detail=detail)
     else:
-        response = render_template("error.html", status=status, error=error, detail=detail)
+        # the header's search box keeps the query, so a typo is fixed where it was made
+        response = render_template("error.html", status=status, error=error, detail=detail,
+                                   q=request.args.get("q", "")[:500])
     return response, status
 
 
