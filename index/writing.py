@@ -220,15 +220,10 @@ class _Session:
                     self.near.add(doc_id, np.frombuffer(blob, dtype=np.uint64).tolist())
         return self.near
 
-    def _group_of(self, doc_id: str, sig: np.ndarray | None) -> str:
-        """The group of an existing near-duplicate (the oldest group), else a new group."""
-        if sig is None:
-            return doc_id
+    def _group_of(self, doc_id: str, sig: np.ndarray) -> str:
+        """The group of an indexed near-duplicate (the oldest such group), else a new group."""
         copies = [d for d in self._near_duplicates().add(doc_id, sig.tolist()) if d in self.groups]
-        return min((self.groups[d] for d in copies), default=doc_id, key=lambda g: self.seq_of_group(g))
-
-    def seq_of_group(self, group: str) -> int:
-        return self.group_seq.get(group, 0)
+        return min((self.groups[d] for d in copies), default=doc_id, key=lambda g: self.group_seq.get(g, 0))
 
     # writing
     def _writer(self):
@@ -246,7 +241,7 @@ class _Session:
         self.groups.pop(doc_id, None)
         self.deleted_rows.append(doc_id)
 
-    def add_source(self, docs: list[tuple[dict, np.ndarray | None]]) -> None:
+    def add_source(self, docs: list[tuple[dict, np.ndarray]]) -> None:
         """Bring the index in line with the documents now read from one source."""
         new_ids = {doc["doc_id"] for doc, _ in docs}
         sources = {doc.get("source") for doc, _ in docs if doc.get("source")}
@@ -311,8 +306,6 @@ class _Session:
             self.writer.cancel()
             self.store.rollback()
         self.store.close()
-
-
 
 
 # --- the public writing functions ------------------------------------------------------------------
