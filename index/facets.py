@@ -78,6 +78,7 @@ class FacetTable:
         for docnum, topics in topic_lists.items():
             for t in topics:
                 self.topics[docnum, topic_index[t]] = True
+        self.docnums = {self.doc_ids[d]: int(d) for d in np.flatnonzero(self.live)}
         self._mark_canonical()
 
     def _mark_canonical(self) -> None:
@@ -95,8 +96,8 @@ class FacetTable:
         self.listed = self.live & self.canonical
 
     def docnum_of(self, doc_id: str) -> int | None:
-        hits = np.flatnonzero(self.doc_ids == doc_id)
-        return int(hits[0]) if len(hits) and self.live[hits[0]] else None
+        """The document number of a live document, or None."""
+        return self.docnums.get(doc_id)
 
     # --- filters ---
 

@@ -123,7 +123,7 @@ class SearchIndex:
         doc = self.store.get(doc_id)
         if doc is None:
             return None
-        group = self.store.group_members(self._group_id(doc_id))
+        group = self.store.group_members(self.store.group_of(doc_id))
         doc["copies"] = [{"doc_id": d, "title": t, "source": s} for d, t, s in group
                          if d != doc_id and table.docnum_of(d) is not None]
         doc["canonical"] = bool(table.canonical[docnum])
@@ -133,10 +133,6 @@ class SearchIndex:
             doc["title_html"] = highlight(doc.get("title") or "", marks)
             doc["paragraphs"] = [_shown(p, marks) for p in doc["paragraphs"]]
         return doc
-
-    def _group_id(self, doc_id: str) -> str:
-        row = self.store.db.execute("SELECT group_id FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        return row[0] if row else doc_id
 
     def paragraph(self, doc_id: str, n: int, context: int = 2) -> dict | None:
         """Paragraph `n` of a document with `context` paragraphs either side and its section heading."""

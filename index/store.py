@@ -100,6 +100,10 @@ class DocumentStore:
         rows = self.db.execute(f"SELECT {', '.join(FACET_COLUMNS)} FROM documents")
         return {row[0]: row for row in rows}
 
+    def group_of(self, doc_id: str) -> str:
+        row = self.db.execute("SELECT group_id FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return row[0] if row else doc_id
+
     def group_members(self, group_id: str) -> list[tuple[str, str, str | None]]:
         """(doc_id, title, source) of the documents of a near-duplicate group, in ingest order."""
         rows = self.db.execute(
