@@ -1,9 +1,12 @@
 """Headless Chromium drives the real pages: search, facet, open a result, land on the cited paragraph, copy.
 
-Saves docs/screenshots/search.png and document.png for the README.
+Takes the README's screenshots (search.png, document.png): into docs/screenshots/ when
+SAFETY_SEARCH_SCREENSHOTS=1, otherwise into the test's temporary folder, so an ordinary run leaves the
+tracked images alone (they differ by the server's port in the citation).
 """
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -12,7 +15,7 @@ import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+README_SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
@@ -35,6 +38,13 @@ def base_url(service_index_dir):
     thread.join(timeout=10)
 
 
+@pytest.fixture
+def screenshots(tmp_path) -> Path:
+    folder = README_SCREENSHOTS if os.environ.get("SAFETY_SEARCH_SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -45,7 +55,7 @@ def browser():
         browser.close()
 
 
-def test_search_facet_open_result_land_on_paragraph_and_copy_citation(browser, base_url):
+def test_search_facet_open_result_land_on_paragraph_and_copy_citation(browser, base_url, screenshots):
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
     page = context.new_page()
@@ -65,8 +75,8 @@ def test_search_facet_open_result_land_on_paragraph_and_copy_citation(browser, b
     narrowed = int(page.inner_text(".total strong"))
     assert 0 < narrowed < everything
     assert page.locator(".result mark").count() > 0
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "search.png"))
+    page.screenshot(path=str(screenshots / "search.png"))
+    assert (screenshots / "search.png").stat().st_size > 10_000
 
     result = page.locator(".result", has_text="2023年全区安全生产工作会议讲话")
     link = result.locator(".snippet a.pn").first
@@ -92,7 +102,7 @@ def test_search_facet_open_result_land_on_paragraph_and_copy_citation(browser, b
     assert marked.locator(".citation-text").inner_text() == copied
     page.mouse.move(0, 0)
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SCREENSHOTS / "document.png"), full_page=True,
+    page.screenshot(path=str(screenshots / "document.png"), full_page=True,
                     clip={"x": 0, "y": 0, "width": 1280, "height": 1400})
 
     # the permalink opens the same paragraph, marked
