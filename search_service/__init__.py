@@ -35,6 +35,7 @@ def create_app(index_dir: str | Path | None = None, **config) -> Flask:
         API_RATE_LIMIT="600 per minute",
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_STRATEGY="moving-window",   # no double burst at a window boundary
         RATELIMIT_HEADERS_ENABLED=True,
         WRITE_TOKEN=None,           # DELETE over HTTP only when set; otherwise the CLI is the only writer
         JSON_AS_ASCII=False,
