@@ -71,6 +71,9 @@ def serve(index_dir: Path, corpus: Path, host: str, port: int, workers: int) -> 
         "worker_class": "sync",
         "preload_app": True,
         "timeout": 30,
+        # the largest gunicorn allows: a 500-character Chinese query is ~4,500 bytes once percent-encoded,
+        # so it reaches the app's own clear length check; longer URLs get gunicorn's 414
+        "limit_request_line": 8190,
         "graceful_timeout": 10,
         "accesslog": "-",
         "errorlog": "-",
