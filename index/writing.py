@@ -181,6 +181,18 @@ def _whoosh_fields(doc: dict) -> dict:
             "title": titles, "title_chars": titles, "body": pieces, "body_chars": pieces}
 
 
+def _same_source(a: str | None, b: str | None) -> bool:
+    """Equal sources, or two spellings of one local file (corpus/x.txt and /abs/corpus/x.txt)."""
+    if a == b:
+        return True
+    if not a or not b or "://" in a or "://" in b:
+        return False
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except (OSError, ValueError):
+        return False
+
+
 def check_document(doc) -> str | None:
     """Why `doc` does not follow the clean-document contract, or None when it does."""
     if not isinstance(doc, dict):
@@ -269,7 +281,7 @@ class _Session:
         for doc, sig in docs:
             doc_id = doc["doc_id"]
             if doc_id in self.sources:
-                if self.sources[doc_id] == doc.get("source"):
+                if _same_source(self.sources[doc_id], doc.get("source")):
                     self.summary.unchanged += 1
                 else:
                     self.summary.duplicates += 1   # same content already indexed from elsewhere

@@ -96,7 +96,7 @@ def test_documents_that_break_the_contract_are_skipped_with_reasons(tmp_path):
     assert "跳过" in summary.report()
 
 
-def test_ingest_paths_reports_every_file(tmp_path, capsys):
+def test_ingest_paths_reports_every_file(tmp_path, capsys, monkeypatch):
     folder = tmp_path / "input"
     folder.mkdir()
     (folder / "empty.txt").write_bytes(b"")
@@ -113,6 +113,9 @@ def test_ingest_paths_reports_every_file(tmp_path, capsys):
     assert "新增 1 篇" in report and "empty.txt" in report
     again = index.ingest_paths([folder], tmp_path / "ix", progress=False)
     assert (again.added, again.unchanged) == (0, 1)
+    monkeypatch.chdir(tmp_path)  # the same file named another way is still the same source
+    relative = index.ingest_paths([folder.relative_to(tmp_path)], tmp_path / "ix", progress=False)
+    assert (relative.added, relative.unchanged, relative.duplicates) == (0, 1, 0)
 
 
 def test_a_second_writer_times_out_with_a_clear_message(tmp_path):
