@@ -7,6 +7,7 @@ new searcher and rebuilds the facet arrays for it.
 """
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from pathlib import Path
@@ -30,12 +31,21 @@ SIMILAR_TERMS = 12
 SORTS = ("relevance", "date")
 
 
+def _one_at_a_time(method):
+    """Whoosh readers seek on shared file objects, so the threads of a threaded server take turns."""
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return locked
+
+
 class SearchIndex:
     def __init__(self, index_dir: Path):
         self.index_dir = Path(index_dir)
         self.ix = open_index(self.index_dir)
         self.store = DocumentStore(self.index_dir, readonly=True)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._searcher = self.ix.searcher()
         self._table = None
         self._evaluator = None
@@ -56,6 +66,7 @@ class SearchIndex:
 
     # --- search ---
 
+    @_one_at_a_time
     def search(self, q: str = "", filters: dict | None = None, within=None, sort: str = "relevance",
                page: int = 1, per_page: int = 10) -> dict:
         """Ranked documents with their best paragraphs highlighted, and facet counts.
@@ -114,6 +125,7 @@ class SearchIndex:
 
     # --- documents and paragraphs ---
 
+    @_one_at_a_time
     def document(self, doc_id: str, q: str | None = None) -> dict | None:
         """The clean document with `copies` (its near-duplicate group) and, given `q`, highlights."""
         searcher, table, _ = self._current()
@@ -134,6 +146,7 @@ class SearchIndex:
             doc["paragraphs"] = [_shown(p, marks) for p in doc["paragraphs"]]
         return doc
 
+    @_one_at_a_time
     def paragraph(self, doc_id: str, n: int, context: int = 2) -> dict | None:
         """Paragraph `n` of a document with `context` paragraphs either side and its section heading."""
         doc = self.document(doc_id)
@@ -152,6 +165,7 @@ class SearchIndex:
             "after": paragraphs[index + 1:index + 1 + context],
         }
 
+    @_one_at_a_time
     def similar_paragraphs(self, doc_id: str, n: int, limit: int = 10) -> list[dict]:
         """Paragraphs of other documents (not copies of this one) sharing this paragraph's key words."""
         found = self.paragraph(doc_id, n, 0)
@@ -190,6 +204,7 @@ class SearchIndex:
 
     # --- statistics ---
 
+    @_one_at_a_time
     def stats(self) -> dict:
         """Counts of listed documents, copies, paragraphs, and per facet value."""
         _, table, _ = self._current()

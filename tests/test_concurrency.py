@@ -78,3 +78,26 @@ def test_a_second_ingest_stops_with_a_clear_message(tmp_path):
         child.wait(60)
     stats = index.SearchIndex(tmp_path).stats()
     assert stats["documents"] + stats["copies"] == 80
+
+
+def test_threads_share_one_search_index(search_index):
+    import threading
+
+    queries = ["安全生产", '"烟花爆竹"', "消防 OR 防火", "隐患排查 -会议"]
+    expected = {q: search_index.search(q)["results"] for q in queries}
+    errors = []
+
+    def work(q):
+        try:
+            for _ in range(10):
+                assert search_index.search(q)["results"] == expected[q]
+                search_index.stats()
+        except Exception as exc:  # collected and reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(q,)) for q in queries for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
