@@ -146,3 +146,16 @@ def test_debug_is_off_and_errors_show_no_trace(service_app, monkeypatch):
     assert set(api.get_json()) == {"error", "detail"}
     html = client.get("/?q=x").get_data(as_text=True)
     assert "Traceback" not in html and "secret" not in html and "服务器" in html
+
+
+def test_highlight_markup_lets_only_mark_through():
+    from search_service.markup import highlighted, is_safe_url, safe_marks, source_site
+
+    assert safe_marks("<mark>安全</mark>生产<script>x</script>") == \
+        "<mark>安全</mark>生产&lt;script&gt;x&lt;/script&gt;"
+    assert safe_marks("&lt;b&gt; <mark onclick=x>a</mark>") == "&lt;b&gt; &lt;mark onclick=x&gt;a</mark>"
+    assert highlighted({"title": "<b>标题</b>"}, "title") == "&lt;b&gt;标题&lt;/b&gt;"
+    assert not is_safe_url("javascript:alert(1)") and not is_safe_url("data:text/html,x")
+    assert is_safe_url("https://www.mem.gov.cn/a.html")
+    assert source_site("https://www.mem.gov.cn/a.html") == "www.mem.gov.cn"
+    assert source_site("corpus/001_f0e5b2b144a0aed0.txt") == "001_f0e5b2b144a0aed0.txt"
