@@ -80,9 +80,15 @@ def region_tree(facets: dict, args) -> list[dict]:
 
 
 def active_filters(path: str, args) -> list[dict]:
-    """The breadcrumb: one removable crumb per active filter, in a fixed, readable order."""
+    """The breadcrumb: one removable crumb per active filter (and per refinement), in a fixed order."""
     crumbs = []
-    for name in ("within",) + FACET_PARAMS + ("year_from", "year_to"):
+    for value in args.getlist("within"):
+        if value.strip():
+            rest = urlencode([(k, v) for k, v in args.items(multi=True)
+                              if (k, v) != ("within", value) and k != "page" and v != ""])
+            crumbs.append({"name": "within", "label": FACET_LABELS["within"], "value": value,
+                           "remove_url": f"{path}?{rest}" if rest else path})
+    for name in FACET_PARAMS + ("year_from", "year_to"):
         value = args.get(name, "")
         if value:
             crumbs.append({"name": name, "label": FACET_LABELS[name], "value": value,

@@ -17,6 +17,7 @@ SORTS = ("relevance", "date")
 DOC_ID = re.compile(r"[0-9a-f]{16}")
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 UNKNOWN_YEAR = "未知"
+MAX_WITHIN = 5                  # successive 在结果中检索 refinements
 
 
 class BadParameter(ValueError):
@@ -26,7 +27,7 @@ class BadParameter(ValueError):
 @dataclass
 class SearchParams:
     q: str = ""
-    within: str = ""
+    within: list[str] = field(default_factory=list)
     filters: dict = field(default_factory=dict)
     sort: str = "relevance"
     page: int = 1
@@ -43,8 +44,8 @@ class SearchParams:
         return out
 
 
-def _text(args, name: str, limit: int) -> str:
-    value = CONTROL_CHARS.sub(" ", args.get(name, "")).strip()
+def _text(args, name: str, limit: int, value: str | None = None) -> str:
+    value = CONTROL_CHARS.sub(" ", args.get(name, "") if value is None else value).strip()
     if len(value) > limit:
         raise BadParameter(f"参数 {name} 过长：{len(value)} 个字符，最多 {limit} 个")
     return value
@@ -76,7 +77,10 @@ def parse_search(args) -> SearchParams:
     """Read q, within, the facet filters, year range, sort and paging from request args."""
     cfg = current_app.config
     max_len = cfg["MAX_QUERY_LENGTH"]
-    params = SearchParams(q=_text(args, "q", max_len), within=_text(args, "within", max_len))
+    within = [text for text in (_text(args, "within", max_len, v) for v in args.getlist("within")) if text]
+    if len(within) > MAX_WITHIN:
+        raise BadParameter(f"在结果中检索最多 {MAX_WITHIN} 次，收到 {len(within)} 次")
+    params = SearchParams(q=_text(args, "q", max_len), within=within)
     for name in FACET_PARAMS:
         value = _text(args, name, 100)
         if value:

@@ -30,7 +30,7 @@ def search_results(path: str, args) -> dict:
     """Run the search the query string describes; facet values and filters carry their URLs."""
     params = parse_search(args)
     result = current_index().search(
-        params.q, filters=params.index_filters(), within=params.within or None,
+        params.q, filters=params.index_filters(), within=params.within,
         sort=params.sort, page=params.page, per_page=params.per_page)
     facets = decorate_facets(result.get("facets", {}), path, args)
     return {

@@ -120,6 +120,12 @@ def test_within_searches_inside_the_first_results(service_client):
     assert {r["doc_id"] for r in narrow["results"]} <= {r["doc_id"] for r in broad["results"]}
     assert {r["doc_id"] for r in narrow["results"]} == \
         {r["doc_id"] for r in search(service_client, q="安全生产 隐患排查", per_page=50)["results"]}
+    twice = service_client.get("/api/search", query_string=[("q", "安全生产"), ("within", "隐患排查"),
+                                                            ("within", "消防"), ("per_page", "50")]).get_json()
+    assert {r["doc_id"] for r in twice["results"]} == \
+        {r["doc_id"] for r in search(service_client, q="安全生产 隐患排查 消防", per_page=50)["results"]}
+    too_many = service_client.get("/api/search", query_string=[("q", "安全")] + [("within", "安全")] * 6)
+    assert_error(too_many, 400, "5")
 
 
 def test_paging_walks_through_results_without_repeats(service_client):

@@ -105,6 +105,19 @@ def test_sort_links_and_within_form_keep_the_search(service_client):
     assert any("在结果中检索：消防" in c.get_text() for c in within.select(".breadcrumb .crumb"))
 
 
+def test_within_refines_again_and_each_refinement_is_removable(service_client):
+    first = page(service_client, "/?q=安全生产&within=隐患排查")
+    hidden = [(i["name"], i["value"]) for i in first.select("form.within-search input[type=hidden]")]
+    assert ("within", "隐患排查") in hidden, "a second refinement keeps the first"
+    second = page(service_client, "/?q=安全生产&within=隐患排查&within=消防")
+    assert total(second) <= total(first)
+    crumbs = {c.get_text(" ", strip=True): c["href"] for c in second.select(".breadcrumb .crumb:not(.clear)")}
+    assert set(crumbs) == {"在结果中检索：隐患排查 ×", "在结果中检索：消防 ×"}
+    without_first = parse_qs(urlsplit(crumbs["在结果中检索：隐患排查 ×"]).query)
+    assert without_first == {"q": ["安全生产"], "within": ["消防"]}
+    assert total(page(service_client, crumbs["在结果中检索：消防 ×"])) == total(first)
+
+
 def test_paging_links(service_client):
     soup = page(service_client, "/?per_page=2")
     paging = soup.select_one(".paging")
