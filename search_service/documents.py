@@ -26,15 +26,15 @@ def find_similar(doc_id: str, n: int) -> list[dict]:
     return current_index().similar_paragraphs(doc_id, n)
 
 
-def region_label(region: dict | None) -> str:
-    """河北省唐山市路南区 — the known levels joined; 地区不详 when none is known."""
-    parts = [region.get(k) for k in ("province", "city", "county")] if region else []
+def place(doc: dict) -> str:
+    """河北省唐山市路南区 — the known region levels joined; 全国 for national texts; else 地区不详."""
+    region = doc.get("region") or {}
     # Municipalities repeat themselves (天津市 / 天津市): say it once.
-    joined = "".join(dict.fromkeys(p for p in parts if p))
-    return joined or "地区不详"
+    joined = "".join(dict.fromkeys(region.get(k) for k in ("province", "city", "county") if region.get(k)))
+    return joined or ("全国" if doc.get("level") == "国家" else "地区不详")
 
 
 def citation(doc: dict, n: int, permalink: str) -> str:
-    """《title》（region，year）第n段 followed by the permalink."""
+    """《title》（place，year）第n段 followed by the permalink."""
     year = doc.get("year") or "年份不详"
-    return f"《{doc['title']}》（{region_label(doc.get('region'))}，{year}）第{n}段 {permalink}"
+    return f"《{doc['title']}》（{place(doc)}，{year}）第{n}段 {permalink}"

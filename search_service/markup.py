@@ -46,6 +46,9 @@ def copy_count(copies) -> int:
 
 
 def init_app(app) -> None:
+    from .documents import place
+
+    app.add_template_filter(place)
     app.add_template_filter(safe_marks)
     app.add_template_filter(source_site)
     app.add_template_filter(copy_count)

@@ -5,17 +5,12 @@ from flask import Blueprint, render_template, request, url_for
 
 from index import QueryError
 
-from .documents import citation, find_document, find_paragraph, find_similar, region_label
+from .documents import citation, find_document, find_paragraph, find_similar
 from .facets import FACET_LABELS
 from .params import check_doc_id, int_arg
 from .results import search_results
 
 bp = Blueprint("pages", __name__)
-
-
-@bp.app_template_filter("region")
-def _region_filter(region) -> str:
-    return region_label(region)
 
 
 @bp.get("/")

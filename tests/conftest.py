@@ -90,7 +90,8 @@ SERVICE_DOCS = Path(__file__).parent / "data" / "service"
 
 @pytest.fixture(scope="session")
 def service_index_dir(tmp_path_factory) -> Path:
-    """The bundled corpus plus the service's own documents (a <script> title, a shorter copy of seed 001)."""
+    """The bundled corpus plus the service's own documents (a <script> title, a shorter copy of seed 001,
+    a real national regulation from corpus-real)."""
     import index
 
     index_dir = tmp_path_factory.mktemp("service-index")

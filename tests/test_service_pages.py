@@ -225,3 +225,12 @@ def test_long_facet_lists_fold_under_more_and_open_when_a_folded_value_is_chosen
     section = next(s for s in page(service_client, chosen_url).select(".facet") if s.h2.get_text() == "专题")
     assert section.select_one("details.more").has_attr("open")
     assert section.select_one("details.more li.selected")
+
+
+def test_a_national_regulation_is_cited_as_nationwide(service_client):
+    search = page(service_client, "/?q=安全生产许可证&level=国家")
+    doc_url = first_result_doc_url(search, "安全生产许可证条例")
+    assert "全国" in search.select_one(".result .meta").get_text()
+    doc = page(service_client, doc_url)
+    citation = doc.select_one("#p3 button.copy-citation")["data-citation"]
+    assert citation.startswith("《安全生产许可证条例》（全国，")
