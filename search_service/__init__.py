@@ -5,16 +5,18 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from limits import parse_many
 
 
 def config_from_env() -> dict:
     """Settings an operator gives through the environment (SAFETY_SEARCH_*)."""
     env = os.environ
     config = {}
-    if env.get("SAFETY_SEARCH_RATE_LIMIT"):
-        config["API_RATE_LIMIT"] = env["SAFETY_SEARCH_RATE_LIMIT"]
-    if env.get("SAFETY_SEARCH_RATE_LIMIT", "").lower() in ("off", "0", "none"):
+    limit = env.get("SAFETY_SEARCH_RATE_LIMIT", "").strip()
+    if limit.lower() in ("off", "0", "none"):
         config["RATELIMIT_ENABLED"] = False
+    elif limit:
+        config["API_RATE_LIMIT"] = limit
     if env.get("SAFETY_SEARCH_WRITE_TOKEN"):
         config["WRITE_TOKEN"] = env["SAFETY_SEARCH_WRITE_TOKEN"]
     return config
@@ -43,6 +45,11 @@ def create_app(index_dir: str | Path | None = None, **config) -> Flask:
     app.config.update(config_from_env())
     app.config.update(config)
     app.config["DEBUG"] = False
+    try:
+        parse_many(app.config["API_RATE_LIMIT"])
+    except ValueError:
+        raise ValueError(f"无法识别的频率限制「{app.config['API_RATE_LIMIT']}」，"
+                         "应写成如 600 per minute 或 10/second（SAFETY_SEARCH_RATE_LIMIT）") from None
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.jinja_env.trim_blocks = True

@@ -62,8 +62,12 @@ def serve(index_dir: Path, corpus: Path, host: str, port: int, workers: int) -> 
     index_dir, corpus = Path(index_dir), Path(corpus)
     if index_is_missing(index_dir) and not build_index(index_dir, corpus):
         return 1
+    try:
+        app = create_app(index_dir=index_dir)
+    except ValueError as exc:  # a malformed setting from the environment
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     warm_up(index_dir)
-    app = create_app(index_dir=index_dir)
     print(f"检索服务已启动：http://{host}:{port}/ （索引 {index_dir}，{workers} 个工作进程）", file=sys.stderr)
     options = {
         "bind": f"{host}:{port}",

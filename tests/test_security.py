@@ -131,6 +131,12 @@ def test_rate_limit_comes_from_the_environment(service_index_dir, monkeypatch):
     assert {client.get("/healthz").status_code for _ in range(5)} == {200}
 
 
+def test_a_malformed_rate_limit_is_refused_at_start(service_index_dir, monkeypatch):
+    monkeypatch.setenv("SAFETY_SEARCH_RATE_LIMIT", "lots")
+    with pytest.raises(ValueError, match="lots"):
+        create_app(index_dir=service_index_dir)
+
+
 def test_debug_is_off_and_errors_show_no_trace(service_app, monkeypatch):
     assert service_app.debug is False
 
