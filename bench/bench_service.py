@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_service.py                      # 100,000 paragraphs, 1/4/16 connections
     .venv/bin/python bench/bench_service.py --connections 1 8 --seconds 20
+    .venv/bin/python bench/bench_service.py --rebuild               # after the index format changed
 
 Builds a 100,000-paragraph index with bench_index's generator (kept in bench/out/ and reused on the
 next run), starts `safety-search serve` (gunicorn, rate limit off) on a free localhost port, and loads
@@ -71,9 +72,9 @@ def request_paths(count: int = 200) -> list[str]:
     return paths
 
 
-def build_index(index_dir: Path, paragraphs: int) -> dict:
+def build_index(index_dir: Path, paragraphs: int, rebuild: bool) -> dict:
     marker = index_dir / "bench-complete"
-    if marker.exists():
+    if marker.exists() and not rebuild:
         print(f"复用已有索引 {index_dir}")
         return json.loads(marker.read_text())
     shutil.rmtree(index_dir, ignore_errors=True)
@@ -128,6 +129,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rebuild", action="store_true", help="build the index anew (after an index format change)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("需要 wrk：apt-get install -y wrk", file=sys.stderr)
@@ -135,7 +137,7 @@ def main() -> int:
 
     OUT.mkdir(parents=True, exist_ok=True)
     index_dir = OUT / f"service-index-{args.paragraphs}"
-    report = {"index": build_index(index_dir, args.paragraphs), "workers": args.workers,
+    report = {"index": build_index(index_dir, args.paragraphs, args.rebuild), "workers": args.workers,
               "seconds_per_level": args.seconds, "levels": []}
     paths = request_paths()
     with tempfile.TemporaryDirectory() as tmp:
