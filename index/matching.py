@@ -59,6 +59,11 @@ class Evaluator:
         self._lock = threading.Lock()
         self._lengths: dict[str, np.ndarray] = {}
 
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+            self._cached = 0
+
     def lengths(self, fieldname: str) -> np.ndarray:
         if fieldname not in self._lengths:
             lengths = np.zeros(self.size, dtype=np.float32)

@@ -202,6 +202,10 @@ class SearchIndex:
                 break
         return out
 
+    def drop_caches(self) -> None:
+        """Forget cached posting lists (benchmarks use it to time queries from cold)."""
+        self._current()[2].clear()
+
     # --- statistics ---
 
     @_one_at_a_time
