@@ -257,8 +257,10 @@ class _Session:
     def _writer(self):
         if self.writer is None:
             if WRITER_PROCS > 1:
+                # limitmb: a sub-writer whose posting pool spills to disk sorts runs again at
+                # commit; 128 MB cost 40 % more CPU at 100,000 paragraphs than 512 MB.
                 self.writer = _ParallelWriter(self.ix, procs=WRITER_PROCS, batchsize=16,
-                                              multisegment=True, codec=_codec(), limitmb=128)
+                                              multisegment=True, codec=_codec(), limitmb=512)
             else:
                 self.writer = self.ix.writer(codec=_codec(), limitmb=256)
         return self.writer
