@@ -22,6 +22,8 @@ CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 # a year is four digits not touching another digit or a redaction mark (20**, 202x, 二〇**)
 YEAR_RE = re.compile(r"(?<![\d*＊xX×])((?:19|20)\d\d)(?![\d*＊xX×])")
 CN_YEAR_RE = re.compile(r"(?<![〇零一二三四五六七八九*＊])([一二][〇零一二三四五六七八九]{3})年")
+# a national text opens with its promulgation and revision history: 2004年1月13日…公布, 根据2014年7月29日…修订
+ENACTED_RE = re.compile(r"((?:19|20)\d\d)年\d{1,2}月\d{1,2}日(?:[^。；\n]{0,80}?(?:公布|通过|修正|修订|发布|批准)|\s*$)")
 TRAILING_NOTE_RE = re.compile(r"(?:（[^（）]*）|\([^()]*\)|\s)+$")
 
 _to_simplified = opencc.OpenCC("t2s").convert
@@ -61,7 +63,7 @@ def describe(title: str, paragraphs: list[str], published: str | None) -> dict:
         place = region.resolve(title, paragraphs, REGION_DEPTH.get(level, "county"))
         if level == "区" and not place["city"] and (place["province"] or "").endswith("自治区"):
             level = "省"      # 全区 in an autonomous region's speech is the whole region
-    year, year_source = speech_year(title, paragraphs, published)
+    year, year_source = speech_year(title, paragraphs, published, national=level == NATIONAL)
     return {
         "year": year,
         "year_source": year_source,
@@ -120,11 +122,28 @@ def body_year(paragraphs):
     return max(votes, key=lambda year: (votes[year], year))
 
 
-def speech_year(title, paragraphs, published):
-    """(year, source): the title, else explicit body evidence, else the date line, else (None, "none")."""
+def enacted_year(paragraphs):
+    """The latest promulgation or revision year in a national text's opening history lines, or None."""
+    years = []
+    for i, text in enumerate(paragraphs):
+        found = ENACTED_RE.findall(text)
+        if not found and i >= NATIONAL_HEAD:
+            break
+        years += [int(year) for year in found]
+    return max(filter(_plausible, years), default=None)
+
+
+def speech_year(title, paragraphs, published, national=False):
+    """(year, source): the title, else explicit body evidence, else the date line, else (None, "none").
+
+    For a national text the body evidence is its latest promulgation or revision date.
+    """
     year = title_year(title)
     if year:
         return year, "title"
+    year = enacted_year(paragraphs) if national else None
+    if year:
+        return year, "body"
     year = body_year(paragraphs)
     if year:
         return year, "body"

@@ -161,6 +161,16 @@ def test_national_laws(title, topic):
 
 
 @pytest.mark.skipif(not CORPUS_REAL.exists(), reason="shared/corpus-real is not beside the repository")
+@pytest.mark.parametrize("title, year", [
+    ("中华人民共和国安全生产法", 2021),        # 2002 通过, then 2009, 2014 and 2021 修正
+    ("电影管理条例", 2001),                  # 2001 通过/公布; 2002年2月1日 施行 is not a new text
+    ("合理化建议和技术改进奖励条例", 1982),
+])
+def test_national_text_year_is_its_latest_promulgation_or_revision(title, year):
+    assert describe(*law(title))["year"] == year
+
+
+@pytest.mark.skipif(not CORPUS_REAL.exists(), reason="shared/corpus-real is not beside the repository")
 def test_no_real_national_text_gets_a_region():
     with (CORPUS_REAL / "manifest.csv").open(encoding="utf-8") as manifest:
         files = [row["file"] for row in csv.DictReader(manifest)]
