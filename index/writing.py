@@ -29,6 +29,7 @@ LOCK_FILE = "ingest.lock"
 LOCK_TIMEOUT = float(os.environ.get("SAFETY_SEARCH_LOCK_TIMEOUT", "30"))
 COMMIT_EVERY = 2000          # documents per commit: bounds the work a crash can lose
 WRITER_PROCS = min(2, os.cpu_count() or 1)
+MERGE_AT_SEGMENTS = 16       # commits leave segments alone until there are this many
 
 
 class IndexLocked(RuntimeError):
@@ -318,7 +319,9 @@ class _Session:
         if self.writer is None:
             return
         self.store.commit()
-        self.writer.commit()
+        # Merging rewrites earlier segments' postings in this one process; during a bulk ingest
+        # that dominated commit time, so segments are merged only once there are many of them.
+        self.writer.commit(merge=len(self.writer.segments) >= MERGE_AT_SEGMENTS)
         self.writer = None
         self.pending = 0
         self.summary.commits += 1
