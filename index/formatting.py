@@ -30,7 +30,7 @@ def format_results(result: dict) -> str:
         copies = f"，另有 {r['copies']} 个转载版本" if r.get("copies") else ""
         lines.append(f"{i}. 《{r['title']}》（{meta}{copies}）  [{r['doc_id']}]")
         for p in r["paragraphs"]:
-            lines.append(f"    §{p['n']} {_plain(p['html'])}")
+            lines.append(f"    §{p['n']} {_plain(p.get('restored_html') or p['html'])}")   # de-spun text when restored
     return "\n".join(lines)
 
 

@@ -147,6 +147,7 @@ class IngestSummary:
     duplicates: int = 0          # exact copies skipped + near-duplicates filed as copies
     removed: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)   # (file, reason)
+    problems: list[str] = field(default_factory=list)   # bad crawl-dump lines, replaced bytes: named, not fatal
     stale_lock: int | None = None
     commits: int = 0
 
@@ -156,6 +157,7 @@ class IngestSummary:
         if self.stale_lock:
             lines.insert(0, f"已清除被中断的导入进程（PID {self.stale_lock}）留下的写锁")
         lines += [f"  跳过 {name}：{reason}" for name, reason in self.skipped]
+        lines += [f"  注意 {problem}" for problem in self.problems]
         return "\n".join(lines)
 
 
@@ -411,12 +413,13 @@ def ingest_paths(paths, index_dir: Path, progress: bool = True, *, commit_every:
         else:
             files.append(path)
     summary.files = len(files) + len(summary.skipped)
+    furniture = ingest.site_furniture(files)
     started, n_docs = time.monotonic(), 0
     with _session(index_dir, summary, lock_timeout, commit_every=commit_every, on_commit=on_commit) as s:
         bar = tqdm(files, desc="导入", unit="文件", disable=not progress, file=sys.stderr)
         for path in bar:
             try:
-                docs = ingest.clean_file(Path(path))
+                docs = ingest.clean_file(Path(path), furniture.get(path, frozenset()), summary.problems)
             except ingest.SkipFile as exc:
                 summary.skipped.append((str(path), str(exc)))
                 continue

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ingest import spin
-from ingest.clean import clean, find_published
+from ingest.clean import clean, find_published, learn_furniture
 from ingest.decode import decode, html_charset
 from ingest.errors import SkipFile
 from ingest.extract import extract
@@ -213,6 +213,25 @@ def document_lines(path) -> list[list[str]]:
         return []
     return [extract(text).lines if is_html else text.splitlines() for text, is_html in pages
             if isinstance(text, str)]
+
+
+def site_furniture(files, min_documents: int = 3) -> dict[Path, frozenset[str]]:
+    """Learnt furniture for each file: lines recurring across the documents of its site.
+
+    A site is the folder a crawler saved its pages in, or one crawl dump; sites with fewer than
+    `min_documents` documents teach nothing.
+    """
+    sites = {}
+    for path in map(Path, files):
+        key = path if path.suffix.lower() in DUMP_SUFFIXES else path.parent
+        sites.setdefault(key, []).append(path)
+    learnt = {}
+    for members in sites.values():
+        documents = [lines for path in members for lines in document_lines(path)]
+        if len(documents) >= min_documents:
+            furniture = learn_furniture(documents, min_documents=min_documents)
+            learnt.update(dict.fromkeys(members, furniture))
+    return learnt
 
 
 def iter_input_files(paths):

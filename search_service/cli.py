@@ -32,7 +32,7 @@ def cmd_ingest(args) -> int:
 
     summary = index.ingest_paths([Path(p) for p in args.paths], Path(args.index), progress=not args.quiet)
     print(summary.report())
-    return 1 if summary.skipped else 0
+    return 1 if summary.skipped or summary.problems else 0
 
 
 def cmd_remove(args) -> int:
