@@ -101,6 +101,23 @@ def test_fuzzed_batch_never_crashes_and_names_every_skip(fuzzed_corpus):
     assert set(landed) | set(skipped) == entries          # every file accounted for, each once
 
 
+@pytest.mark.timeout(180)
+def test_fuzzed_corpus_ingests_into_a_searchable_index(fuzzed_corpus, tmp_path_factory):
+    import index
+
+    folder, good = fuzzed_corpus
+    index_dir = tmp_path_factory.mktemp("fuzz-index")
+    summary = index.ingest_paths([folder], index_dir, progress=False)
+    skipped = {Path(name).name: reason for name, reason in summary.skipped}
+    assert {"empty.txt", "image.txt", "huge page.html", "garbage.jsonl", "self.txt"} <= set(skipped)
+    assert all(skipped.values())
+    assert any("dump.jsonl:2" in problem for problem in summary.problems)   # the bad dump line, by number
+    ix = index.SearchIndex(index_dir)
+    assert ix.search("嵌套很深的正文")["total"] == 1
+    assert ix.search("路南区")["total"] >= 1                 # the seeds among the junk all landed
+    assert ix.stats()["documents"] + ix.stats()["copies"] >= len(good)
+
+
 # ---- property: cleaning loses nothing it does not record -------------------------------------------------
 
 SEED_LINES = [line for path in SEEDS for line in path.read_text(encoding="utf-8").splitlines()]
