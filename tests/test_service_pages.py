@@ -234,3 +234,14 @@ def test_a_national_regulation_is_cited_as_nationwide(service_client):
     doc = page(service_client, doc_url)
     citation = doc.select_one("#p3 button.copy-citation")["data-citation"]
     assert citation.startswith("《安全生产许可证条例》（全国，")
+
+
+def test_run_in_headings_read_as_body_text_and_short_headings_stand_out(service_client):
+    doc_url = first_result_doc_url(page(service_client, "/?q=一票否决"), "电视电话会议")
+    soup = page(service_client, doc_url.split("#")[0])
+    headings = soup.select(".para.heading")
+    run_in = [h for h in headings if "run-in" in h["class"]]
+    assert run_in and all(h.select_one(".para-text").get_text().startswith("第") for h in run_in)
+    short = page(service_client, first_result_doc_url(page(service_client, "/?q=路南区"), "全区")).select(
+        ".para.heading")
+    assert short and not any("run-in" in h["class"] for h in short)
