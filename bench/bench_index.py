@@ -149,7 +149,7 @@ def main() -> int:
         docs = list(documents(args.paragraphs))
         cpu_before = cpu_seconds()
         started = time.perf_counter()
-        summary = index.add_documents(index_dir, docs, commit_every=5000)
+        summary = index.add_documents(index_dir, docs)   # the product's own commit size
         seconds = time.perf_counter() - started
         cpu = cpu_seconds() - cpu_before
         report.update(documents=summary.added + summary.duplicates, index_seconds=round(seconds, 1),
