@@ -53,6 +53,12 @@ class SearchIndex:
     def generation(self) -> int:
         return self.ix.latest_generation()
 
+    def close(self) -> None:
+        """Close the Whoosh files and this thread's store connection (before a fork, say)."""
+        with self._lock:
+            self._searcher.close()
+            self.store.close()
+
     def _current(self):
         """(searcher, facet table, evaluator) of the latest commit."""
         with self._lock:

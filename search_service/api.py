@@ -6,6 +6,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import NotFound
 
 import index
 
@@ -45,23 +46,25 @@ def document(doc_id: str):
 @bp.delete("/api/documents/<doc_id>")
 def remove_document(doc_id: str):
     require_write_token()
-    find_document(check_doc_id(doc_id))
-    index.remove(Path(current_app.config["INDEX_DIR"]), doc_id)
+    if not index.remove(Path(current_app.config["INDEX_DIR"]), check_doc_id(doc_id)):
+        raise NotFound(f"索引中没有文档 {doc_id}")
     return jsonify(removed=doc_id)
 
 
 @bp.get("/api/documents/<doc_id>/paragraphs/<n>")
 def paragraph(doc_id: str, n: str):
-    if not n.isdigit():
+    if not (n.isascii() and n.isdigit() and len(n) <= 9):     # isdigit alone also passes ² and ٣
         raise BadParameter(f"段落编号应为正整数，收到「{n[:40]}」")
+    number = int(n)
     context = int_arg(request.args, "context", 2, 0, current_app.config["MAX_CONTEXT"])
-    return jsonify(find_paragraph(check_doc_id(doc_id), int(n), context))
+    return jsonify(find_paragraph(check_doc_id(doc_id), number, context))
 
 
 @bp.get("/api/paragraphs/similar")
 def similar():
     doc_id = check_doc_id(request.args.get("doc_id", ""))
     n = paragraph_number(request.args, "n")
+    find_paragraph(doc_id, n, 0)
     return jsonify(doc_id=doc_id, n=n, similar=find_similar(doc_id, n))
 
 

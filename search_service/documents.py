@@ -14,15 +14,15 @@ def find_document(doc_id: str, q: str | None = None) -> dict:
 
 
 def find_paragraph(doc_id: str, n: int, context: int) -> dict:
-    find_document(doc_id)
     found = current_index().paragraph(doc_id, n, context)
     if found is None:
+        find_document(doc_id)          # names the missing document, if that is what is missing
         raise NotFound(f"文档 {doc_id} 没有第 {n} 段")
     return found
 
 
 def find_similar(doc_id: str, n: int) -> list[dict]:
-    find_paragraph(doc_id, n, 0)
+    """Similar paragraphs; call after find_paragraph, which gives the 404s."""
     return current_index().similar_paragraphs(doc_id, n)
 
 

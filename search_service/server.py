@@ -1,7 +1,6 @@
 """`safety-search serve`: build the index on first start, then run the app under gunicorn."""
 from __future__ import annotations
 
-import gc
 import sys
 from pathlib import Path
 
@@ -51,8 +50,11 @@ def warm_up(index_dir: Path) -> None:
     import index
 
     index.initialize()
-    index.SearchIndex(index_dir).search("安全生产", filters={}, page=1, per_page=1)
-    gc.collect()
+    search_index = index.SearchIndex(index_dir)
+    try:
+        search_index.search("安全生产", filters={}, page=1, per_page=1)
+    finally:
+        search_index.close()
 
 
 def serve(index_dir: Path, corpus: Path, host: str, port: int, workers: int) -> int:

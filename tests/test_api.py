@@ -265,3 +265,9 @@ def test_a_running_app_picks_up_a_new_commit(spare_service_index, tmp_path):
     after = client.get("/healthz").get_json()
     assert after["generation"] > before["generation"] and after["documents"] == before["documents"] + 1
     assert search(client, q="尾矿库")["total"] == 1
+
+
+def test_a_paragraph_number_in_other_digits_is_a_400_not_a_crash(service_client):
+    doc_id = service_client.get("/api/search").get_json()["results"][0]["doc_id"]
+    response = service_client.get(f"/api/documents/{doc_id}/paragraphs/²")
+    assert_error(response, 400, "段落编号")
