@@ -292,10 +292,6 @@ def bigram_analyzer() -> Composable:
     return BigramTokenizer()
 
 
-def text_tokens(analyzer, text: str, start_pos: int) -> list[tuple[str, int]]:
-    return [(t.text, t.pos) for t in analyzer(text, positions=True, start_pos=start_pos, mode="index")]
-
-
 # --- synonyms --------------------------------------------------------------------------------------
 
 @cache

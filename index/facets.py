@@ -44,7 +44,8 @@ class FacetTable:
         self.n_paragraphs = np.zeros(n, dtype=np.int64)
         self.values: dict[str, list] = {name: [None] for name in CODED}
         self.codes = {name: np.zeros(n, dtype=np.int32) for name in CODED}
-        value_codes: dict[str, dict] = {name: {} for name in CODED}
+        self.value_codes: dict[str, dict] = {name: {} for name in CODED}
+        value_codes = self.value_codes
         group_codes: dict[str, int] = {}
         self.group = np.zeros(n, dtype=np.int64)
         topic_lists = {}
@@ -73,7 +74,7 @@ class FacetTable:
                     self.codes[name][docnum] = code
             topic_lists[docnum] = json.loads(row[COLUMN["topics"]] or "[]")
         self.topic_values = sorted({t for topics in topic_lists.values() for t in topics})
-        topic_index = {t: i for i, t in enumerate(self.topic_values)}
+        self.topic_index = topic_index = {t: i for i, t in enumerate(self.topic_values)}
         self.topics = np.zeros((n, len(self.topic_values)), dtype=bool)
         for docnum, topics in topic_lists.items():
             for t in topics:
@@ -120,7 +121,7 @@ class FacetTable:
                 values = value if isinstance(value, (list, tuple)) else [value]
                 mask = np.ones(self.size, dtype=bool)
                 for v in values:
-                    i = self.topic_values.index(v) if v in self.topic_values else None
+                    i = self.topic_index.get(v)
                     mask &= self.topics[:, i] if i is not None else False
                 masks["topic"] = mask
             elif name == "region":  # any level: 天津市 matches a province, 北辰区 a county
@@ -135,9 +136,8 @@ class FacetTable:
     def _value_mask(self, name: str, value) -> np.ndarray:
         if not isinstance(value, str):
             raise QueryError(f"筛选条件 {name} 的值应为文字")
-        try:
-            code = self.values[name].index(value, 1)
-        except ValueError:
+        code = self.value_codes[name].get(value)
+        if code is None:
             return np.zeros(self.size, dtype=bool)
         return self.codes[name] == code
 

@@ -58,6 +58,7 @@ class Evaluator:
         self._cached = 0
         self._lock = threading.Lock()
         self._lengths: dict[str, np.ndarray] = {}
+        self._average_length: dict[str, float] = {}
 
     def clear(self) -> None:
         with self._lock:
@@ -71,6 +72,7 @@ class Evaluator:
                 for d in range(reader.doc_count_all()):
                     lengths[base + d] = reader.doc_field_length(d, fieldname, 0)
             self._lengths[fieldname] = lengths
+            self._average_length[fieldname] = max(float(lengths[self.live].mean()) if self.live.any() else 1.0, 1.0)
         return self._lengths[fieldname]
 
     def postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
@@ -144,7 +146,7 @@ class Evaluator:
 
     def _bm25(self, fieldname: str, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
         lengths = self.lengths(fieldname)
-        average = max(float(lengths[self.live].mean()) if self.live.any() else 1.0, 1.0)
+        average = self._average_length[fieldname]
         df = int(self.live[ids].sum()) if len(ids) else 0
         idf = math.log(self.docs / (df + 1)) + 1
         norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[ids] / average)
@@ -161,8 +163,10 @@ class Evaluator:
             score[ids] = self._bm25(query.fieldname, ids, tf) * query.boost
         elif isinstance(query, wq.Phrase):
             candidates = np.ones(self.size, dtype=bool)
-            for word in query.words:
-                candidates &= self.evaluate(wq.Term(query.fieldname, word))[0]
+            for word in query.words:      # documents holding every word; no need to score them
+                holds = np.zeros(self.size, dtype=bool)
+                holds[self.postings(query.fieldname, word)[0]] = True
+                candidates &= holds
             found = self.phrase_positions(query, np.flatnonzero(candidates))
             if found:
                 ids = np.fromiter(found, dtype=np.int64, count=len(found))

@@ -115,9 +115,6 @@ class DocumentStore:
         rows = self.db.execute("SELECT doc_id, group_id, signature FROM documents WHERE signature IS NOT NULL")
         return rows.fetchall()
 
-    def doc_ids_of_source(self, source: str) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE source = ?", (source,))]
-
     def all_doc_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT doc_id FROM documents")}
 
