@@ -20,11 +20,7 @@ from ingest.clean import clean, find_published, learn_furniture
 from ingest.decode import decode, html_charset
 from ingest.errors import SkipFile
 from ingest.extract import extract
-
-try:  # metadata is written alongside; without it documents still come out, undescribed
-    from ingest.metadata import describe
-except ImportError:  # pragma: no cover
-    describe = None
+from ingest.metadata import describe
 
 log = logging.getLogger("ingest")
 
@@ -34,8 +30,6 @@ DUMP_SUFFIXES = {".jsonl"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | DUMP_SUFFIXES
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024   # no speech is this long; bigger pages are media or junk
 HTML_END_RE = re.compile(r"</html\s*>", re.I)
-NO_METADATA = {"year": None, "year_source": "none", "region": {"province": None, "city": None, "county": None},
-               "level": None, "doc_type": None, "topics": []}
 
 
 def clean_file(path, furniture: frozenset[str] = frozenset(), problems: list[str] | None = None) -> list[dict]:
@@ -182,13 +176,12 @@ def _fallback_title(source: str) -> str:
 
 
 def _describe(title, texts, published, warnings) -> dict:
-    if describe is None:
-        return dict(NO_METADATA)
     try:
         return describe(title, texts, published)
     except Exception as exc:  # one odd document must not stop a batch; the note says what failed
         warnings.append(f"元数据提取失败：{exc.__class__.__name__}: {exc}")
-        return dict(NO_METADATA)
+        return {"year": None, "year_source": "none", "region": dict.fromkeys(("province", "city", "county")),
+                "level": None, "doc_type": None, "topics": []}
 
 
 def document_id(title: str, texts: list[str]) -> str:
