@@ -26,6 +26,12 @@ CREATE TABLE IF NOT EXISTS documents (
     body TEXT NOT NULL             -- the clean document as JSON
 );
 CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
+CREATE TABLE IF NOT EXISTS input_files (
+    path TEXT PRIMARY KEY,         -- resolved path of an ingested input file
+    sha256 TEXT NOT NULL,          -- its bytes: an unchanged file is not parsed again
+    cleaner TEXT NOT NULL,         -- fingerprint of the ingest code and data that cleaned it
+    doc_ids TEXT NOT NULL          -- JSON list of the documents it gave
+);
 """
 
 FACET_COLUMNS = ("doc_id", "source", "seq", "group_id", "year", "published", "province", "city", "county",
@@ -75,6 +81,19 @@ class DocumentStore:
 
     def delete(self, doc_ids) -> None:
         self.db.executemany("DELETE FROM documents WHERE doc_id = ?", [(d,) for d in doc_ids])
+
+    def put_input_file(self, path: str, sha256: str, cleaner: str, doc_ids: list[str]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO input_files VALUES (?,?,?,?)",
+                        (path, sha256, cleaner, json.dumps(doc_ids)))
+
+    def input_file(self, path: str) -> tuple[str, str, list[str]] | None:
+        """(sha256, cleaner, doc_ids) recorded for an input file, or None."""
+        row = self.db.execute("SELECT sha256, cleaner, doc_ids FROM input_files WHERE path = ?", (path,)).fetchone()
+        return (row[0], row[1], json.loads(row[2])) if row else None
+
+    def forget_input_files_of(self, doc_id: str) -> None:
+        """A removed document's file is parsed again by the next ingest (and so can come back)."""
+        self.db.execute("DELETE FROM input_files WHERE doc_ids LIKE ?", (f'%"{doc_id}"%',))
 
     def commit(self) -> None:
         self.db.commit()

@@ -150,12 +150,21 @@ class IngestSummary:
     problems: list[str] = field(default_factory=list)   # bad crawl-dump lines, replaced bytes: named, not fatal
     stale_lock: int | None = None
     commits: int = 0
+    unchanged_files: int = 0     # not parsed again: same bytes, same cleaner
+    paragraphs: int = 0          # paragraphs of the documents cleaned
+    seconds: float = 0.0
+    index_bytes: int = 0
 
     def report(self) -> str:
         lines = [f"导入完成：{self.files} 个文件；新增 {self.added} 篇，替换 {self.replaced} 篇，"
                  f"未变 {self.unchanged} 篇，重复 {self.duplicates} 篇，跳过 {len(self.skipped)} 个文件"]
         if self.stale_lock:
             lines.insert(0, f"已清除被中断的导入进程（PID {self.stale_lock}）留下的写锁")
+        if self.seconds:
+            rate = self.paragraphs / max(self.seconds, 1e-6)
+            unchanged = f"，{self.unchanged_files} 个文件未变、未重新解析" if self.unchanged_files else ""
+            lines.append(f"用时 {self.seconds:.1f} 秒，{self.paragraphs} 段（{rate:,.0f} 段/秒）{unchanged}"
+                         f"，索引共 {self.index_bytes / 2**20:.1f} MB")
         lines += [f"  跳过 {name}：{reason}" for name, reason in self.skipped]
         lines += [f"  注意 {problem}" for problem in self.problems]
         return "\n".join(lines)
@@ -310,9 +319,20 @@ class _Session:
         if self.pending >= self.commit_every:
             self.commit()
 
+    def unchanged_file(self, path: Path, sha256: str | None, cleaner: str) -> bool:
+        """True (and counted) when `path` was ingested with these bytes and this cleaner and all its
+        documents are still committed."""
+        recorded = self.store.input_file(_file_key(path)) if sha256 else None
+        if not recorded or recorded[:2] != (sha256, cleaner) or not all(d in self.sources for d in recorded[2]):
+            return False
+        self.summary.unchanged += len(recorded[2])
+        self.summary.unchanged_files += 1
+        return True
+
     def remove(self, doc_id: str) -> bool:
         if doc_id not in self.sources:
             return False
+        self.store.forget_input_files_of(doc_id)
         self._delete(doc_id)
         self.pending += 1
         return True
@@ -400,10 +420,15 @@ def add_documents(index_dir: Path, docs, *, commit_every: int = COMMIT_EVERY, on
 
 
 def ingest_paths(paths, index_dir: Path, progress: bool = True, *, commit_every: int = COMMIT_EVERY,
-                 on_commit=None, lock_timeout: float = LOCK_TIMEOUT) -> IngestSummary:
-    """Clean and index files and folders, with a progress bar and a summary; bad files are skipped."""
+                 on_commit=None, lock_timeout: float = LOCK_TIMEOUT, workers: int | None = None) -> IngestSummary:
+    """Clean and index files and folders, with a progress bar and a summary; bad files are skipped.
+
+    Files are cleaned by `workers` processes (default: every core) and indexed in input order, so the
+    result does not depend on `workers`. A file whose bytes and cleaner are unchanged since it was
+    last ingested is not parsed again.
+    """
     import ingest
-    from tqdm import tqdm
+    from ingest import batch
 
     summary = IngestSummary()
     files = []
@@ -413,24 +438,72 @@ def ingest_paths(paths, index_dir: Path, progress: bool = True, *, commit_every:
         else:
             files.append(path)
     summary.files = len(files) + len(summary.skipped)
-    furniture = ingest.site_furniture(files)
-    started, n_docs = time.monotonic(), 0
+    started = time.monotonic()
     with _session(index_dir, summary, lock_timeout, commit_every=commit_every, on_commit=on_commit) as s:
-        bar = tqdm(files, desc="导入", unit="文件", disable=not progress, file=sys.stderr)
-        for path in bar:
-            try:
-                docs = ingest.clean_file(Path(path), furniture.get(path, frozenset()), summary.problems)
-            except ingest.SkipFile as exc:
-                summary.skipped.append((str(path), str(exc)))
-                continue
-            except Exception as exc:  # one bad file never stops the batch
-                summary.skipped.append((str(path), f"处理出错（{type(exc).__name__}：{exc}）"))
-                continue
-            for run in _by_source(_checked(docs, str(path), summary)):
+        cleaner = batch.cleaner_fingerprint()
+        hashes = {path: batch.file_sha256(path) for path in files}
+        todo = [path for path in files if not s.unchanged_file(path, hashes[path], cleaner)]
+        changed_sites = {ingest.site_of(path) for path in todo}
+        furniture = ingest.site_furniture([path for path in files if ingest.site_of(path) in changed_sites])
+        work = [unit for path in todo for unit in batch.units(path)]
+        bar = _Progress(work, summary.files, summary.unchanged_files + len(summary.skipped), progress)
+        file_docs, file_bad = [], 0
+        for result in batch.clean_units(work, furniture, workers or batch.default_workers()):
+            unit = result.unit
+            summary.problems += result.problems
+            docs = _checked(result.docs, str(unit.path), summary)
+            for run in _by_source(docs):
                 s.add_source([(doc, _signature(doc)) for doc in run])
-                n_docs += len(run)
-            bar.set_postfix_str(f"{n_docs / max(time.monotonic() - started, 1e-6):.1f} 篇/秒")
+            file_docs += [doc["doc_id"] for doc in docs]
+            file_bad += result.bad_lines
+            summary.paragraphs += sum(len(doc["paragraphs"]) for doc in docs)
+            if unit.last:
+                if result.skip or not file_docs:
+                    summary.skipped.append((str(unit.path), result.skip or (
+                        f"没有可用的记录（{file_bad} 行有问题）" if file_bad else "没有可用的文档")))
+                elif hashes[unit.path]:
+                    s.store.put_input_file(_file_key(unit.path), hashes[unit.path], cleaner, file_docs)
+                file_docs, file_bad = [], 0
+            bar.advance(unit, len(docs))
+        bar.close()
+    summary.seconds = time.monotonic() - started
+    summary.index_bytes = _folder_bytes(Path(index_dir))
     return summary
+
+
+def _file_key(path: Path) -> str:
+    return str(Path(path).resolve())
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(entry.stat().st_size for entry in folder.iterdir() if entry.is_file())
+
+
+class _Progress:
+    """The ingest's progress bar: bytes of input cleaned (so a large dump moves too), files, documents/s, ETA."""
+
+    def __init__(self, work, n_files: int, done_files: int, enabled: bool):
+        from tqdm import tqdm
+
+        self.n_files, self.done_files, self.docs = n_files, done_files, 0
+        self.started = time.monotonic()
+        self.bar = tqdm(total=sum(unit.size for unit in work), desc="导入", unit="B", unit_scale=True,
+                        unit_divisor=1024, disable=not enabled, file=sys.stderr)
+        self._postfix()
+
+    def _postfix(self):
+        rate = self.docs / max(time.monotonic() - self.started, 1e-6)
+        self.bar.set_postfix_str(f"{self.done_files}/{self.n_files} 文件，{self.docs} 篇，{rate:.1f} 篇/秒",
+                                 refresh=False)
+
+    def advance(self, unit, n_docs: int) -> None:
+        self.docs += n_docs
+        self.done_files += unit.last
+        self._postfix()
+        self.bar.update(unit.size)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def remove(index_dir: Path, doc_id: str, *, lock_timeout: float = LOCK_TIMEOUT) -> bool:

@@ -5,7 +5,7 @@ clean(lines) -> paragraphs + removed, spin.restore(text), metadata.describe(...)
 """
 from ingest.clean import learn_furniture
 from ingest.errors import SkipFile
-from ingest.pipeline import clean_file, clean_text, document_lines, iter_input_files, site_furniture
+from ingest.pipeline import clean_file, clean_text, document_lines, iter_input_files, site_furniture, site_of
 
 __all__ = ["SkipFile", "clean_file", "clean_text", "document_lines", "iter_input_files", "learn_furniture",
-           "site_furniture"]
+           "site_furniture", "site_of"]
