@@ -1,0 +1,117 @@
+"""Whole-ingest benchmark: a generated crawl dump through `index.ingest_paths` (clean, describe, dedup, index).
+
+    .venv/bin/python bench/bench_ingest.py --paragraphs 100000            # both cores
+    .venv/bin/python bench/bench_ingest.py --paragraphs 100000 --workers 1
+
+The dump holds speech-like documents of 10–60 paragraphs drawn from the seeds and corpus-real (the
+same paragraph pool as bench_index.py), a third of them as HTML pages with site furniture, the rest
+as text. Reports paragraphs/s of the whole ingest, index size against text size, peak memory of the
+ingesting process and of its children, and the time of a second ingest of the unchanged dump.
+Writes bench/out/ingest[-SIZE].json.
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import index  # noqa: E402
+from bench_index import cpu_seconds, paragraph_pool, titles  # noqa: E402
+
+FURNITURE = ["首页 > 新闻中心 > 工作动态", "【打印本页】【关闭窗口】", "版权所有：某某市应急管理局 备案号：X ICP备0000号"]
+PROVINCE_CITIES = ["山东省济南市", "河北省唐山市", "江苏省苏州市", "四川省成都市", "广东省佛山市", "湖南省长沙市"]
+
+
+def write_dump(path: Path, n_paragraphs: int, seed: int = 20261201) -> int:
+    """Write a crawl dump of about `n_paragraphs` paragraphs; returns the characters of body text."""
+    rng = random.Random(seed)
+    pool, names = paragraph_pool(), titles()
+    made, chars, i = 0, 0, 0
+    with path.open("w", encoding="utf-8") as out:
+        while made < n_paragraphs:
+            count = min(rng.randint(10, 60), n_paragraphs - made)
+            start = rng.randrange(len(pool) - count)
+            texts = [f"{rng.choice(PROVINCE_CITIES)}{rng.randint(2005, 2024)}年", *pool[start:start + count - 1]]
+            title = f"{rng.choice(PROVINCE_CITIES)}{rng.choice(names)}"
+            chars += len(title) + sum(map(len, texts))
+            i += 1
+            record = {"url": f"https://www.example.gov.cn/{i // 1000}/{i:07d}.html", "fetched_at": "2024-03-01T08:00:00"}
+            if i % 3 == 0:
+                body = "".join(f"<p>{html.escape(t)}</p>" for t in texts)
+                record["html"] = (f"<html><head><title>{html.escape(title)}</title></head><body>"
+                                  f"<div class=nav>{FURNITURE[0]}</div><h1>{html.escape(title)}</h1>"
+                                  f"<div class=content>{body}</div><div class=footer>{FURNITURE[1]} {FURNITURE[2]}"
+                                  f"</div></body></html>")
+            else:
+                record["text"] = "\n".join([title, *texts])
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            made += count
+    return chars
+
+
+def peak_mb(who) -> float:
+    return round(resource.getrusage(who).ru_maxrss / 1024, 1)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--paragraphs", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=None, help="cleaning processes (default: every core)")
+    parser.add_argument("--keep", help="work in this folder and keep it (default: a temporary folder)")
+    args = parser.parse_args()
+
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    dump, index_dir = work / "dump.jsonl", work / "index"
+    chars = write_dump(dump, args.paragraphs)
+    cpu_before = cpu_seconds()
+    started = time.perf_counter()
+    summary = index.ingest_paths([dump], index_dir, progress=sys.stderr.isatty(), workers=args.workers)
+    seconds = time.perf_counter() - started
+    cpu = cpu_seconds() - cpu_before
+    text_bytes = chars * 3   # UTF-8: three bytes a Chinese character
+    index_bytes = sum(p.stat().st_size for p in index_dir.iterdir() if p.is_file())
+    whoosh_bytes = sum(p.stat().st_size for p in index_dir.iterdir() if p.suffix == ".seg")
+    started = time.perf_counter()
+    again = index.ingest_paths([dump], index_dir, progress=False, workers=args.workers)
+    reingest = time.perf_counter() - started
+    report = {
+        "paragraphs": summary.paragraphs, "documents": summary.added + summary.duplicates,
+        "workers": args.workers or "all cores", "cores": os.cpu_count(),
+        "ingest_seconds": round(seconds, 1), "paragraphs_per_s": round(summary.paragraphs / seconds),
+        "cpu_seconds": round(cpu, 1),
+        # what two idle cores would give if the work spread evenly: the machine is shared
+        "paragraphs_per_s_two_idle_cores": round(summary.paragraphs / max(cpu / 2, seconds / 4)),
+        "text_mb": round(text_bytes / 2**20, 1), "index_mb": round(index_bytes / 2**20, 1),
+        "whoosh_segments_mb": round(whoosh_bytes / 2**20, 1),
+        "index_over_text": round(index_bytes / text_bytes, 2),
+        "peak_rss_mb_ingest_process": peak_mb(resource.RUSAGE_SELF),
+        "peak_rss_mb_largest_child": peak_mb(resource.RUSAGE_CHILDREN),
+        "reingest_unchanged_seconds": round(reingest, 2), "reingest_unchanged_documents": again.unchanged,
+        "load_average": os.getloadavg()[0],
+    }
+    for key, value in report.items():
+        print(f"{key:<32}{value}")
+    out = ROOT / "bench" / "out" / f"ingest-{args.paragraphs}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
