@@ -9,6 +9,7 @@ for the documents that need them: phrase candidates, and the page's results for 
 from __future__ import annotations
 
 import math
+import pickle
 import threading
 from collections import OrderedDict
 
@@ -16,6 +17,13 @@ import numpy as np
 from whoosh import query as wq
 
 from .analysis import PARAGRAPH_BITS
+
+# An occurrence key packs a document number and a position: docnum << KEY_BITS | position, so the
+# occurrences of many documents sort and intersect as one array. Positions are n << PARAGRAPH_BITS
+# + offset, so key >> PARAGRAPH_BITS names the (document, paragraph) and paragraphs up to 65,535 fit.
+KEY_BITS = 36
+PARAGRAPH_KEY_SHIFT = PARAGRAPH_BITS
+PARAGRAPH_MASK = (1 << (KEY_BITS - PARAGRAPH_BITS)) - 1
 
 BM25_B, BM25_K1 = 0.75, 1.2
 CACHED_POSTINGS = 2_000_000   # bounds the memory of a worker's posting cache
@@ -46,6 +54,21 @@ def _leaf_postings(matcher) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
     return np.concatenate(ids), np.concatenate(weights), values
 
 
+def _decode_positions(value: bytes) -> np.ndarray:
+    """Whoosh 2.7.4's Positions encoding: a 4-byte count, then the pickled list of deltas."""
+    if not value.endswith(b"."):
+        value += b"."
+    return np.cumsum(np.asarray(pickle.loads(value[4:]), dtype=np.int64))
+
+
+def _isin_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Which elements of sorted `a` occur in sorted `b`."""
+    if not len(b):
+        return np.zeros(len(a), dtype=bool)
+    at = np.minimum(np.searchsorted(b, a), len(b) - 1)
+    return b[at] == a
+
+
 class Evaluator:
     """Evaluates compiled queries (Term, Phrase, And, Or, Not, Every) for one searcher generation."""
 
@@ -59,11 +82,13 @@ class Evaluator:
         self._lock = threading.Lock()
         self._lengths: dict[str, np.ndarray] = {}
         self._average_length: dict[str, float] = {}
+        self._decoded: dict[tuple[str, str], dict[int, np.ndarray]] = {}
 
     def clear(self) -> None:
         with self._lock:
             self._cache.clear()
             self._cached = 0
+            self._decoded.clear()
 
     def lengths(self, fieldname: str) -> np.ndarray:
         if fieldname not in self._lengths:
@@ -99,50 +124,68 @@ class Evaluator:
             self._cache[key] = found
             self._cached += len(values)
             while self._cached > CACHED_POSTINGS and len(self._cache) > 1:
-                self._cached -= len(self._cache.popitem(last=False)[1][2])
+                dropped, (_, _, dropped_values) = self._cache.popitem(last=False)
+                self._cached -= len(dropped_values)
+                self._decoded.pop(dropped, None)
         return found
 
     def positions(self, fieldname: str, text: str, docnums) -> dict[int, np.ndarray]:
-        """docnum -> positions of a term in each of `docnums` that contains it."""
+        """docnum -> positions of a term in each of `docnums` that contains it (decoded once, cached)."""
         ids, _, values = self.postings(fieldname, text)
-        decode = self.searcher.schema[fieldname].format.decode_positions
+        decoded = self._decoded.setdefault((fieldname, text), {})
         docnums = np.asarray(docnums, dtype=np.int64)
         at = np.searchsorted(ids, docnums)
         out = {}
         for d, i in zip(docnums.tolist(), at.tolist()):
             if i < len(ids) and ids[i] == d:
-                out[d] = np.asarray(decode(values[i]), dtype=np.int64)
+                found = decoded.get(d)
+                if found is None:
+                    found = decoded[d] = _decode_positions(values[i])
+                out[d] = found
         return out
 
-    def phrase_positions(self, query: wq.Phrase, docnums) -> dict[int, np.ndarray]:
-        """docnum -> start positions of the phrase (its words at consecutive positions)."""
-        found = None
-        for offset, word in enumerate(query.words):
-            at = self.positions(query.fieldname, word, docnums if found is None else list(found))
-            found = {d: np.intersect1d(found[d] if found is not None else p - offset, p - offset,
-                                       assume_unique=True)
-                     for d, p in at.items() if found is None or d in found}
-            found = {d: p for d, p in found.items() if len(p)}
-            if not found:
-                return {}
-        return found or {}
+    def keys(self, fieldname: str, text: str, docnums) -> np.ndarray:
+        """Sorted occurrence keys (docnum << KEY_BITS | position) of a term in `docnums`."""
+        found = self.positions(fieldname, text, docnums)
+        if not found:
+            return np.zeros(0, dtype=np.int64)
+        return np.concatenate([(d << KEY_BITS) | p for d, p in found.items()])
+
+    def occurrences(self, query, docnums) -> np.ndarray:
+        """Sorted keys of where `query` (Terms and Phrases under And/Or) matches in `docnums`.
+
+        A phrase's key is that of its first word; And keeps the first part's matches in paragraphs
+        that hold every part.
+        """
+        docnums = np.unique(np.asarray(docnums, dtype=np.int64))
+        if isinstance(query, wq.Term):
+            return self.keys(query.fieldname, query.text, docnums)
+        if isinstance(query, wq.Phrase):
+            # Rarest word first: each step keeps only the documents still in the running.
+            order = sorted(range(len(query.words)),
+                           key=lambda i: len(self.postings(query.fieldname, query.words[i])[0]))
+            found = None
+            for i in order:
+                keys = self.keys(query.fieldname, query.words[i], docnums) - i
+                found = keys if found is None else found[_isin_sorted(found, keys)]
+                if not len(found):
+                    break
+                docnums = np.unique(found >> KEY_BITS)
+            return found
+        parts = [self.occurrences(q, docnums) for q in query.subqueries]
+        if isinstance(query, wq.Or):
+            return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+        first = parts[0]
+        for other in parts[1:]:
+            first = first[np.isin(first >> PARAGRAPH_KEY_SHIFT, other >> PARAGRAPH_KEY_SHIFT)]
+        return first
 
     def paragraphs(self, query, docnums) -> dict[int, set[int]]:
         """docnum -> paragraphs where `query` (Terms and Phrases under And/Or) matches."""
-        if isinstance(query, wq.Term):
-            hits = self.positions(query.fieldname, query.text, docnums)
-        elif isinstance(query, wq.Phrase):
-            hits = self.phrase_positions(query, docnums)
-        else:
-            parts = [self.paragraphs(q, docnums) for q in query.subqueries]
-            out = {}
-            for d in docnums:
-                sets = [p.get(d, set()) for p in parts]
-                found = set.intersection(*sets) if isinstance(query, wq.And) else set.union(*sets)
-                if found:
-                    out[d] = found
-            return out
-        return {d: set((p >> PARAGRAPH_BITS).tolist()) for d, p in hits.items()}
+        out: dict[int, set[int]] = {}
+        for key in np.unique(self.occurrences(query, docnums) >> PARAGRAPH_KEY_SHIFT).tolist():
+            out.setdefault(key >> (KEY_BITS - PARAGRAPH_BITS), set()).add(key & PARAGRAPH_MASK)
+        return out
 
     def _bm25(self, fieldname: str, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
         lengths = self.lengths(fieldname)
@@ -153,6 +196,19 @@ class Evaluator:
         boost = self.searcher.schema[fieldname].format.field_boost or 1.0
         return boost * idf * tf * (BM25_K1 + 1) / (tf + norm)
 
+    def _phrase(self, query: wq.Phrase, mask: np.ndarray, score: np.ndarray, known: np.ndarray) -> None:
+        """Add the documents where the phrase occurs (outside `known`) to `mask`, with BM25 scores."""
+        candidates = self.live & ~known
+        for word in query.words:      # documents holding every word; no need to score them
+            holds = np.zeros(self.size, dtype=bool)
+            holds[self.postings(query.fieldname, word)[0]] = True
+            candidates &= holds
+        found = self.occurrences(query, np.flatnonzero(candidates))
+        if len(found):
+            ids, tf = np.unique(found >> KEY_BITS, return_counts=True)
+            mask[ids] = True
+            score[ids] += self._bm25(query.fieldname, ids, tf.astype(np.float32))
+
     def evaluate(self, query) -> tuple[np.ndarray, np.ndarray]:
         """(matching documents as a boolean mask, BM25F score per document)."""
         mask = np.zeros(self.size, dtype=bool)
@@ -162,17 +218,7 @@ class Evaluator:
             mask[ids] = True
             score[ids] = self._bm25(query.fieldname, ids, tf) * query.boost
         elif isinstance(query, wq.Phrase):
-            candidates = np.ones(self.size, dtype=bool)
-            for word in query.words:      # documents holding every word; no need to score them
-                holds = np.zeros(self.size, dtype=bool)
-                holds[self.postings(query.fieldname, word)[0]] = True
-                candidates &= holds
-            found = self.phrase_positions(query, np.flatnonzero(candidates))
-            if found:
-                ids = np.fromiter(found, dtype=np.int64, count=len(found))
-                tf = np.array([len(found[d]) for d in found], dtype=np.float32)
-                mask[ids] = True
-                score[ids] = self._bm25(query.fieldname, ids, tf)
+            self._phrase(query, mask, score, np.zeros(self.size, dtype=bool))
         elif isinstance(query, wq.Not):
             mask = ~self.evaluate(query.query)[0]
         elif isinstance(query, wq.And):
@@ -182,10 +228,16 @@ class Evaluator:
                 mask &= sub_mask
                 score += sub_score
         elif isinstance(query, wq.Or):
+            # Phrases last, verified only where nothing else matched: a word found as a token
+            # needs no positional check of its characters.
+            phrases = [sub for sub in query.subqueries if isinstance(sub, wq.Phrase)]
             for sub in query.subqueries:
-                sub_mask, sub_score = self.evaluate(sub)
-                mask |= sub_mask
-                score += sub_score
+                if not isinstance(sub, wq.Phrase):
+                    sub_mask, sub_score = self.evaluate(sub)
+                    mask |= sub_mask
+                    score += sub_score
+            for sub in phrases:
+                self._phrase(sub, mask, score, mask.copy())
         elif isinstance(query, wq.Every):
             mask[:] = True
         elif query is wq.NullQuery or isinstance(query, type(wq.NullQuery)):

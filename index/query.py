@@ -15,12 +15,16 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import islice
+from pathlib import Path
 
 from whoosh import query as wq
 
 from .analysis import BigramTokenizer, is_cjk_word, normalise, synonyms, words
 from .schema import CHAR_FIELDS, WORD_FIELDS
+
+DATA = Path(__file__).parent / "data"
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
@@ -171,10 +175,14 @@ def parse(q: str):
 
 @dataclass
 class Hit:
-    """A positive part of the query: how to find it in the body, and what to mark."""
-    atoms: list                  # Whoosh Term/Phrase queries over body fields, to locate paragraphs
+    """A positive part of the query: how to find it in a document, what to mark, what it weighs."""
+    label: str                   # the part as matched (normalised), for explanations
+    body: list                   # one Whoosh query per form (the part, its synonyms) locating it in the body
+    title: list                  # the same over the title
     marks: list[str]             # normalised strings to highlight
     weight: float = 1.0
+    length: int = 1              # characters of the part, for proximity
+    negations: list = field(default_factory=list)   # (Phrase of a negating compound, offset of the part in it)
 
 
 @dataclass
@@ -186,25 +194,48 @@ class Compiled:
 _bigram_tokenizer = BigramTokenizer()
 
 
-def _char_query(name: str, text: str, exact: bool = True):
+def _char_query(name: str, text: str):
     """Exact characters of `text` in a row in field `name` (split where punctuation breaks them).
 
     A lone unit (one character or number between punctuation) is looked up as a word too, since in
-    running text it only exists inside bigrams. With `exact` False, the bigrams need only all occur
-    in the document: far cheaper than positional matching in Whoosh, used for unquoted words.
+    running text it only exists inside bigrams.
     """
+    runs = _bigram_runs(text)
+    chars = CHAR_FIELDS[name]
+    parts = [wq.Or([wq.Term(chars, r[0]), wq.Term(WORD_FIELDS[name], r[0])]) if _lone_unit(r)
+             else wq.Term(chars, r[0]) if len(r) == 1 else wq.Phrase(chars, r) for r in runs]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def _lone_unit(run: list[str]) -> bool:
+    """A stretch of a single unit (one character, a number, a Latin word) rather than bigrams."""
+    return len(run) == 1 and (len(run[0]) == 1 or not is_cjk_word(run[0]))
+
+
+def _bigram_runs(text: str) -> list[list[str]]:
+    """The bigrams of `text`, one list per stretch between punctuation."""
     runs, last = [], None
     for t in _bigram_tokenizer(text, positions=True):
         if last is None or t.pos != last + 1:
             runs.append([])
         runs[-1].append(t.text)
         last = t.pos
-    chars = CHAR_FIELDS[name]
-    parts = [wq.Or([wq.Term(chars, r[0]), wq.Term(WORD_FIELDS[name], r[0])]) if len(r) == 1
-             else wq.Phrase(chars, r) if exact else wq.And([wq.Term(chars, g) for g in r]) for r in runs]
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else wq.And(parts)
+    return runs
+
+
+@cache
+def negating_compounds() -> dict[str, list[tuple[str, int]]]:
+    """data/negating_compounds.txt: part -> [(compound, offset of the part in it)]."""
+    found: dict[str, list[tuple[str, int]]] = {}
+    for line in (DATA / "negating_compounds.txt").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        compound, part = (normalise(w) for w in line.split()[:2])
+        if part in compound:
+            found.setdefault(part, []).append((compound, compound.index(part)))
+    return found
 
 
 def _units(text: str) -> list[tuple[str, str]]:
@@ -273,20 +304,26 @@ class _Compiler:
         for kind, text in units:
             alternatives = []
             forms = [text] + (list(synonyms(text)) if kind == "word" else [])
+            located = {"title": [], "body": []}
             for form in forms:
                 for name in _fields(leaf):
-                    if kind == "word":
-                        alternatives.append(wq.Term(WORD_FIELDS[name], form))
-                    if kind == "exact" or is_cjk_word(form) and len(form) > 1:
-                        chars = _char_query(name, form, exact=kind == "exact")
-                        if chars is not None:
-                            alternatives.append(chars)
+                    word = wq.Term(WORD_FIELDS[name], form) if kind == "word" else None
+                    chars = _char_query(name, form) if kind == "exact" or is_cjk_word(form) and len(form) > 1 \
+                        else None
+                    alternatives += [q for q in (word, chars) if q is not None]
+                    # Occurrences are located by characters (bigram positions) whenever possible,
+                    # so every part of the query is measured in the same positions.
+                    if chars is not None or word is not None:
+                        located[name].append(chars if chars is not None else word)
             if not alternatives:
                 continue
-            body_atoms = [a for a in alternatives if _atom_field(a) == "body"]
             if positive:
-                self.hits.append(Hit(body_atoms, forms, self._idf("body", text) if kind == "word"
-                                     else 1.0 + len(text) / 2))
+                negations = [(wq.Phrase(CHAR_FIELDS["body"], run), offset)
+                             for form in forms for compound, offset in negating_compounds().get(form, [])
+                             for run in _bigram_runs(compound)[:1]]
+                self.hits.append(Hit(text, located["body"], located["title"], forms,
+                                     self._idf("body", text) if kind == "word" else 1.0 + len(text) / 2,
+                                     len(text), negations))
             parts.append(alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives))
         if not parts:
             return None
@@ -306,16 +343,9 @@ class _Compiler:
         if not terms:
             return wq.NullQuery
         if positive:
-            self.hits.append(Hit([t for t in terms if t.fieldname == "body"], sorted(set(marks)), 1.0))
+            self.hits.append(Hit(stem + "*", [t for t in terms if t.fieldname == "body"],
+                                 [t for t in terms if t.fieldname == "title"], sorted(set(marks)), 1.0, len(stem)))
         return wq.Or(terms)
-
-
-def _atom_field(q) -> str | None:
-    """The field a query searches, when it searches just one kind (title or body)."""
-    if isinstance(q, (wq.Term, wq.Phrase)):
-        return q.fieldname.removesuffix("_chars")
-    names = {_atom_field(s) for s in q.subqueries}
-    return names.pop() if len(names) == 1 else None
 
 
 def compile_query(texts: list[str], searcher) -> Compiled | None:

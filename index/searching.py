@@ -1,7 +1,7 @@
 """`SearchIndex`: the one read API of the index, used by the CLI and the service.
 
-A result is a document ranked by BM25F over title (boosted) and body; its best paragraphs come from
-the positions of the query's matches inside that document (positions encode paragraph numbers).
+A result is a document ranked by its best paragraph (ranking.py), and shown with the paragraphs that
+scored it; totals and facets count every matching document (matching.py).
 Readers never block: each query first checks the index generation and, after a commit, moves to a
 new searcher and rebuilds the facet arrays for it.
 """
@@ -20,13 +20,13 @@ from .facets import FacetTable
 from .highlight import highlight
 from .matching import Evaluator
 from .query import Compiled, QueryError, compile_query
+from .ranking import RERANK_DEPTH, Ranked, rank
 from .store import DocumentStore
 from .writing import open_index
 
 MAX_PER_PAGE = 100
 MAX_DEPTH = 10_000             # results reachable by paging
 SNIPPET_CHARS = 200
-BEST_PARAGRAPHS = 3
 SIMILAR_TERMS = 12
 SORTS = ("relevance", "date")
 
@@ -74,11 +74,12 @@ class SearchIndex:
 
     @_one_at_a_time
     def search(self, q: str = "", filters: dict | None = None, within=None, sort: str = "relevance",
-               page: int = 1, per_page: int = 10) -> dict:
+               page: int = 1, per_page: int = 10, explain: bool = False) -> dict:
         """Ranked documents with their best paragraphs highlighted, and facet counts.
 
         `within`: earlier queries (a string or a list) the results must also match (在结果中检索).
         Each facet is counted under the filters of the other facets, over canonical documents.
+        With `explain`, each result carries the parts of its score (ranking.rank).
         """
         if sort not in SORTS:
             raise QueryError(f"排序方式只能是 relevance 或 date，收到「{str(sort)[:40]}」")
@@ -91,6 +92,7 @@ class SearchIndex:
         searcher, table, evaluator = self._current()
         compiled = compile_query([str(t) for t in texts], searcher)
         base = table.listed.copy()
+        scores = np.zeros(table.size, dtype=np.float32)
         if compiled is not None:
             matched, scores = evaluator.evaluate(compiled.query)
             base &= matched
@@ -100,20 +102,28 @@ class SearchIndex:
             final &= mask
         total = int(final.sum())
         start = (page - 1) * per_page
+        ranked: dict[int, Ranked] = {}
         if sort == "date" or compiled is None:
-            docnums = table.by_date(final)[start:start + per_page]
+            docnums = table.by_date(final)[start:start + per_page].tolist()
         else:
             found = np.flatnonzero(final)
-            docnums = found[np.lexsort((table.seq[found], -scores[found]))][start:start + per_page]
+            found = found[np.lexsort((table.seq[found], -scores[found]))]
+            window = rank(evaluator, compiled.hits, found[:RERANK_DEPTH], scores)
+            ordered = [r.docnum for r in window] + found[RERANK_DEPTH:].tolist()
+            docnums = ordered[start:start + per_page]
+            ranked = {r.docnum: r for r in window}
+        if compiled is not None:   # the paragraphs shown are the ones that scored the document
+            missing = [d for d in docnums if d not in ranked]
+            ranked.update((r.docnum, r) for r in rank(evaluator, compiled.hits, missing, scores))
         return {
             "total": total, "page": page, "per_page": per_page, "sort": sort,
-            "results": self._results(evaluator, table, [int(d) for d in docnums], compiled),
+            "results": self._results(table, docnums, ranked, compiled, explain),
             "facets": table.counts(base, masks),
         }
 
-    def _results(self, evaluator: Evaluator, table: FacetTable, docnums: list[int], compiled: Compiled | None):
+    def _results(self, table: FacetTable, docnums: list[int], ranked: dict, compiled: Compiled | None,
+                 explain: bool):
         docs = self.store.get_many([table.doc_ids[d] for d in docnums])
-        paragraphs = _best_paragraphs(evaluator, docnums, compiled)
         marks = [m for hit in compiled.hits for m in hit.marks] if compiled else []
         results = []
         for d in docnums:
@@ -121,12 +131,16 @@ class SearchIndex:
             if doc is None:
                 continue
             by_n = {p["n"]: p for p in doc["paragraphs"]}
-            chosen = [n for n in paragraphs.get(d, []) if n in by_n] or [doc["paragraphs"][0]["n"]]
-            results.append({
+            scored = ranked.get(d)
+            chosen = [n for n in (scored.paragraphs if scored else []) if n in by_n] or [doc["paragraphs"][0]["n"]]
+            result = {
                 **_summary(doc), "copies": int(table.copies[d]),
                 "title_html": highlight(doc.get("title") or "", marks),
                 "paragraphs": [_shown(by_n[n], marks, SNIPPET_CHARS) for n in chosen],
-            })
+            }
+            if explain:
+                result["explain"] = scored.explain if scored else None
+            results.append(result)
         return results
 
     # --- documents and paragraphs ---
@@ -240,20 +254,6 @@ def _shown(p: dict, marks: list[str], window: int | None = None) -> dict:
     if p.get("restored"):
         shown["restored_html"] = highlight(p["restored"], marks, window)
     return shown
-
-
-def _best_paragraphs(evaluator: Evaluator, docnums: list[int], compiled: Compiled | None) -> dict[int, list[int]]:
-    """docnum -> up to BEST_PARAGRAPHS paragraph numbers, best first (most and rarest query parts)."""
-    if compiled is None or not docnums:
-        return {}
-    scores: dict[int, dict[int, float]] = {d: {} for d in docnums}
-    for hit in compiled.hits:
-        per_doc = evaluator.paragraphs(wq.Or(hit.atoms), docnums) if hit.atoms else {}
-        for d, paras in per_doc.items():
-            for p in paras:
-                scores[d][p] = scores[d].get(p, 0.0) + hit.weight
-    return {d: [p for p, _ in sorted(s.items(), key=lambda ps: (-ps[1], ps[0]))[:BEST_PARAGRAPHS]]
-            for d, s in scores.items()}
 
 
 def _key_terms(searcher, text: str) -> dict[str, float]:

@@ -1,0 +1,167 @@
+"""Passage-aware ranking: a document is as good as its best paragraph.
+
+People remember a paragraph, not a document: "the one where 特种设备 and 司法机关 came up together".
+So the documents a query matched are ranked in two steps:
+
+1. every match gets its BM25F score over the whole title and body (matching.py, array operations);
+2. the best RERANK_DEPTH of them are scored by their paragraphs, from the positions of each query
+   part (positions encode paragraph numbers, and parts are located by their characters, so every
+   part is measured in the same positions). A paragraph earns each part it holds (its weight, an IDF,
+   saturating with repeats), plus a bonus for the parts standing close together. The document's score
+   is its best paragraph's, plus a smaller share for parts in the title and for its own BM25F.
+
+All the parts together in one paragraph therefore beat the same parts spread over the document, and
+length counts only through proximity and the small BM25F share: a long regulation is not buried
+for its length, nor a one-line notice favoured for its brevity. The paragraphs shown with a result
+are the ones that scored it. An occurrence inside a negating compound (煤矿 in 非煤矿山, see
+data/negating_compounds.txt) still matches but counts only NEGATED of a real one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from whoosh import query as wq
+
+from .analysis import PARAGRAPH_BITS
+from .matching import KEY_BITS, Evaluator, _isin_sorted
+from .query import Hit
+
+RERANK_DEPTH = 200          # documents scored by their paragraphs; deeper ones keep their BM25F order
+SATURATION = 0.2            # repeats of a part in one paragraph: 1 → 1.0, 2 → 1.09, many → 1.2 of its weight
+NEGATED = 0.1               # an occurrence inside a negating compound, against a real one
+PROXIMITY = 0.5             # share of the present parts' weight earned when they stand side by side
+PROXIMITY_SLACK = 30        # characters between the parts at which that bonus halves
+TITLE = 1.5                 # the title scores like a paragraph, half again as much (it names the whole
+                            # document), added to the best paragraph
+PRIOR = 0.15                # share of the query's weight for the best BM25F of the window
+CONSIDERED = 5              # paragraphs per document weighed for proximity (the best by their parts)
+SHOWN = 3
+PARAGRAPH_KEY = PARAGRAPH_BITS
+IN_PARAGRAPH = (1 << PARAGRAPH_BITS) - 1
+N_MASK = (1 << (KEY_BITS - PARAGRAPH_BITS)) - 1
+
+
+@dataclass
+class Ranked:
+    docnum: int
+    score: float
+    paragraphs: list[int]                        # best first
+    explain: dict = field(default_factory=dict)
+
+
+def _saturated(count: np.ndarray) -> np.ndarray:
+    return count * (1 + SATURATION) / (count + SATURATION)
+
+
+def _by_characters(queries) -> bool:
+    """Whether every locating query is over a character (bigram) field, where positions are characters."""
+    for q in queries:
+        if isinstance(q, (wq.Term, wq.Phrase)):
+            if not q.fieldname.endswith("_chars"):
+                return False
+        elif not _by_characters(q.subqueries):
+            return False
+    return bool(queries)
+
+
+class _Occurrences:
+    """One query part's occurrences in the window's documents, in the body or in the title."""
+
+    def __init__(self, evaluator: Evaluator, hit: Hit, queries: list, docnums: np.ndarray):
+        self.hit = hit
+        self.keys = evaluator.occurrences(wq.Or(queries), docnums) if queries else np.zeros(0, np.int64)
+        weights = np.ones(len(self.keys))
+        for phrase, offset in hit.negations:
+            inside = evaluator.occurrences(phrase, docnums) + offset
+            weights[_isin_sorted(self.keys, inside)] = NEGATED
+        paragraphs = self.keys >> PARAGRAPH_KEY
+        self.paragraphs, inverse = np.unique(paragraphs, return_inverse=True)
+        self.count = np.bincount(inverse, weights=weights) if len(paragraphs) else np.zeros(0)
+        self.by_characters = _by_characters(queries)
+
+    def count_in(self, paragraph_keys: np.ndarray) -> np.ndarray:
+        if not len(self.paragraphs):
+            return np.zeros(len(paragraph_keys))
+        at = np.minimum(np.searchsorted(self.paragraphs, paragraph_keys), len(self.paragraphs) - 1)
+        return np.where(self.paragraphs[at] == paragraph_keys, self.count[at], 0.0)
+
+    def starts_in(self, paragraph_key: int) -> np.ndarray:
+        """Positions inside the paragraph where this part occurs."""
+        lo = np.searchsorted(self.keys, paragraph_key << PARAGRAPH_KEY)
+        hi = np.searchsorted(self.keys, (paragraph_key + 1) << PARAGRAPH_KEY)
+        return self.keys[lo:hi] & IN_PARAGRAPH
+
+
+def _closeness(parts: list[_Occurrences], paragraph_key: int) -> float:
+    """1 when the parts stand side by side, falling as the narrowest stretch holding them all widens."""
+    events = sorted((int(s), j) for j, part in enumerate(parts) for s in part.starts_in(paragraph_key))
+    need = len({j for _, j in events})
+    if need < 2:
+        return 0.0
+    inside: dict[int, int] = {}
+    best, left = None, 0
+    for start, j in events:
+        inside[j] = inside.get(j, 0) + 1
+        while len(inside) == need:
+            first, fj = events[left]
+            span = start + parts[j].hit.length - first
+            best = span if best is None else min(best, span)
+            inside[fj] -= 1
+            if not inside[fj]:
+                del inside[fj]
+            left += 1
+    slack = max(best - sum(p.hit.length for p in parts), 0)
+    return PROXIMITY_SLACK / (PROXIMITY_SLACK + slack)
+
+
+def _paragraph_scores(parts: list[_Occurrences], considered: int) -> dict[int, list[tuple[float, int, dict]]]:
+    """docnum -> [(score, n, explanation)] of its `considered` best paragraphs by the parts they hold."""
+    keys = np.unique(np.concatenate([p.paragraphs for p in parts]))
+    if not len(keys):
+        return {}
+    counts = np.stack([p.count_in(keys) for p in parts])
+    weights = np.array([p.hit.weight for p in parts])
+    near = np.array([p.by_characters for p in parts])
+    held = (weights[:, None] * _saturated(counts)).sum(axis=0)
+    doc_of = keys >> (KEY_BITS - PARAGRAPH_BITS)
+    order = np.lexsort((keys & N_MASK, -held, doc_of))
+    rank_in_doc = np.arange(len(order)) - np.searchsorted(doc_of[order], doc_of[order])
+    out: dict[int, list] = {}
+    for i in order[rank_in_doc < considered].tolist():
+        key = int(keys[i])
+        present = counts[:, i] > 0
+        close = present & near
+        closeness = _closeness([p for p, c in zip(parts, close) if c], key) if close.sum() > 1 else 0.0
+        bonus = PROXIMITY * float(weights[close].sum()) * closeness
+        out.setdefault(key >> (KEY_BITS - PARAGRAPH_BITS), []).append(
+            (float(held[i]) + bonus, key & N_MASK,
+             {"n": key & N_MASK, "parts": round(float(held[i]), 3), "proximity": round(bonus, 3),
+              "held": {p.hit.label: round(float(c), 2) for p, c in zip(parts, counts[:, i]) if c}}))
+    return out
+
+
+def rank(evaluator: Evaluator, hits: list[Hit], docnums, prior: np.ndarray) -> list[Ranked]:
+    """`docnums` scored by their paragraphs, best first; `prior` is the BM25F score of every document."""
+    docnums = np.asarray(docnums, dtype=np.int64)
+    if not len(docnums) or not hits:
+        return [Ranked(int(d), float(prior[d]), []) for d in docnums]
+    body = _paragraph_scores([_Occurrences(evaluator, h, h.body, docnums) for h in hits], CONSIDERED)
+    title = _paragraph_scores([_Occurrences(evaluator, h, h.title, docnums) for h in hits], 1)
+    total_weight = sum(hit.weight for hit in hits) or 1.0
+    best_prior = float(prior[docnums].max()) or 1.0
+    ranked = []
+    for d in docnums.tolist():
+        scored = sorted(body.get(d, []), key=lambda s: (-s[0], s[1]))
+        best = scored[0][0] if scored else 0.0
+        in_title = title.get(d, [(0.0, 0, None)])[0]
+        title_score = TITLE * in_title[0]
+        bm25f = PRIOR * total_weight * float(prior[d]) / best_prior
+        score = best + title_score + bm25f
+        ranked.append(Ranked(d, score, [n for _, n, _ in scored[:SHOWN]], {
+            "score": round(score, 3), "best_paragraph": scored[0][2] if scored else None,
+            "title": round(title_score, 3), "title_parts": (in_title[2] or {}).get("held", {}),
+            "bm25f": round(bm25f, 3), "weights": {h.label: round(h.weight, 3) for h in hits},
+        }))
+    ranked.sort(key=lambda r: -r.score)
+    return ranked
