@@ -80,14 +80,21 @@ class FacetTable:
             for t in topics:
                 self.topics[docnum, topic_index[t]] = True
         self.docnums = {self.doc_ids[d]: int(d) for d in np.flatnonzero(self.live)}
-        self._mark_canonical()
+        self._mark_canonical(rows)
 
-    def _mark_canonical(self) -> None:
-        """The listed copy of each group, preferred as ingest.dedup.canonical_rank does: not spun,
-        not truncated, longest; the earliest ingested breaks ties."""
+    def _mark_canonical(self, rows: dict) -> None:
+        """The listed copy of each group: the first by ingest.dedup.canonical_key (official source,
+        earliest published, not spun, not truncated, longest); the earliest ingested breaks ties."""
+        from ingest.dedup import canonical_key
+
         live = np.flatnonzero(self.live)
-        order = live[np.lexsort((self.seq[live], -self.length[live], self.truncated[live],
-                                 self.restored[live], self.group[live]))]
+
+        def key(d):
+            row = rows[self.doc_ids[d]]
+            return (self.group[d], canonical_key(
+                source=row[COLUMN["source"]], published=row[COLUMN["published"]], year=row[COLUMN["year"]],
+                restored=self.restored[d], truncated=self.truncated[d], length=self.length[d]), self.seq[d])
+        order = np.array(sorted(live.tolist(), key=key), dtype=np.int64)
         first = np.ones(len(order), dtype=bool)
         first[1:] = self.group[order][1:] != self.group[order][:-1]
         self.canonical = np.zeros(self.size, dtype=bool)

@@ -31,7 +31,23 @@ def format_results(result: dict) -> str:
         lines.append(f"{i}. 《{r['title']}》（{meta}{copies}）  [{r['doc_id']}]")
         for p in r["paragraphs"]:
             lines.append(f"    §{p['n']} {_plain(p.get('restored_html') or p['html'])}")   # de-spun text when restored
+        if r.get("explain"):
+            lines.append("    " + explain_line(r["explain"]))
     return "\n".join(lines)
+
+
+def explain_line(explain: dict) -> str:
+    """The parts of a result's score (index.ranking) in one line."""
+    best = explain.get("best_paragraph")
+    parts = [f"得分 {explain['score']:g} = "]
+    if best:
+        held = "、".join(f"{word}×{count:g}" for word, count in best["held"].items())
+        parts.append(f"最佳段落 §{best['n']}（{held}）{best['parts']:g} + 邻近与词序 {best['proximity']:g}")
+    else:
+        parts.append("正文无命中 0")
+    parts.append(f" + 标题 {explain['title']:g} + 全文 BM25F {explain['bm25f']:g}")
+    weights = "、".join(f"{word} {weight:g}" for word, weight in explain["weights"].items())
+    return "".join(parts) + f"；词权重（IDF）：{weights}"
 
 
 def format_stats(stats: dict) -> str:

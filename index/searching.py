@@ -147,7 +147,8 @@ class SearchIndex:
 
     @_one_at_a_time
     def document(self, doc_id: str, q: str | None = None) -> dict | None:
-        """The clean document with `copies` (its near-duplicate group) and, given `q`, highlights."""
+        """The clean document with `copies` (the other members of its near-duplicate group, each with
+        its source and date) and, given `q`, highlights."""
         searcher, table, _ = self._current()
         docnum = table.docnum_of(doc_id) if isinstance(doc_id, str) else None
         if docnum is None:
@@ -156,8 +157,9 @@ class SearchIndex:
         if doc is None:
             return None
         group = self.store.group_members(self.store.group_of(doc_id))
-        doc["copies"] = [{"doc_id": d, "title": t, "source": s} for d, t, s in group
-                         if d != doc_id and table.docnum_of(d) is not None]
+        doc["copies"] = [{"doc_id": d, "title": t, "source": s, "published": p,
+                          "canonical": bool(table.canonical[table.docnum_of(d)])}
+                         for d, t, s, p in group if d != doc_id and table.docnum_of(d) is not None]
         doc["canonical"] = bool(table.canonical[docnum])
         if q:
             compiled = compile_query([q], searcher)

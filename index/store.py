@@ -123,10 +123,10 @@ class DocumentStore:
         row = self.db.execute("SELECT group_id FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         return row[0] if row else doc_id
 
-    def group_members(self, group_id: str) -> list[tuple[str, str, str | None]]:
-        """(doc_id, title, source) of the documents of a near-duplicate group, in ingest order."""
+    def group_members(self, group_id: str) -> list[tuple[str, str, str | None, str | None]]:
+        """(doc_id, title, source, published) of the documents of a near-duplicate group, in ingest order."""
         rows = self.db.execute(
-            "SELECT doc_id, json_extract(body, '$.title'), source FROM documents "
+            "SELECT doc_id, json_extract(body, '$.title'), source, published FROM documents "
             "WHERE group_id = ? ORDER BY seq", (group_id,))
         return rows.fetchall()
 

@@ -59,7 +59,8 @@ def cmd_search(args) -> int:
 
     try:
         result = index.SearchIndex(Path(args.index)).search(
-            args.query, filters=_filters(args), sort=args.sort, page=args.page, per_page=args.per_page)
+            args.query, filters=_filters(args), sort=args.sort, page=args.page, per_page=args.per_page,
+            explain=args.explain)
     except index.QueryError as exc:
         print(f"查询有误：{exc}", file=sys.stderr)
         return 2
@@ -119,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--page", type=int, default=1)
     p.add_argument("--per-page", type=int, default=10)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--explain", action="store_true", help="列出每条结果得分的组成")
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("stats", help="各分面的文档数")

@@ -32,6 +32,7 @@ class SearchParams:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
+    explain: bool = False        # explain=1: each result carries the parts of its score
 
     def index_filters(self) -> dict:
         """Filters in the form `SearchIndex.search` takes (years as ints, 未知 as None)."""
@@ -98,6 +99,10 @@ def parse_search(args) -> SearchParams:
     params.per_page = int_arg(args, "per_page", 10, 1, cfg["MAX_PER_PAGE"])
     max_page = max(1, cfg["MAX_RESULT_DEPTH"] // params.per_page)
     params.page = int_arg(args, "page", 1, 1, max_page)
+    explain = args.get("explain", "").strip().lower()
+    if explain not in ("", "0", "1", "true", "false"):
+        raise BadParameter(f"参数 explain 只能是 1 或 0，收到「{explain[:40]}」")
+    params.explain = explain in ("1", "true")
     return params
 
 

@@ -31,7 +31,7 @@ def search_results(path: str, args) -> dict:
     params = parse_search(args)
     result = current_index().search(
         params.q, filters=params.index_filters(), within=params.within,
-        sort=params.sort, page=params.page, per_page=params.per_page)
+        sort=params.sort, page=params.page, per_page=params.per_page, explain=params.explain)
     facets = decorate_facets(result.get("facets", {}), path, args)
     return {
         "total": result["total"],
