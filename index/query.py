@@ -182,7 +182,7 @@ class Hit:
     marks: list[str]             # normalised strings to highlight
     weight: float = 1.0
     length: int = 1              # characters of the part, for proximity
-    negations: list = field(default_factory=list)   # (Phrase of a negating compound, offset of the part in it)
+    negations: list = field(default_factory=list)   # (bigrams of a negating compound, offset of the part in it)
 
 
 @dataclass
@@ -318,8 +318,8 @@ class _Compiler:
             if not alternatives:
                 continue
             if positive:
-                negations = [(wq.Phrase(CHAR_FIELDS["body"], run), offset)
-                             for form in forms for compound, offset in negating_compounds().get(form, [])
+                negations = [(run, offset) for form in forms
+                             for compound, offset in negating_compounds().get(form, [])
                              for run in _bigram_runs(compound)[:1]]
                 self.hits.append(Hit(text, located["body"], located["title"], forms,
                                      self._idf("body", text) if kind == "word" else 1.0 + len(text) / 2,

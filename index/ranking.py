@@ -30,7 +30,7 @@ from .analysis import PARAGRAPH_BITS
 from .matching import KEY_BITS, Evaluator, _isin_sorted
 from .query import Hit
 
-RERANK_DEPTH = 200          # documents scored by their paragraphs; deeper ones keep their BM25F order
+RERANK_DEPTH = 100          # documents scored by their paragraphs; deeper ones keep their BM25F order
 SATURATION = 0.2            # repeats of a part in one paragraph: 1 → 1.0, 2 → 1.09, many → 1.2 of its weight
 NEGATED = 0.1               # an occurrence inside a negating compound, against a real one
 PROXIMITY = 0.25            # share of the present parts' weight earned when they stand side by side
@@ -39,7 +39,9 @@ PROXIMITY_SLACK = 30        # characters between the parts at which that bonus h
 TITLE = 1.5                 # the title scores like a paragraph, half again as much (it names the whole
                             # document), added to the best paragraph
 PRIOR = 0.15                # share of the query's weight for the best BM25F of the window
-CONSIDERED = 5              # paragraphs per document weighed for proximity (the best by their parts)
+EXACT_DEPTH = 20            # documents whose proximity bonuses are always weighed (two pages); below them
+                            # a document that cannot reach them without the bonus is ordered by its parts
+CONSIDERED = 3              # paragraphs per document weighed for proximity (the best by their parts)
 SHOWN = 3
 PARAGRAPH_KEY = PARAGRAPH_BITS
 IN_PARAGRAPH = (1 << PARAGRAPH_BITS) - 1
@@ -55,7 +57,8 @@ class Ranked:
 
 
 def _saturated(count: np.ndarray) -> np.ndarray:
-    return count * (1 + SATURATION) / (count + SATURATION)
+    """Repeats saturate; below one (negated occurrences only) the count stays as it is."""
+    return np.where(count < 1, count, count * (1 + SATURATION) / (count + SATURATION))
 
 
 def _by_characters(queries) -> bool:
@@ -72,12 +75,13 @@ def _by_characters(queries) -> bool:
 class _Occurrences:
     """One query part's occurrences in the window's documents, in the body or in the title."""
 
-    def __init__(self, evaluator: Evaluator, hit: Hit, queries: list, docnums: np.ndarray):
+    def __init__(self, evaluator: Evaluator, hit: Hit, queries: list, docnums: np.ndarray, chars: str):
         self.hit = hit
         self.keys = evaluator.occurrences(wq.Or(queries), docnums) if queries else np.zeros(0, np.int64)
         weights = np.ones(len(self.keys))
-        for phrase, offset in hit.negations:
-            inside = evaluator.occurrences(phrase, docnums) + offset
+        for grams, offset in hit.negations:
+            inside = evaluator.occurrences(wq.Phrase(chars, grams) if len(grams) > 1 else wq.Term(chars, grams[0]),
+                                           docnums) + offset
             weights[_isin_sorted(self.keys, inside)] = NEGATED
         paragraphs = self.keys >> PARAGRAPH_KEY
         self.paragraphs, inverse = np.unique(paragraphs, return_inverse=True)
@@ -97,43 +101,44 @@ class _Occurrences:
         return self.keys[lo:hi] & IN_PARAGRAPH
 
 
-def _closeness(parts: list[_Occurrences], paragraph_key: int) -> float:
+def _closeness(starts: list[np.ndarray], lengths: list[int]) -> float:
     """1 when the parts stand side by side, falling as the narrowest stretch holding them all widens."""
-    events = sorted((int(s), j) for j, part in enumerate(parts) for s in part.starts_in(paragraph_key))
-    need = len({j for _, j in events})
-    if need < 2:
-        return 0.0
+    events = sorted((int(s), j) for j, found in enumerate(starts) for s in found)
     inside: dict[int, int] = {}
     best, left = None, 0
     for start, j in events:
         inside[j] = inside.get(j, 0) + 1
-        while len(inside) == need:
+        while len(inside) == len(starts):
             first, fj = events[left]
-            span = start + parts[j].hit.length - first
+            span = start + lengths[j] - first
             best = span if best is None else min(best, span)
             inside[fj] -= 1
             if not inside[fj]:
                 del inside[fj]
             left += 1
-    slack = max(best - sum(p.hit.length for p in parts), 0)
+    slack = max(best - sum(lengths), 0)
     return PROXIMITY_SLACK / (PROXIMITY_SLACK + slack)
 
 
-def _in_order(parts: list[_Occurrences], paragraph_key: int) -> bool:
-    """Whether the parts occur in the paragraph in the order they were typed (people type what they
-    remember in reading order)."""
+def _in_order(starts: list[np.ndarray]) -> bool:
+    """Whether the parts occur in the order they were typed (people type what they remember in
+    reading order)."""
     position = -1
-    for part in parts:
-        later = part.starts_in(paragraph_key)
-        later = later[later > position]
+    for found in starts:
+        later = found[found > position]
         if not len(later):
             return False
         position = int(later[0])
     return True
 
 
-def _paragraph_scores(parts: list[_Occurrences], considered: int) -> dict[int, list[tuple[float, int, dict]]]:
-    """docnum -> [(score, n, explanation)] of its `considered` best paragraphs by the parts they hold."""
+def _paragraph_scores(parts: list[_Occurrences], considered: int,
+                      rest: dict[int, float] | None = None) -> dict[int, list[tuple[float, int, dict]]]:
+    """docnum -> [(score, n, explanation)] of its `considered` best paragraphs by the parts they hold.
+
+    With `rest` (docnum -> the rest of its score), bonuses are weighed only for the documents that
+    could still reach the EXACT_DEPTH best; the others keep their paragraphs' parts alone.
+    """
     keys = np.unique(np.concatenate([p.paragraphs for p in parts]))
     if not len(keys):
         return {}
@@ -143,20 +148,36 @@ def _paragraph_scores(parts: list[_Occurrences], considered: int) -> dict[int, l
     held = (weights[:, None] * _saturated(counts)).sum(axis=0)
     doc_of = keys >> (KEY_BITS - PARAGRAPH_BITS)
     order = np.lexsort((keys & N_MASK, -held, doc_of))
-    rank_in_doc = np.arange(len(order)) - np.searchsorted(doc_of[order], doc_of[order])
+    first_of_doc = np.searchsorted(doc_of[order], doc_of[order])
+    rank_in_doc = np.arange(len(order)) - first_of_doc
+    # a paragraph whose parts trail the document's best by more than any bonus can earn is not weighed
+    max_bonus = (PROXIMITY + ORDER) * float(weights[near].sum())
+    reach = held[order] + max_bonus >= held[order][first_of_doc]
+    if rest is not None:
+        best_held = held[order][first_of_doc]
+        lower = best_held + np.array([rest.get(int(d), 0.0) for d in doc_of[order]])
+        firsts = np.unique(first_of_doc)
+        if len(firsts) > EXACT_DEPTH:
+            threshold = np.sort(lower[firsts])[-EXACT_DEPTH]
+            reach &= lower + max_bonus >= threshold
     out: dict[int, list] = {}
-    for i in order[rank_in_doc < considered].tolist():
+    for i in order[(rank_in_doc < considered) & reach].tolist():
         key = int(keys[i])
-        present = counts[:, i] > 0
-        close = present & near
-        closeness = _closeness([p for p, c in zip(parts, close) if c], key) if close.sum() > 1 else 0.0
-        ordered = _in_order([p for p, c in zip(parts, close) if c], key) if close.sum() > 1 else False
-        bonus = float(weights[close].sum()) * (PROXIMITY * closeness + ORDER * ordered)
+        close = (counts[:, i] > 0) & near
+        bonus = 0.0
+        if close.sum() > 1:
+            starts = [p.starts_in(key) for p, c in zip(parts, close) if c]
+            lengths = [p.hit.length for p, c in zip(parts, close) if c]
+            bonus = float(weights[close].sum()) * (PROXIMITY * _closeness(starts, lengths)
+                                                    + ORDER * _in_order(starts))
         out.setdefault(key >> (KEY_BITS - PARAGRAPH_BITS), []).append(
-            (float(held[i]) + bonus, key & N_MASK,
-             {"n": key & N_MASK, "parts": round(float(held[i]), 3), "proximity": round(bonus, 3),
-              "held": {p.hit.label: round(float(c), 2) for p, c in zip(parts, counts[:, i]) if c}}))
+            (float(held[i]) + bonus, key & N_MASK, (float(held[i]), bonus, counts[:, i])))
     return out
+
+
+def _explained(parts: list[Hit], n: int, held: float, bonus: float, counts) -> dict:
+    return {"n": n, "parts": round(held, 3), "proximity": round(bonus, 3),
+            "held": {hit.label: round(float(c), 2) for hit, c in zip(parts, counts) if c}}
 
 
 def rank(evaluator: Evaluator, hits: list[Hit], docnums, prior: np.ndarray) -> list[Ranked]:
@@ -164,10 +185,13 @@ def rank(evaluator: Evaluator, hits: list[Hit], docnums, prior: np.ndarray) -> l
     docnums = np.asarray(docnums, dtype=np.int64)
     if not len(docnums) or not hits:
         return [Ranked(int(d), float(prior[d]), []) for d in docnums]
-    body = _paragraph_scores([_Occurrences(evaluator, h, h.body, docnums) for h in hits], CONSIDERED)
-    title = _paragraph_scores([_Occurrences(evaluator, h, h.title, docnums) for h in hits], 1)
+    title = _paragraph_scores([_Occurrences(evaluator, h, h.title, docnums, "title_chars") for h in hits], 1)
     total_weight = sum(hit.weight for hit in hits) or 1.0
     best_prior = float(prior[docnums].max()) or 1.0
+    rest = {d: TITLE * title.get(d, [(0.0,)])[0][0] + PRIOR * total_weight * float(prior[d]) / best_prior
+            for d in docnums.tolist()}
+    body = _paragraph_scores([_Occurrences(evaluator, h, h.body, docnums, "body_chars") for h in hits],
+                             CONSIDERED, rest)
     ranked = []
     for d in docnums.tolist():
         scored = sorted(body.get(d, []), key=lambda s: (-s[0], s[1]))
@@ -177,8 +201,9 @@ def rank(evaluator: Evaluator, hits: list[Hit], docnums, prior: np.ndarray) -> l
         bm25f = PRIOR * total_weight * float(prior[d]) / best_prior
         score = best + title_score + bm25f
         ranked.append(Ranked(d, score, [n for _, n, _ in scored[:SHOWN]], {
-            "score": round(score, 3), "best_paragraph": scored[0][2] if scored else None,
-            "title": round(title_score, 3), "title_parts": (in_title[2] or {}).get("held", {}),
+            "score": round(score, 3), "best_paragraph": _explained(hits, scored[0][1], *scored[0][2]) if scored else None,
+            "title": round(title_score, 3),
+            "title_parts": _explained(hits, 0, *in_title[2])["held"] if in_title[2] is not None else {},
             "bm25f": round(bm25f, 3), "weights": {h.label: round(h.weight, 3) for h in hits},
         }))
     ranked.sort(key=lambda r: -r.score)

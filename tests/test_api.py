@@ -248,7 +248,17 @@ def test_openapi_document_describes_every_endpoint(service_client, service_app):
     assert routes == documented
     search_params = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
     assert search_params == {"q", "within", "year", "year_from", "year_to", "province", "city", "county",
-                             "level", "doc_type", "topic", "sort", "page", "per_page"}
+                             "level", "doc_type", "topic", "sort", "page", "per_page", "explain"}
+
+
+def test_explain_shows_the_parts_of_each_score(service_client):
+    explained = service_client.get("/api/search", query_string={"q": "安全生产", "explain": "1"}).get_json()
+    first = explained["results"][0]["explain"]
+    assert first["best_paragraph"]["n"] == explained["results"][0]["paragraphs"][0]["n"]
+    assert {"score", "title", "bm25f", "weights"} <= set(first)
+    plain = service_client.get("/api/search", query_string={"q": "安全生产"}).get_json()
+    assert "explain" not in plain["results"][0]
+    assert service_client.get("/api/search", query_string={"q": "安全", "explain": "x"}).status_code == 400
 
 
 def test_a_running_app_picks_up_a_new_commit(spare_service_index, tmp_path):

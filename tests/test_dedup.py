@@ -48,15 +48,18 @@ def test_traditional_copy_is_a_near_duplicate():
     assert dedup.similarity(dedup.signature(doc), dedup.signature(copy)) > 0.95
 
 
-def test_groups_put_the_canonical_copy_first():
+def test_canonical_key_prefers_official_then_earliest_then_unspun_untruncated_longest():
     spun = seed_doc("003")
     original = original_of(spun)
     truncated = dict(original, doc_id="truncated0000000", truncated=True)
-    groups = dedup.group([spun, seed_doc("001"), truncated, original, seed_doc("004")])
-    assert sorted(map(len, groups)) == [1, 1, 3]
-    (copies,) = [g for g in groups if len(g) == 3]
-    assert copies == [original["doc_id"], truncated["doc_id"], spun["doc_id"]]
-    assert dedup.pick_canonical([spun, truncated, original]) is original
+    official = dict(original, doc_id="official00000000", source="https://www.mem.gov.cn/gk/zfxxgkpt/1.shtml",
+                    published="2023-06-01")
+    earlier = dict(original, doc_id="earlier000000000", source="https://www.example.com/1", published="2000-01-01")
+    ranked = sorted([spun, truncated, earlier, original, official], key=dedup.document_canonical_key)
+    assert [d["doc_id"] for d in ranked] == [official["doc_id"], earlier["doc_id"], original["doc_id"],
+                                             truncated["doc_id"], spun["doc_id"]]
+    assert dedup.is_official("http://yjj.hangzhou.gov.cn/art/1.html")
+    assert not dedup.is_official("https://gov.cn.example.com/a") and not dedup.is_official("corpus/a.txt")
 
 
 def test_incremental_index_reports_copies_and_forgets_removed_ones():

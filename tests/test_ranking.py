@@ -1,0 +1,132 @@
+"""Ranking as a user meets it: the paragraph remembered, exact word counts, 煤矿 vs 非煤矿山, the copy to cite."""
+from __future__ import annotations
+
+import pytest
+
+import index
+from conftest import make_doc
+from index.analysis import normalise, synonyms
+
+FILLER = ["各地区、各部门要按照职责分工，做好本行业领域的相关工作。", "本条例所称生产经营单位，是指从事生产经营活动的单位。",
+          "县级以上人民政府应当加强对本行政区域内工作的领导。", "有关部门应当建立健全工作制度，定期开展检查。"]
+
+
+def long_regulation(title: str, source: str, **meta) -> dict:
+    """Sixty paragraphs; 特种设备 and 司法机关 each come up several times, never in one paragraph."""
+    paragraphs = [FILLER[i % len(FILLER)] for i in range(60)]
+    for i in (3, 9, 15, 21):
+        paragraphs[i] = "特种设备使用单位应当建立特种设备安全技术档案，定期检验特种设备。"
+    for i in (40, 47, 53):
+        paragraphs[i] = "涉嫌犯罪的，依法移送司法机关追究刑事责任，司法机关应当及时处理。"
+    return make_doc(title, paragraphs, source=source, **meta)
+
+
+@pytest.fixture(scope="module")
+def ranking_index(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ranking")
+    docs = {
+        "scattered": long_regulation("某市安全生产条例", "tests/ranking/scattered.txt"),
+        "together": make_doc("关于特种设备执法衔接的通知", [
+            "各有关单位：", "特种设备安全监督管理部门发现违法行为涉嫌犯罪的，应当及时移送司法机关。",
+            "请认真贯彻执行。"], source="tests/ranking/together.txt"),
+        "watched": make_doc("关于加强监管的讲话", ["同志们：", "我们要加强安全监管，压实各方责任。"],
+                            source="tests/ranking/watched.txt"),
+        "scattered_bigrams": make_doc("安全检查通报", [
+            "本月开展安全检查。", "企业完全监控重点部位。", "监管部门将跟踪整改。"], source="tests/ranking/bigrams.txt"),
+        "coal": make_doc("煤矿安全工作要点", ["全市煤矿要严格落实瓦斯防治措施。", "煤矿企业主要负责人要下井带班。"],
+                         source="tests/ranking/coal.txt"),
+        "non_coal": make_doc("非煤矿山安全工作要点", [
+            "全市非煤矿山要开展边坡隐患排查。", "非煤矿山企业要落实尾矿库安全管理，非煤矿山停产整顿的要验收。"],
+                             source="tests/ranking/non_coal.txt"),
+        "mixed": make_doc("矿山安全检查通知", ["一、非煤矿山：重点检查边坡和尾矿库。", "二、煤矿：重点检查瓦斯抽采和通风系统。"],
+                          source="tests/ranking/mixed.txt"),
+    }
+    index.add_documents(path, list(docs.values()))
+    return index.SearchIndex(path), docs
+
+
+def ids(result) -> list[str]:
+    return [r["doc_id"] for r in result["results"]]
+
+
+def holding(docs, word: str) -> set[str]:
+    """Brute force: documents whose title or a paragraph holds the word (or one of its synonyms)."""
+    forms = [normalise(word), *synonyms(normalise(word))]
+    return {d["doc_id"] for d in docs.values()
+            if any(f in normalise(t) for f in forms for t in [d["title"]] + [p["text"] for p in d["paragraphs"]])}
+
+
+def test_all_parts_in_one_paragraph_beat_the_same_parts_spread_over_a_long_document(ranking_index):
+    ix, docs = ranking_index
+    result = ix.search("特种设备 司法机关")
+    assert ids(result)[:2] == [docs["together"]["doc_id"], docs["scattered"]["doc_id"]]
+    first = result["results"][0]
+    assert first["paragraphs"][0]["n"] == 2                 # the paragraph that holds both is shown
+    assert "<mark>特种设备</mark>" in first["paragraphs"][0]["html"] \
+        and "<mark>司法机关</mark>" in first["paragraphs"][0]["html"]
+
+
+def test_a_word_counts_only_documents_holding_its_characters_together(ranking_index):
+    ix, docs = ranking_index
+    result = ix.search("安全监管")
+    expected = holding(docs, "安全监管")
+    assert docs["scattered_bigrams"]["doc_id"] not in expected   # 安全…全监…监管 apart
+    assert set(ids(result)) == expected and result["total"] == len(expected)
+    assert sum(v["count"] for v in result["facets"]["doc_type"]) == len(expected)
+
+
+def test_coal_mine_paragraphs_rank_above_non_coal_mine_ones(ranking_index):
+    ix, docs = ranking_index
+    result = ix.search("煤矿", per_page=10)
+    found = ids(result)
+    assert set(found) == holding(docs, "煤矿")               # 非煤矿山 holds 煤矿: still counted
+    assert found.index(docs["coal"]["doc_id"]) < found.index(docs["non_coal"]["doc_id"])
+    mixed = result["results"][found.index(docs["mixed"]["doc_id"])]
+    assert mixed["paragraphs"][0]["n"] == 2                  # 二、煤矿 before 一、非煤矿山
+    assert found.index(docs["mixed"]["doc_id"]) < found.index(docs["non_coal"]["doc_id"])
+
+
+def test_compound_still_ranks_for_its_parts(ranking_index):
+    ix, docs = ranking_index
+    assert ix.search("安全生产")["total"] == len(holding(docs, "安全生产"))
+
+
+def test_explain_gives_the_parts_of_the_score(ranking_index):
+    ix, docs = ranking_index
+    result = ix.search("特种设备 司法机关", explain=True)
+    explain = result["results"][0]["explain"]
+    best = explain["best_paragraph"]
+    assert best["n"] == result["results"][0]["paragraphs"][0]["n"]
+    assert set(best["held"]) == {"特种设备", "司法机关"}
+    assert explain["score"] == pytest.approx(best["parts"] + best["proximity"] + explain["title"]
+                                             + explain["bm25f"], abs=0.01)
+    scattered = result["results"][1]["explain"]["best_paragraph"]
+    assert len(scattered["held"]) == 1                       # no paragraph holds both
+    assert "explain" not in ix.search("特种设备")["results"][0]
+    printed = index.format_results(result)
+    assert "得分" in printed and "最佳段落 §2" in printed and "特种设备" in printed
+
+
+# --- the copy a person would cite -------------------------------------------------------------------
+
+SPEECH = ["同志们：", "隐患排查治理是防范事故的治本之策，要建立隐患排查治理台账，实行闭环管理，"
+          "做到整改措施、责任、资金、时限和预案五到位。", "各县区要把重大隐患挂牌督办落到实处，确保安全生产形势稳定。"]
+
+
+def test_the_official_original_is_listed_over_a_later_longer_repost(tmp_path):
+    farm = make_doc("隐患排查治理讲话", SPEECH + ["更多精彩内容请关注本站。"], source="https://www.wenmi.example.com/a/1.html",
+                    published="2023-05-02")
+    official = make_doc("隐患排查治理讲话", SPEECH, source="https://yjj.example.gov.cn/art/2023/4/1/art_1.html",
+                        published="2023-04-01")
+    earlier_repost = make_doc("隐患排查治理讲话", SPEECH[:2] + ["各县区要把重大隐患挂牌督办落到实处。"],
+                              source="https://blog.example.com/p/9", published="2023-03-30")
+    index.add_documents(tmp_path, [farm, earlier_repost, official])   # the farm copy ingested first
+    ix = index.SearchIndex(tmp_path)
+    result = ix.search("隐患排查治理台账")
+    assert ids(result) == [official["doc_id"]] and result["results"][0]["copies"] == 2
+    copies = ix.document(official["doc_id"])["copies"]
+    assert {(c["doc_id"], c["published"], c["canonical"]) for c in copies} == {
+        (farm["doc_id"], "2023-05-02", False), (earlier_repost["doc_id"], "2023-03-30", False)}
+    # without an official copy, the earliest published one is cited
+    index.remove(tmp_path, official["doc_id"])
+    assert ids(ix.search("隐患排查治理台账")) == [earlier_repost["doc_id"]]
