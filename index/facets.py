@@ -9,6 +9,8 @@ import json
 
 import numpy as np
 
+from ingest.canonical import canonical_key
+
 from .query import QueryError
 from .store import FACET_COLUMNS, DocumentStore
 
@@ -83,10 +85,8 @@ class FacetTable:
         self._mark_canonical(rows)
 
     def _mark_canonical(self, rows: dict) -> None:
-        """The listed copy of each group: the first by ingest.dedup.canonical_key (official source,
+        """The listed copy of each group: the first by ingest.canonical.canonical_key (official source,
         earliest published, not spun, not truncated, longest); the earliest ingested breaks ties."""
-        from ingest.dedup import canonical_key
-
         live = np.flatnonzero(self.live)
 
         def key(d):

@@ -39,12 +39,8 @@ PROXIMITY_SLACK = 30        # characters between the parts at which that bonus h
 TITLE = 1.5                 # the title scores like a paragraph, half again as much (it names the whole
                             # document), added to the best paragraph
 PRIOR = 0.15                # share of the query's weight for the best BM25F of the window
-EXACT_DEPTH = 20            # documents whose proximity bonuses are always weighed (two pages); below them
-                            # a document that cannot reach them without the bonus is ordered by its parts
-CONSIDERED = 3              # paragraphs per document weighed for proximity (the best by their parts)
-SHOWN = 3
+SHOWN = 3                   # paragraphs shown with a result
 PARAGRAPH_KEY = PARAGRAPH_BITS
-IN_PARAGRAPH = (1 << PARAGRAPH_BITS) - 1
 N_MASK = (1 << (KEY_BITS - PARAGRAPH_BITS)) - 1
 
 
@@ -94,84 +90,74 @@ class _Occurrences:
         at = np.minimum(np.searchsorted(self.paragraphs, paragraph_keys), len(self.paragraphs) - 1)
         return np.where(self.paragraphs[at] == paragraph_keys, self.count[at], 0.0)
 
-    def starts_in(self, paragraph_key: int) -> np.ndarray:
-        """Positions inside the paragraph where this part occurs."""
-        lo = np.searchsorted(self.keys, paragraph_key << PARAGRAPH_KEY)
-        hi = np.searchsorted(self.keys, (paragraph_key + 1) << PARAGRAPH_KEY)
-        return self.keys[lo:hi] & IN_PARAGRAPH
 
+def _bonuses(parts: list[_Occurrences], keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(closeness, in typed order) of each paragraph key, over the parts located by characters.
 
-def _closeness(starts: list[np.ndarray], lengths: list[int]) -> float:
-    """1 when the parts stand side by side, falling as the narrowest stretch holding them all widens."""
-    events = sorted((int(s), j) for j, found in enumerate(starts) for s in found)
-    inside: dict[int, int] = {}
-    best, left = None, 0
-    for start, j in events:
-        inside[j] = inside.get(j, 0) + 1
-        while len(inside) == len(starts):
-            first, fj = events[left]
-            span = start + lengths[j] - first
-            best = span if best is None else min(best, span)
-            inside[fj] -= 1
-            if not inside[fj]:
-                del inside[fj]
-            left += 1
-    slack = max(best - sum(lengths), 0)
-    return PROXIMITY_SLACK / (PROXIMITY_SLACK + slack)
-
-
-def _in_order(starts: list[np.ndarray]) -> bool:
-    """Whether the parts occur in the order they were typed (people type what they remember in
-    reading order)."""
-    position = -1
-    for found in starts:
-        later = found[found > position]
-        if not len(later):
-            return False
-        position = int(later[0])
-    return True
-
-
-def _paragraph_scores(parts: list[_Occurrences], considered: int,
-                      rest: dict[int, float] | None = None) -> dict[int, list[tuple[float, int, dict]]]:
-    """docnum -> [(score, n, explanation)] of its `considered` best paragraphs by the parts they hold.
-
-    With `rest` (docnum -> the rest of its score), bonuses are weighed only for the documents that
-    could still reach the EXACT_DEPTH best; the others keep their paragraphs' parts alone.
+    Closeness is 1 when the parts stand side by side and falls as the stretch holding them widens
+    (PROXIMITY_SLACK characters of slack halve it); people type what they remember in reading order.
+    Vectorised: each occurrence of each part anchors a stretch reaching the nearest occurrence of every
+    other part in its paragraph; a paragraph keeps its narrowest stretch, and is in order when one
+    anchored stretch is.
     """
+    closeness, ordered = np.zeros(len(keys)), np.zeros(len(keys), dtype=bool)
+    near = [p for p in parts if p.by_characters and len(p.keys)]
+    if len(near) < 2:
+        return closeness, ordered
+    for anchor in near:
+        a = anchor.keys
+        paragraph = a >> PARAGRAPH_KEY
+        start, end = a.copy(), a + anchor.hit.length
+        held = np.full(len(a), anchor.hit.length)
+        present = np.ones(len(a), dtype=int)
+        in_order = np.ones(len(a), dtype=bool)
+        previous = np.full(len(a), -1, dtype=np.int64)   # position of the previous typed part found
+        for part in near:
+            if part is anchor:
+                found = a
+            else:
+                k = part.keys
+                at = np.searchsorted(k, a)
+                left, right = k[np.maximum(at - 1, 0)], k[np.minimum(at, len(k) - 1)]
+                pick = np.where(np.abs(right - a) < np.abs(a - left), right, left)
+                same = (pick >> PARAGRAPH_KEY) == paragraph
+                found = np.where(same, pick, -1)
+                start = np.where(same, np.minimum(start, pick), start)
+                end = np.where(same, np.maximum(end, pick + part.hit.length), end)
+                held = held + np.where(same, part.hit.length, 0)
+                present = present + same
+            here = found >= 0
+            in_order &= ~here | (found > previous)
+            previous = np.where(here, found, previous)
+        slack = np.maximum(end - start - held, 0)
+        close = np.where(present > 1, PROXIMITY_SLACK / (PROXIMITY_SLACK + slack), 0.0)
+        at = np.searchsorted(keys, paragraph)
+        np.maximum.at(closeness, at, close)
+        np.logical_or.at(ordered, at, in_order & (present > 1))
+    return closeness, ordered
+
+
+def _paragraph_scores(parts: list[_Occurrences]) -> dict[int, list[tuple[float, int, tuple]]]:
+    """docnum -> [(score, n, (parts held, bonus, counts))] of its paragraphs holding a part, best first."""
     keys = np.unique(np.concatenate([p.paragraphs for p in parts]))
     if not len(keys):
         return {}
     counts = np.stack([p.count_in(keys) for p in parts])
     weights = np.array([p.hit.weight for p in parts])
-    near = np.array([p.by_characters for p in parts])
     held = (weights[:, None] * _saturated(counts)).sum(axis=0)
+    closeness, ordered = _bonuses(parts, keys)
+    near = np.array([p.by_characters for p in parts])
+    near_weight = ((counts > 0) & near[:, None]).T @ weights
+    bonus = near_weight * (PROXIMITY * closeness + ORDER * ordered)
+    total = held + bonus
     doc_of = keys >> (KEY_BITS - PARAGRAPH_BITS)
-    order = np.lexsort((keys & N_MASK, -held, doc_of))
-    first_of_doc = np.searchsorted(doc_of[order], doc_of[order])
-    rank_in_doc = np.arange(len(order)) - first_of_doc
-    # a paragraph whose parts trail the document's best by more than any bonus can earn is not weighed
-    max_bonus = (PROXIMITY + ORDER) * float(weights[near].sum())
-    reach = held[order] + max_bonus >= held[order][first_of_doc]
-    if rest is not None:
-        best_held = held[order][first_of_doc]
-        lower = best_held + np.array([rest.get(int(d), 0.0) for d in doc_of[order]])
-        firsts = np.unique(first_of_doc)
-        if len(firsts) > EXACT_DEPTH:
-            threshold = np.sort(lower[firsts])[-EXACT_DEPTH]
-            reach &= lower + max_bonus >= threshold
+    n_of = keys & N_MASK
+    order = np.lexsort((n_of, -total, doc_of))
+    rank_in_doc = np.arange(len(order)) - np.searchsorted(doc_of[order], doc_of[order])
     out: dict[int, list] = {}
-    for i in order[(rank_in_doc < considered) & reach].tolist():
-        key = int(keys[i])
-        close = (counts[:, i] > 0) & near
-        bonus = 0.0
-        if close.sum() > 1:
-            starts = [p.starts_in(key) for p, c in zip(parts, close) if c]
-            lengths = [p.hit.length for p, c in zip(parts, close) if c]
-            bonus = float(weights[close].sum()) * (PROXIMITY * _closeness(starts, lengths)
-                                                    + ORDER * _in_order(starts))
-        out.setdefault(key >> (KEY_BITS - PARAGRAPH_BITS), []).append(
-            (float(held[i]) + bonus, key & N_MASK, (float(held[i]), bonus, counts[:, i])))
+    for i in order[rank_in_doc < SHOWN].tolist():
+        out.setdefault(int(doc_of[i]), []).append(
+            (float(total[i]), int(n_of[i]), (float(held[i]), float(bonus[i]), counts[:, i])))
     return out
 
 
@@ -185,16 +171,13 @@ def rank(evaluator: Evaluator, hits: list[Hit], docnums, prior: np.ndarray) -> l
     docnums = np.asarray(docnums, dtype=np.int64)
     if not len(docnums) or not hits:
         return [Ranked(int(d), float(prior[d]), []) for d in docnums]
-    title = _paragraph_scores([_Occurrences(evaluator, h, h.title, docnums, "title_chars") for h in hits], 1)
+    title = _paragraph_scores([_Occurrences(evaluator, h, h.title, docnums, "title_chars") for h in hits])
+    body = _paragraph_scores([_Occurrences(evaluator, h, h.body, docnums, "body_chars") for h in hits])
     total_weight = sum(hit.weight for hit in hits) or 1.0
     best_prior = float(prior[docnums].max()) or 1.0
-    rest = {d: TITLE * title.get(d, [(0.0,)])[0][0] + PRIOR * total_weight * float(prior[d]) / best_prior
-            for d in docnums.tolist()}
-    body = _paragraph_scores([_Occurrences(evaluator, h, h.body, docnums, "body_chars") for h in hits],
-                             CONSIDERED, rest)
     ranked = []
     for d in docnums.tolist():
-        scored = sorted(body.get(d, []), key=lambda s: (-s[0], s[1]))
+        scored = body.get(d, [])
         best = scored[0][0] if scored else 0.0
         in_title = title.get(d, [(0.0, 0, None)])[0]
         title_score = TITLE * in_title[0]

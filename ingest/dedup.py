@@ -5,9 +5,6 @@ in Simplified characters, without punctuation or spaces, as the set of its 2- an
 shingles: a spun copy and its original then score ~1.0, unrelated speeches on the same topic ~0.13.
 """
 import re
-from functools import cache
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import numpy as np
 import opencc
@@ -24,7 +21,6 @@ SHINGLE_SIZES = (2, 3)
 NOT_TEXT_RE = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-z0-9]+")
 
 _to_simplified = opencc.OpenCC("t2s").convert
-DATA = Path(__file__).parent / "data"
 
 
 def fingerprint_text(doc: dict) -> str:
@@ -70,35 +66,6 @@ def _from_signature(values: list[int]) -> MinHash:
 def similarity(a: list[int], b: list[int]) -> float:
     """Estimated Jaccard similarity of two signatures."""
     return float(np.mean(np.array(a, dtype=np.uint64) == np.array(b, dtype=np.uint64)))
-
-
-@cache
-def official_hosts() -> tuple[str, ...]:
-    """data/official_hosts.txt: host names (and their subdomains) of government and issuing bodies."""
-    lines = (DATA / "official_hosts.txt").read_text(encoding="utf-8").splitlines()
-    return tuple(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
-
-
-def is_official(source: str | None) -> bool:
-    """Whether a document's source URL is a government or issuing body's site (*.gov.cn, …)."""
-    host = (urlsplit(source).hostname or "") if source and "://" in source else ""
-    return any(host == h or host.endswith("." + h) for h in official_hosts())
-
-
-def canonical_key(*, source: str | None, published: str | None, year: int | None, restored: bool,
-                  truncated: bool, length: int) -> tuple:
-    """Sort key of the copy of a near-duplicate group a person would cite, best first: an official
-    source, then the earliest published (a date, else a year; unknown last), then not spun, not
-    truncated, the longest. The one rule: the index lists the copy that sorts first."""
-    date = published if published and published[:4].isdigit() else f"{year:04d}-99-99" if year else "9999"
-    return (not is_official(source), date, bool(restored), bool(truncated), -int(length or 0))
-
-
-def document_canonical_key(doc: dict) -> tuple:
-    """`canonical_key` of a clean document."""
-    return canonical_key(source=doc.get("source"), published=doc.get("published"), year=doc.get("year"),
-                         restored=doc.get("restored"), truncated=doc.get("truncated"),
-                         length=sum(len(p["text"]) for p in doc["paragraphs"]))
 
 
 class NearDuplicates:

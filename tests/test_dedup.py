@@ -3,7 +3,7 @@ import json
 from pathlib import Path
 
 import ingest
-from ingest import dedup
+from ingest import canonical, dedup
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,11 +55,11 @@ def test_canonical_key_prefers_official_then_earliest_then_unspun_untruncated_lo
     official = dict(original, doc_id="official00000000", source="https://www.mem.gov.cn/gk/zfxxgkpt/1.shtml",
                     published="2023-06-01")
     earlier = dict(original, doc_id="earlier000000000", source="https://www.example.com/1", published="2000-01-01")
-    ranked = sorted([spun, truncated, earlier, original, official], key=dedup.document_canonical_key)
+    ranked = sorted([spun, truncated, earlier, original, official], key=canonical.document_canonical_key)
     assert [d["doc_id"] for d in ranked] == [official["doc_id"], earlier["doc_id"], original["doc_id"],
                                              truncated["doc_id"], spun["doc_id"]]
-    assert dedup.is_official("http://yjj.hangzhou.gov.cn/art/1.html")
-    assert not dedup.is_official("https://gov.cn.example.com/a") and not dedup.is_official("corpus/a.txt")
+    assert canonical.is_official("http://yjj.hangzhou.gov.cn/art/1.html")
+    assert not canonical.is_official("https://gov.cn.example.com/a") and not canonical.is_official("corpus/a.txt")
 
 
 def test_incremental_index_reports_copies_and_forgets_removed_ones():
