@@ -75,7 +75,7 @@ def input_paths() -> list[Path]:
 def listed_documents(ix: index.SearchIndex) -> list[dict]:
     """The documents the product lists (canonical copies), as stored after cleaning."""
     _, table, _ = ix._current()
-    doc_ids = [table.doc_ids[d] for d in sorted(int(d) for d in table.listed.nonzero()[0])]
+    doc_ids = sorted(table.doc_ids[d] for d in table.listed.nonzero()[0])   # not docnums: ingest order varies
     docs = ix.store.get_many(doc_ids)
     return [docs[d] for d in doc_ids]
 
