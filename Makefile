@@ -13,6 +13,8 @@ bench:
 	.venv/bin/python bench/bench_clean.py
 	.venv/bin/python bench/bench_metadata.py
 	.venv/bin/python bench/bench_index.py
+	.venv/bin/python -m pip install --quiet -e ".[bench]"
+	.venv/bin/python bench/bench_relevance.py
 	.venv/bin/python bench/bench_service.py
 
 serve:

@@ -340,7 +340,11 @@ def main() -> int:
 
     engines = [Product(ix)]
     if not args.only_product:
-        engines += [BM25Paragraphs(docs), WhooshParagraphs(docs, folder / "whoosh", args.reuse)]
+        try:
+            engines.append(BM25Paragraphs(docs))
+        except ImportError:
+            print("未安装 bm25s，跳过 BM25 基线：先运行 .venv/bin/pip install -e \".[bench]\"", file=sys.stderr)
+        engines.append(WhooshParagraphs(docs, folder / "whoosh", args.reuse))
     report = {"seed": args.seed, "documents": len(docs), "paragraphs": sum(len(d["paragraphs"]) for d in docs),
               "known_item_queries": len(known), "compound_queries": len(compounds), "engines": {}}
     for engine in engines:

@@ -130,3 +130,14 @@ def test_the_official_original_is_listed_over_a_later_longer_repost(tmp_path):
     # without an official copy, the earliest published one is cited
     index.remove(tmp_path, official["doc_id"])
     assert ids(ix.search("隐患排查治理台账")) == [earlier_repost["doc_id"]]
+
+
+def test_cli_search_explain_prints_the_parts_of_each_score(ranking_index, capsys):
+    from search_service.cli import main as cli
+
+    ix, docs = ranking_index
+    assert cli(["search", "特种设备 司法机关", "--index", str(ix.index_dir), "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert "得分" in out and "最佳段落 §2" in out and "词权重" in out
+    assert cli(["search", "特种设备 司法机关", "--index", str(ix.index_dir)]) == 0
+    assert "得分" not in capsys.readouterr().out
