@@ -95,10 +95,9 @@ class Evaluator:
             lengths = np.zeros(self.size, dtype=np.float32)
             for reader, base in self.searcher.reader().leaf_readers():
                 for d in range(reader.doc_count_all()):
-                    lengths[base + d] = reader.doc_field_length(d, fieldname, 0)
-            # Whoosh 2.7.4 gives NaN for a document whose field has no tokens (an empty title): an
-            # empty field has length 0, and one NaN would make every score it touches unorderable.
-            lengths = np.nan_to_num(lengths, nan=0.0)
+                    # Whoosh 2.7.4 gives None for a field without tokens (an empty title): stored
+                    # as NaN it made the field's average, and so every score it touched, NaN.
+                    lengths[base + d] = reader.doc_field_length(d, fieldname, 0) or 0
             self._lengths[fieldname] = lengths
             self._average_length[fieldname] = max(float(lengths[self.live].mean()) if self.live.any() else 1.0, 1.0)
         return self._lengths[fieldname]
