@@ -95,7 +95,8 @@ def test_search_facet_open_result_land_on_paragraph_and_copy_citation(browser, b
     button = marked.locator("button.copy-citation")
     assert button.is_visible(), "the script shows the copy button"
     button.click()
-    page.wait_for_function("document.querySelector('#p%d button.copy-citation').textContent === '已复制'" % n)
+    # a selector wait, not wait_for_function: its polling evaluates a string, which the page's CSP forbids
+    marked.locator("button.copy-citation:text-is('已复制')").wait_for()
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith(f"《2023年全区安全生产工作会议讲话》（河北省唐山市路南区，2023）第{n}段 {base_url}/doc/")
     assert copied.endswith(f"#p{n}")
