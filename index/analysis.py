@@ -169,6 +169,7 @@ def initialize() -> None:
     """Load the segmenter and dictionaries now (call before forking server workers)."""
     segmenter()
     synonym_groups()
+    negating_compounds()
     normalise("預熱")
 
 
@@ -308,3 +309,14 @@ def synonym_groups() -> dict[str, tuple[str, ...]]:
 def synonyms(word: str) -> tuple[str, ...]:
     """Query-time synonyms of a normalised word (not including the word)."""
     return synonym_groups().get(word, ())
+
+
+@cache
+def negating_compounds() -> dict[str, list[tuple[str, int]]]:
+    """data/negating_compounds.txt (compound, the part it negates): part -> [(compound, offset of the part)]."""
+    found: dict[str, list[tuple[str, int]]] = {}
+    for line in _data_lines("negating_compounds.txt"):
+        compound, part = (normalise(w) for w in line.split()[:2])
+        if part in compound:
+            found.setdefault(part, []).append((compound, compound.index(part)))
+    return found

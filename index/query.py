@@ -15,16 +15,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from itertools import islice
-from pathlib import Path
 
 from whoosh import query as wq
 
-from .analysis import BigramTokenizer, is_cjk_word, normalise, synonyms, words
+from .analysis import BigramTokenizer, is_cjk_word, negating_compounds, normalise, synonyms, words
 from .schema import CHAR_FIELDS, WORD_FIELDS
-
-DATA = Path(__file__).parent / "data"
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
@@ -223,19 +219,6 @@ def _bigram_runs(text: str) -> list[list[str]]:
         runs[-1].append(t.text)
         last = t.pos
     return runs
-
-
-@cache
-def negating_compounds() -> dict[str, list[tuple[str, int]]]:
-    """data/negating_compounds.txt: part -> [(compound, offset of the part in it)]."""
-    found: dict[str, list[tuple[str, int]]] = {}
-    for line in (DATA / "negating_compounds.txt").read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        compound, part = (normalise(w) for w in line.split()[:2])
-        if part in compound:
-            found.setdefault(part, []).append((compound, compound.index(part)))
-    return found
 
 
 def _units(text: str) -> list[tuple[str, str]]:
