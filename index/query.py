@@ -4,8 +4,9 @@ Syntax: words (AND by default), OR, AND, NOT, -word, "exact phrase", (groups), t
 title:"phrase", word* (prefix of at least two characters). Full-width quotes and brackets work too.
 
 How a word matches (words are cut by jieba in precise mode):
-- a word W matches the word token W (and its synonyms) or, for Chinese, the characters of W in a
-  row (bigram phrase), because jieba cuts the same characters differently by context;
+- a word W matches where its characters stand together, in the title or a paragraph: the word
+  token W, or for Chinese the bigram phrase of W (verified against positions), because jieba cuts
+  the same characters differently by context; its synonyms (data/synonyms.txt) count as W;
 - a single Chinese character or a number is bound to its neighbours and matched as exact text
   (第5条 does not match 第6条; 2023年 is the characters 2023年), never as a lone token;
 - "quoted text" matches exactly those characters, within one paragraph.
