@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import functools
 import math
+import os
+import pickle
+import sqlite3
+import struct
 import threading
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +22,12 @@ from whoosh import query as wq
 
 from .analysis import is_cjk_word, words
 from .facets import FacetTable
+from .health import FileVerifier, IndexDamaged, IndexMissing, IndexProblem, rebuild_advice, restore_advice
 from .highlight import highlight
 from .matching import Evaluator
 from .query import Compiled, QueryError, compile_query
 from .ranking import RERANK_DEPTH, Ranked, rank
-from .store import DocumentStore
+from .store import STORE_FILE, DocumentStore
 from .writing import open_index
 
 MAX_PER_PAGE = 100
@@ -31,22 +37,52 @@ SIMILAR_TERMS = 12
 SORTS = ("relevance", "date")
 
 
+# What unreadable index files raise from Whoosh or SQLite (a bug raises other things).
+DAMAGE_ERRORS = (sqlite3.DatabaseError, EOFError, struct.error, zlib.error, pickle.UnpicklingError,
+                 UnicodeDecodeError, OSError)
+
+
+def _damage(index_dir: Path, exc: Exception) -> IndexProblem:
+    if isinstance(exc, FileNotFoundError) and not index_dir.is_dir():
+        return IndexMissing(f"索引目录 {index_dir} 已不存在")
+    advice = restore_advice(index_dir) if isinstance(exc, sqlite3.DatabaseError) else rebuild_advice(index_dir)
+    return IndexDamaged(f"读取索引 {index_dir} 时出错（{type(exc).__name__}：{str(exc)[:160]}）："
+                        f"{advice}；safety-search check --index {index_dir} 可列出全部问题")
+
+
 def _one_at_a_time(method):
-    """Whoosh readers seek on shared file objects, so the threads of a threaded server take turns."""
+    """Whoosh readers seek on shared file objects, so the threads of a threaded server take turns.
+
+    Unreadable files surface as IndexDamaged, never as a half-answer."""
     @functools.wraps(method)
     def locked(self, *args, **kwargs):
         with self._lock:
-            return method(self, *args, **kwargs)
+            try:
+                return method(self, *args, **kwargs)
+            except DAMAGE_ERRORS as exc:
+                raise _damage(self.index_dir, exc) from exc
     return locked
 
 
 class SearchIndex:
     def __init__(self, index_dir: Path):
         self.index_dir = Path(index_dir)
-        self.ix = open_index(self.index_dir)
-        self.store = DocumentStore(self.index_dir, readonly=True)
         self._lock = threading.RLock()
+        try:
+            self._open()
+        except DAMAGE_ERRORS as exc:
+            raise _damage(self.index_dir, exc) from exc
+
+    def _open(self) -> None:
+        """Open the newest commit, its files checked against their checksums."""
+        self.ix = open_index(self.index_dir)
+        self._folder = os.stat(self.index_dir).st_ino   # a reindex or restore swaps the whole folder
+        if not (self.index_dir / STORE_FILE).exists():
+            raise IndexDamaged(f"索引 {self.index_dir} 缺少文档库 {STORE_FILE}：请用 safety-search restore 从备份恢复")
+        self.store = DocumentStore(self.index_dir, readonly=True)
+        self._verifier = FileVerifier(self.index_dir)
         self._searcher = self.ix.searcher()
+        self._verifier.verify(self._searcher.reader().generation())
         self._table = None
         self._evaluator = None
 
@@ -60,11 +96,27 @@ class SearchIndex:
             self.store.close()
 
     def _current(self):
-        """(searcher, facet table, evaluator) of the latest commit."""
+        """(searcher, facet table, evaluator) of the latest commit, its files verified."""
         with self._lock:
-            if not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
-                self._table = None
+            try:
+                folder = os.stat(self.index_dir).st_ino
+            except FileNotFoundError:
+                raise IndexMissing(f"索引目录 {self.index_dir} 已不存在") from None
+            if folder != self._folder:
+                self.close()
+                self._open()
+            for attempt in range(3):
+                if not self._searcher.up_to_date():
+                    self._searcher = self._searcher.refresh()
+                    self._table = None
+                generation = self._searcher.reader().generation()
+                try:
+                    self._verifier.verify(generation)
+                    break
+                except IndexDamaged:
+                    # a commit that landed just now deletes the previous commit's files: not damage
+                    if attempt == 2 or self.ix.latest_generation() == generation:
+                        raise
             if self._table is None:
                 self._table = FacetTable(self._searcher.reader(), self.store)
                 self._evaluator = Evaluator(self._searcher, self._table.live)

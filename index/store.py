@@ -7,6 +7,7 @@ between the two commits) is invisible to readers and is overwritten or swept by 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -48,10 +49,25 @@ class DocumentStore:
                 db.executescript(SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None if self.readonly else "DEFERRED")
+        if self.readonly:
+            return self._connect_readonly()
+        db = sqlite3.connect(self.path, timeout=30, isolation_level="DEFERRED")
         db.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
         db.execute("PRAGMA synchronous=NORMAL")
         return db
+
+    def _connect_readonly(self) -> sqlite3.Connection:
+        """A reader never creates the file (a missing store is damage, not an empty index)."""
+        try:
+            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30, isolation_level=None)
+            db.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+            return db
+        except sqlite3.OperationalError:
+            # On a read-only folder a WAL database cannot make its -shm file; nobody can write there
+            # either, so the file may be read as immutable.
+            if not self.path.exists() or os.access(self.path.parent, os.W_OK):
+                raise
+            return sqlite3.connect(f"file:{self.path}?immutable=1", uri=True, isolation_level=None)
 
     @property
     def db(self) -> sqlite3.Connection:

@@ -21,12 +21,14 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.multiproc import MpWriter, SubWriterTask
 
+from . import health
 from .analysis import RESTORED_OFFSET, paragraph_position
+from .health import IndexDamaged, IndexMissing
 from .schema import make_schema
 from .store import DocumentStore
 
 LOCK_FILE = "ingest.lock"
-LOCK_TIMEOUT = float(os.environ.get("SAFETY_SEARCH_LOCK_TIMEOUT", "30"))
+LOCK_TIMEOUT = 30.0          # seconds a second writer waits (the CLI passes SAFETY_SEARCH_LOCK_TIMEOUT)
 COMMIT_EVERY = 2000          # documents per commit: bounds the work a crash can lose
 WRITER_PROCS = min(2, os.cpu_count() or 1)
 MERGE_AT_SEGMENTS = 16       # commits leave segments alone until there are this many
@@ -48,29 +50,69 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def describe_holder(pid_text: str) -> str:
+    """"PID 123：safety-search ingest corpus/" — who holds the lock, as far as /proc tells."""
+    if not pid_text.isdigit():
+        return "PID 未知"
+    try:
+        argv = Path(f"/proc/{pid_text}/cmdline").read_bytes().split(b"\0")
+        words = [Path(a.decode(errors="replace")).name if i < 2 else a.decode(errors="replace")
+                 for i, a in enumerate(argv) if a]
+        if words and words[0].startswith("python") and len(words) > 1:
+            words = words[1:]
+        command = " ".join(words)[:120]
+    except OSError:
+        command = ""
+    return f"PID {pid_text}" + (f"：{command}" if command else "")
+
+
+def _open_lock(path: Path, timeout: float, on_wait) -> int:
+    """An fd holding the flock on `path`, the file now at that path (a reindex or restore may have
+    swapped the folder while we waited: then the lock we got guards the old folder, so try again)."""
+    deadline = time.monotonic() + timeout
+    waited = False
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    holder = describe_holder(os.pread(fd, 32, 0).decode(errors="replace").strip())
+                    if time.monotonic() >= deadline:
+                        raise IndexLocked(
+                            f"索引 {path.parent} 正由另一个写入进程（{holder}）使用；"
+                            f"等待 {timeout:g} 秒（SAFETY_SEARCH_LOCK_TIMEOUT）后仍未释放，请等它结束后再试") from None
+                    if on_wait and not waited:
+                        on_wait(f"索引 {path.parent} 正由另一个写入进程（{holder}）使用，"
+                                f"等待它结束（最多 {timeout:g} 秒）……")
+                    waited = True
+                    time.sleep(0.1)
+            try:
+                same = os.fstat(fd).st_ino == os.stat(path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+
+
 @contextmanager
-def writer_lock(index_dir: Path, timeout: float = LOCK_TIMEOUT):
+def writer_lock(index_dir: Path, timeout: float = LOCK_TIMEOUT, on_wait=None):
     """Hold the index's writer lock; yields the PID of a dead writer whose stale lock was cleared.
 
     The lock is an flock (released by the kernel when its holder dies, even by kill -9) on a file
     that also records the holder's PID, so a lock left by a killed writer is recognised and cleared.
+    `on_wait(message)` is called once when another writer holds the lock and this one starts waiting.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
     path = index_dir / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + timeout
+    fd = _open_lock(path, timeout, on_wait)
     try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "未知"
-                    raise IndexLocked(
-                        f"索引 {index_dir} 正由另一个导入进程（PID {holder}）写入；"
-                        f"等待 {timeout:g} 秒后仍未释放，请等它结束后再试") from None
-                time.sleep(0.1)
         previous = os.pread(fd, 32, 0).decode(errors="replace").strip()
         stale = int(previous) if previous.isdigit() and int(previous) != os.getpid() \
             and not _pid_alive(int(previous)) else None
@@ -127,13 +169,40 @@ def _codec() -> W3Codec:
 
 
 def open_index(index_dir: Path, create: bool = False):
-    """The Whoosh index in `index_dir` (created when `create` and absent)."""
-    if whoosh_index.exists_in(str(index_dir)):
+    """The Whoosh index in `index_dir` (created when `create` and absent).
+
+    IndexMissing when there is none, IndexOutdated when it was built by another version,
+    IndexDamaged when its files cannot be read."""
+    index_dir = Path(index_dir)
+    generation = health.latest_generation(index_dir)
+    if generation < 0:
+        if (index_dir / health.FORMAT_FILE).exists() and (index_dir / "documents.sqlite").exists():
+            raise IndexDamaged(f"索引 {index_dir} 缺少目录文件（_MAIN_*.toc）：{health.rebuild_advice(index_dir)}")
+        if not create:
+            raise IndexMissing(f"目录 {index_dir} 中没有索引：先运行 safety-search ingest 语料目录 --index {index_dir}"
+                               if index_dir.is_dir() else
+                               f"索引目录 {index_dir} 不存在：先运行 safety-search ingest 语料目录 --index {index_dir}，"
+                               "或用 --index 指定已有的索引")
+        index_dir.mkdir(parents=True, exist_ok=True)
+        health.write_format(index_dir)   # before the TOC: an index never exists without its version
+        return whoosh_index.create_in(str(index_dir), make_schema())
+    health.check_format(index_dir)
+    health.read_toc(index_dir, generation)   # a clear IndexDamaged for a garbled TOC
+    try:
         return whoosh_index.open_dir(str(index_dir))
-    if not create:
-        raise FileNotFoundError(f"索引目录 {index_dir} 中没有索引")
-    index_dir.mkdir(parents=True, exist_ok=True)
-    return whoosh_index.create_in(str(index_dir), make_schema())
+    except Exception as exc:   # the TOC vanished or changed between the two reads
+        raise IndexDamaged(f"无法打开索引 {index_dir}（{type(exc).__name__}：{str(exc)[:120]}）："
+                           f"{health.rebuild_advice(index_dir)}") from None
+
+
+def new_writer(ix):
+    """The Whoosh writer of every commit: parallel sub-writers where there are cores."""
+    if WRITER_PROCS > 1:
+        # limitmb: a sub-writer whose posting pool spills to disk sorts runs again at
+        # commit; 128 MB cost 40 % more CPU at 100,000 paragraphs than 512 MB.
+        return _ParallelWriter(ix, procs=WRITER_PROCS, batchsize=16, multisegment=True, codec=_codec(),
+                               limitmb=512)
+    return ix.writer(codec=_codec(), limitmb=256)
 
 
 # --- the summary ---------------------------------------------------------------------------------
@@ -179,7 +248,8 @@ def _signature(doc: dict) -> np.ndarray:
     return np.asarray(doc.get("signature") or signature(doc), dtype=np.uint64)
 
 
-def _whoosh_fields(doc: dict) -> dict:
+def whoosh_fields(doc: dict) -> dict:
+    """What Whoosh indexes of a clean document (display text stays in the store)."""
     title = doc.get("title") or ""
     titles = [(title, 0)]
     if doc.get("title_scraped") and doc["title_scraped"] != title:
@@ -268,13 +338,7 @@ class _Session:
     # writing
     def _writer(self):
         if self.writer is None:
-            if WRITER_PROCS > 1:
-                # limitmb: a sub-writer whose posting pool spills to disk sorts runs again at
-                # commit; 128 MB cost 40 % more CPU at 100,000 paragraphs than 512 MB.
-                self.writer = _ParallelWriter(self.ix, procs=WRITER_PROCS, batchsize=16,
-                                              multisegment=True, codec=_codec(), limitmb=512)
-            else:
-                self.writer = self.ix.writer(codec=_codec(), limitmb=256)
+            self.writer = new_writer(self.ix)
         return self.writer
 
     def _delete(self, doc_id: str) -> None:
@@ -303,7 +367,7 @@ class _Session:
             group = self._group_of(doc_id, sig)
             self.group_seq.setdefault(group, self.seq)
             self.store.put(doc, self.seq, group, sig.tobytes())
-            self._writer().add_document(**_whoosh_fields(doc))
+            self._writer().add_document(**whoosh_fields(doc))
             self.seq += 1
             self.sources[doc_id] = doc.get("source")
             self.groups[doc_id] = group
@@ -345,6 +409,7 @@ class _Session:
         # that dominated commit time, so segments are merged only once there are many of them.
         self.writer.commit(merge=len(self.writer.segments) >= MERGE_AT_SEGMENTS)
         self.writer = None
+        health.record_checksums(self.index_dir)
         self.pending = 0
         self.summary.commits += 1
         # Rows of deleted documents go only after Whoosh forgot them.
@@ -380,8 +445,8 @@ def _by_source(docs):
 
 
 @contextmanager
-def _session(index_dir: Path, summary: IngestSummary, lock_timeout: float, **options):
-    with writer_lock(Path(index_dir), lock_timeout) as stale:
+def _session(index_dir: Path, summary: IngestSummary, lock_timeout: float, on_wait=None, **options):
+    with writer_lock(Path(index_dir), lock_timeout, on_wait) as stale:
         summary.stale_lock = stale
         session = _Session(Path(index_dir), summary, **options)
         ok = False
@@ -405,13 +470,14 @@ def _checked(docs, name: str, summary: IngestSummary) -> list[dict]:
 
 
 def add_documents(index_dir: Path, docs, *, commit_every: int = COMMIT_EVERY, on_commit=None,
-                  lock_timeout: float = LOCK_TIMEOUT) -> IngestSummary:
+                  lock_timeout: float = LOCK_TIMEOUT, on_wait=None) -> IngestSummary:
     """Index clean document dicts (the ingest contract); documents of one source replace its old ones.
 
-    `on_commit(summary)` is called after every commit (the crash test listens to it).
+    `on_commit(summary)` is called after every commit (the crash test listens to it); `on_wait(message)`
+    when another writer holds the lock.
     """
     summary = IngestSummary()
-    with _session(index_dir, summary, lock_timeout, commit_every=commit_every, on_commit=on_commit) as s:
+    with _session(index_dir, summary, lock_timeout, on_wait, commit_every=commit_every, on_commit=on_commit) as s:
         for run in _by_source(docs):
             run = _checked(run, "文档", summary)
             if run:
@@ -420,12 +486,13 @@ def add_documents(index_dir: Path, docs, *, commit_every: int = COMMIT_EVERY, on
 
 
 def ingest_paths(paths, index_dir: Path, progress: bool = True, *, commit_every: int = COMMIT_EVERY,
-                 on_commit=None, lock_timeout: float = LOCK_TIMEOUT, workers: int | None = None) -> IngestSummary:
+                 on_commit=None, lock_timeout: float = LOCK_TIMEOUT, workers: int | None = None,
+                 on_wait=None) -> IngestSummary:
     """Clean and index files and folders, with a progress bar and a summary; bad files are skipped.
 
     Files are cleaned by `workers` processes (default: every core) and indexed in input order, so the
     result does not depend on `workers`. A file whose bytes and cleaner are unchanged since it was
-    last ingested is not parsed again.
+    last ingested is not parsed again. `on_wait(message)` when another writer holds the lock.
     """
     import ingest
     from ingest import batch
@@ -439,7 +506,7 @@ def ingest_paths(paths, index_dir: Path, progress: bool = True, *, commit_every:
             files.append(path)
     summary.files = len(files) + len(summary.skipped)
     started = time.monotonic()
-    with _session(index_dir, summary, lock_timeout, commit_every=commit_every, on_commit=on_commit) as s:
+    with _session(index_dir, summary, lock_timeout, on_wait, commit_every=commit_every, on_commit=on_commit) as s:
         cleaner = batch.cleaner_fingerprint()
         hashes = {path: batch.file_sha256(path) for path in files}
         todo = [path for path in files if not s.unchanged_file(path, hashes[path], cleaner)]
@@ -506,10 +573,9 @@ class _Progress:
         self.bar.close()
 
 
-def remove(index_dir: Path, doc_id: str, *, lock_timeout: float = LOCK_TIMEOUT) -> bool:
-    """Delete one document; False when the index does not hold it."""
-    if not whoosh_index.exists_in(str(index_dir)):
-        return False
+def remove(index_dir: Path, doc_id: str, *, lock_timeout: float = LOCK_TIMEOUT, on_wait=None) -> bool:
+    """Delete one document; False when the index does not hold it, IndexMissing when there is no index."""
+    open_index(Path(index_dir))          # IndexMissing / IndexDamaged before anything is created
     summary = IngestSummary()
-    with _session(index_dir, summary, lock_timeout) as s:
+    with _session(index_dir, summary, lock_timeout, on_wait) as s:
         return s.remove(doc_id)

@@ -1,24 +1,23 @@
 """The web service: search pages and the JSON API over `index.SearchIndex`."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from flask import Flask
-from limits import parse_many
+
+from . import settings as settings_module
 
 
-def config_from_env() -> dict:
-    """Settings an operator gives through the environment (SAFETY_SEARCH_*)."""
-    env = os.environ
-    config = {}
-    limit = env.get("SAFETY_SEARCH_RATE_LIMIT", "").strip()
-    if limit.lower() in ("off", "0", "none"):
+def config_from_env(env=None) -> dict:
+    """Flask settings from the operator's environment (SAFETY_SEARCH_*); SettingError when malformed."""
+    settings = settings_module.load(env)
+    config = {"LOCK_TIMEOUT": settings.lock_timeout, "INDEX_DIR": str(settings.index)}
+    if settings.rate_limit is None:
         config["RATELIMIT_ENABLED"] = False
-    elif limit:
-        config["API_RATE_LIMIT"] = limit
-    if env.get("SAFETY_SEARCH_WRITE_TOKEN"):
-        config["WRITE_TOKEN"] = env["SAFETY_SEARCH_WRITE_TOKEN"]
+    else:
+        config["API_RATE_LIMIT"] = settings.rate_limit
+    if settings.write_token:
+        config["WRITE_TOKEN"] = settings.write_token
     return config
 
 
@@ -29,7 +28,7 @@ def create_app(index_dir: str | Path | None = None, **config) -> Flask:
 
     app = Flask(__name__)
     app.config.from_mapping(
-        INDEX_DIR=str(index_dir or os.environ.get("SAFETY_SEARCH_INDEX", "var/index")),
+        INDEX_DIR=settings_module.DEFAULT_INDEX,
         MAX_QUERY_LENGTH=500,
         MAX_PER_PAGE=50,
         MAX_RESULT_DEPTH=1000,      # deepest result reachable by paging (page * per_page)
@@ -40,16 +39,15 @@ def create_app(index_dir: str | Path | None = None, **config) -> Flask:
         RATELIMIT_STRATEGY="moving-window",   # no double burst at a window boundary
         RATELIMIT_HEADERS_ENABLED=True,
         WRITE_TOKEN=None,           # DELETE over HTTP only when set; otherwise the CLI is the only writer
+        LOCK_TIMEOUT=30.0,          # how long DELETE waits for another writer (SAFETY_SEARCH_LOCK_TIMEOUT)
         JSON_AS_ASCII=False,
     )
     app.config.update(config_from_env())
+    if index_dir:
+        app.config["INDEX_DIR"] = str(index_dir)
     app.config.update(config)
     app.config["DEBUG"] = False
-    try:
-        parse_many(app.config["API_RATE_LIMIT"])
-    except ValueError:
-        raise ValueError(f"无法识别的频率限制「{app.config['API_RATE_LIMIT']}」，"
-                         "应写成如 600 per minute 或 10/second（SAFETY_SEARCH_RATE_LIMIT）") from None
+    settings_module.check_rate_limit(app.config["API_RATE_LIMIT"])
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.jinja_env.trim_blocks = True

@@ -46,7 +46,8 @@ def document(doc_id: str):
 @bp.delete("/api/documents/<doc_id>")
 def remove_document(doc_id: str):
     require_write_token()
-    if not index.remove(Path(current_app.config["INDEX_DIR"]), check_doc_id(doc_id)):
+    if not index.remove(Path(current_app.config["INDEX_DIR"]), check_doc_id(doc_id),
+                        lock_timeout=current_app.config["LOCK_TIMEOUT"]):
         raise NotFound(f"索引中没有文档 {doc_id}")
     return jsonify(removed=doc_id)
 

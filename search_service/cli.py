@@ -1,18 +1,40 @@
-"""The `safety-search` command line: clean, ingest, remove, search, stats, serve."""
+"""The `safety-search` command line: clean, ingest, remove, search, stats, check, reindex, backup,
+restore, serve.
+
+Every command ends in a Chinese message and one of the exit statuses below (README, 退出状态);
+no traceback reaches the user unless `--debug` is given.
+"""
 from __future__ import annotations
 
 import argparse
+import errno
 import json
-import os
 import sys
+from enum import IntEnum
 from pathlib import Path
 
-DEFAULT_INDEX = os.environ.get("SAFETY_SEARCH_INDEX", "var/index")
-DEFAULT_CORPUS = os.environ.get("SAFETY_SEARCH_CORPUS", str(Path(__file__).resolve().parent.parent / "corpus"))
+from . import settings as settings_module
+
+
+class Exit(IntEnum):
+    OK = 0
+    PARTIAL = 1          # done, but some input was skipped or degraded (each named), or nothing to do
+    USAGE = 2            # bad arguments, query or setting
+    UNAVAILABLE = 3      # no index there, or another writer holds it
+    DAMAGED = 4          # index files unreadable or failing their checksums
+    OUTDATED = 5         # index built by another version: reindex
+    CANNOT_WRITE = 6     # read-only file system, no permission, disk full
+    CANNOT_SERVE = 7     # the port is taken or cannot be bound
+    INTERNAL = 70        # a bug: said plainly, details with --debug
+    INTERRUPTED = 130
 
 
 def _print_json(data) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def cmd_clean(args) -> int:
@@ -21,28 +43,29 @@ def cmd_clean(args) -> int:
     try:
         docs = ingest.clean_file(Path(args.file))
     except ingest.SkipFile as exc:
-        print(f"跳过 {args.file}：{exc}", file=sys.stderr)
-        return 1
+        _say(f"跳过 {args.file}：{exc}")
+        return Exit.PARTIAL
     _print_json(docs[0] if len(docs) == 1 else docs)
-    return 0
+    return Exit.OK
 
 
 def cmd_ingest(args) -> int:
     import index
 
-    summary = index.ingest_paths([Path(p) for p in args.paths], Path(args.index), progress=not args.quiet)
+    summary = index.ingest_paths([Path(p) for p in args.paths], Path(args.index), progress=not args.quiet,
+                                 lock_timeout=args.settings.lock_timeout, on_wait=_say)
     print(summary.report())
-    return 1 if summary.skipped or summary.problems else 0
+    return Exit.PARTIAL if summary.skipped or summary.problems else Exit.OK
 
 
 def cmd_remove(args) -> int:
     import index
 
-    if index.remove(Path(args.index), args.doc_id):
+    if index.remove(Path(args.index), args.doc_id, lock_timeout=args.settings.lock_timeout, on_wait=_say):
         print(f"已删除 {args.doc_id}")
-        return 0
-    print(f"索引中没有文档 {args.doc_id}", file=sys.stderr)
-    return 1
+        return Exit.OK
+    _say(f"索引 {args.index} 中没有文档 {args.doc_id}：用 safety-search search 查到文档编号后再删除")
+    return Exit.PARTIAL
 
 
 def _filters(args) -> dict:
@@ -57,18 +80,14 @@ def _filters(args) -> dict:
 def cmd_search(args) -> int:
     import index
 
-    try:
-        result = index.SearchIndex(Path(args.index)).search(
-            args.query, filters=_filters(args), sort=args.sort, page=args.page, per_page=args.per_page,
-            explain=args.explain)
-    except index.QueryError as exc:
-        print(f"查询有误：{exc}", file=sys.stderr)
-        return 2
+    result = index.SearchIndex(Path(args.index)).search(
+        args.query, filters=_filters(args), sort=args.sort, page=args.page, per_page=args.per_page,
+        explain=args.explain)
     if args.json:
         _print_json(result)
     else:
         print(index.format_results(result))
-    return 0
+    return Exit.OK
 
 
 def cmd_stats(args) -> int:
@@ -79,38 +98,85 @@ def cmd_stats(args) -> int:
         _print_json(stats)
     else:
         print(index.format_stats(stats))
-    return 0
+    return Exit.OK
+
+
+def cmd_check(args) -> int:
+    import index
+
+    report = index.check(Path(args.index), full=not args.quick)
+    print(report.text())
+    return Exit.OK if report.ok else _status(report.problem())
+
+
+def cmd_reindex(args) -> int:
+    import index
+
+    outcome = index.reindex(Path(args.index), progress=not args.quiet, lock_timeout=args.settings.lock_timeout,
+                            on_wait=_say)
+    print(f"重建完成：索引 {outcome.index_dir}，{outcome.documents} 篇文档，用时 {outcome.seconds:.1f} 秒"
+          + (f"；{outcome.note}" if outcome.note else ""))
+    return Exit.OK
+
+
+def cmd_backup(args) -> int:
+    import index
+
+    outcome = index.backup(Path(args.index), Path(args.dir))
+    print(f"备份完成：{args.index} 第 {outcome.generation} 次提交的 {outcome.documents} 篇文档已写入 {outcome.index_dir}"
+          f"（已通过检查，用时 {outcome.seconds:.1f} 秒）；恢复：safety-search restore {outcome.index_dir} --index {args.index}")
+    return Exit.OK
+
+
+def cmd_restore(args) -> int:
+    import index
+
+    outcome = index.restore(Path(args.dir), Path(args.index), progress=not args.quiet,
+                            lock_timeout=args.settings.lock_timeout, on_wait=_say)
+    print(f"恢复完成：索引 {outcome.index_dir} 现为备份 {args.dir} 的 {outcome.documents} 篇文档"
+          + (f"；{outcome.note}" if outcome.note else ""))
+    return Exit.OK
 
 
 def cmd_serve(args) -> int:
     from search_service.server import serve
 
-    return serve(index_dir=Path(args.index), corpus=Path(args.corpus), host=args.host,
-                 port=args.port, workers=args.workers)
+    return serve(index_dir=Path(args.index), corpus=Path(args.corpus), host=args.host, port=args.port,
+                 workers=args.workers, build=args.build or args.index_is_default)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="safety-search", description="安全生产知识检索")
-    sub = parser.add_subparsers(dest="command", required=True)
+class Parser(argparse.ArgumentParser):
+    """argparse with its complaints said in Chinese (the detail stays argparse's own)."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(Exit.USAGE, f"用法有误：{message}\n运行 {self.prog} --help 查看用法\n")
+
+
+def build_parser(settings: settings_module.Settings) -> argparse.ArgumentParser:
+    parser = Parser(prog="safety-search", description="安全生产知识检索")
+    parser.add_argument("--debug", action="store_true", help="出错时显示 Python 调用栈（报告问题时用）")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    def with_index(p):
+        p.add_argument("--index", default=None, help=f"索引目录（默认 {settings.index}，环境变量 SAFETY_SEARCH_INDEX）")
+        return p
 
     p = sub.add_parser("clean", help="清洗一个文件，输出 JSON 文档")
     p.add_argument("file")
     p.set_defaults(func=cmd_clean)
 
-    p = sub.add_parser("ingest", help="把文件或文件夹导入索引")
+    p = with_index(sub.add_parser("ingest", help="把文件或文件夹导入索引"))
     p.add_argument("paths", nargs="+")
-    p.add_argument("--index", default=DEFAULT_INDEX)
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("remove", help="从索引删除一篇文档")
+    p = with_index(sub.add_parser("remove", help="从索引删除一篇文档"))
     p.add_argument("doc_id")
-    p.add_argument("--index", default=DEFAULT_INDEX)
     p.set_defaults(func=cmd_remove)
 
-    p = sub.add_parser("search", help="检索")
+    p = with_index(sub.add_parser("search", help="检索"))
     p.add_argument("query")
-    p.add_argument("--index", default=DEFAULT_INDEX)
     for name in ("province", "city", "county", "level", "doc_type", "topic", "region"):
         p.add_argument(f"--{name.replace('_', '-')}", dest=name)
     p.add_argument("--year", type=int)
@@ -123,24 +189,122 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--explain", action="store_true", help="列出每条结果得分的组成")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("stats", help="各分面的文档数")
-    p.add_argument("--index", default=DEFAULT_INDEX)
+    p = with_index(sub.add_parser("stats", help="各分面的文档数"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("serve", help="启动检索服务（首次启动时从语料建索引）")
-    p.add_argument("--index", default=DEFAULT_INDEX)
-    p.add_argument("--corpus", default=DEFAULT_CORPUS)
-    p.add_argument("--host", default=os.environ.get("SAFETY_SEARCH_HOST", "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get("SAFETY_SEARCH_PORT", "8000")))
-    p.add_argument("--workers", type=int, default=int(os.environ.get("SAFETY_SEARCH_WORKERS", "2")))
+    p = with_index(sub.add_parser("check", help="检查索引是否完好（文件、校验和、文档库、版本）"))
+    p.add_argument("--quick", action="store_true", help="只做启动时的快速检查")
+    p.set_defaults(func=cmd_check)
+
+    p = with_index(sub.add_parser("reindex", help="用文档库中的文档重建检索索引（换版本后或索引损坏时）"))
+    p.add_argument("--quiet", action="store_true", help="不显示进度条")
+    p.set_defaults(func=cmd_reindex)
+
+    p = with_index(sub.add_parser("backup", help="把索引的一致快照备份到新目录（服务与导入可照常运行）"))
+    p.add_argument("dir")
+    p.set_defaults(func=cmd_backup)
+
+    p = with_index(sub.add_parser("restore", help="用备份目录替换索引（先检查备份）"))
+    p.add_argument("dir")
+    p.add_argument("--quiet", action="store_true", help="不显示进度条")
+    p.set_defaults(func=cmd_restore)
+
+    p = with_index(sub.add_parser("serve", help="启动检索服务（默认索引目录首次启动时从语料建索引）"))
+    p.add_argument("--corpus", default=str(settings.corpus))
+    p.add_argument("--build", action="store_true", help="索引目录中没有索引时，从语料新建")
+    p.add_argument("--host", default=settings.host)
+    p.add_argument("--port", type=int, default=settings.port)
+    p.add_argument("--workers", type=int, default=settings.workers)
     p.set_defaults(func=cmd_serve)
     return parser
 
 
+# errno -> (what happened, what to do)
+_FILE_ERRORS = {
+    errno.EROFS: ("文件系统只读", "检索照常可用；要写入请把索引复制到可写的位置，或用 --index 指定另一个目录"),
+    errno.EACCES: ("没有权限", "请以有权限的用户运行，或用 --index 指定另一个目录"),
+    errno.EPERM: ("不允许的操作", "请以有权限的用户运行，或用 --index 指定另一个目录"),
+    errno.ENOSPC: ("磁盘已满", "请清理空间后重试（已提交的部分保留在索引中）"),
+    errno.EDQUOT: ("超出磁盘配额", "请清理空间后重试（已提交的部分保留在索引中）"),
+    errno.ENOENT: ("路径不存在，也无法创建", "请检查路径是否写错，或用 --index 指定另一个目录"),
+    errno.ENOTDIR: ("路径中有一段不是目录", "请检查路径是否写错"),
+}
+
+
+def _status(exc: BaseException) -> int:
+    """The exit status for an exception that ends a command."""
+    import index
+
+    for kind, status in ((index.QueryError, Exit.USAGE), (settings_module.SettingError, Exit.USAGE),
+                         (index.IndexLocked, Exit.UNAVAILABLE), (index.IndexMissing, Exit.UNAVAILABLE),
+                         (index.IndexDamaged, Exit.DAMAGED), (index.IndexOutdated, Exit.OUTDATED),
+                         (FileExistsError, Exit.USAGE), (OSError, Exit.CANNOT_WRITE)):
+        if isinstance(exc, kind):
+            return status
+    return Exit.INTERNAL
+
+
+def _message(exc: BaseException, args) -> str:
+    import index
+
+    if isinstance(exc, index.QueryError):
+        return f"查询有误：{exc}"
+    if isinstance(exc, index.IndexMissing) and getattr(args, "index_is_default", False):
+        return (f"{exc}（未指定 --index，用的是默认目录 {Path(args.index).absolute()}；"
+                "可用 --index 或环境变量 SAFETY_SEARCH_INDEX 指定）")
+    if isinstance(exc, (index.IndexProblem, index.IndexLocked, FileExistsError)):
+        return str(exc)
+    if isinstance(exc, OSError):
+        reason, advice = _FILE_ERRORS.get(exc.errno, (exc.strerror or type(exc).__name__,
+                                                      "请检查该路径是否存在、可写且有剩余空间"))
+        return f"无法写入 {exc.filename or getattr(args, 'index', '')}：{reason}。{advice}"
+    return (f"内部错误（{type(exc).__name__}：{str(exc)[:200]}）。"
+            "请加 --debug 重新运行，把显示的调用栈报告给维护者")
+
+
+def _damage_behind(exc: BaseException, args) -> BaseException:
+    """An unexpected error while using an index is usually damage: ask the check, say what it found."""
+    if getattr(args, "index", None) is None or _status(exc) != Exit.INTERNAL:
+        return exc
+    import index
+
+    try:
+        report = index.check(Path(args.index), full=False)
+    except Exception:   # the check itself failing tells nothing more
+        return exc
+    return report.problem() or exc
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.func(args)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]     # accepted anywhere on the line
+    try:
+        settings = settings_module.load()
+    except settings_module.SettingError as exc:
+        if debug:
+            raise
+        _say(f"设置有误：{exc}")
+        return Exit.USAGE
+    args = build_parser(settings).parse_args(argv)
+    args.settings, args.debug = settings, debug
+    if hasattr(args, "index"):
+        args.index_is_default = args.index is None
+        args.index = str(settings.index) if args.index is None else args.index
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        _say("已中断（已提交的部分保留在索引中，可重新运行继续）")
+        return Exit.INTERRUPTED
+    except Exception as exc:
+        if args.debug:
+            raise
+        exc = _damage_behind(exc, args)
+        _say(_message(exc, args))
+        return _status(exc)
 
 
 if __name__ == "__main__":

@@ -7,25 +7,28 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from index import IndexLocked, QueryError
+from index import IndexDamaged, IndexLocked, IndexMissing, IndexOutdated, QueryError
 
 from .params import BadParameter
-from .searcher import IndexMissing
+from .searcher import current_holder
 from .security import WriteForbidden
 
 HTTP_MESSAGES = {
     400: "请求有误", 403: "禁止访问", 404: "未找到", 405: "不支持该请求方法",
-    413: "请求过大", 414: "网址过长", 429: "请求过于频繁，请稍后再试", 500: "服务器内部错误",
-    503: "服务暂不可用",
+    413: "请求过大", 414: "网址过长", 429: "请求过于频繁，请稍后再试", 431: "请求头过大",
+    500: "服务器内部错误", 503: "服务暂不可用",
 }
+DAMAGED, OUTDATED = "索引损坏", "索引需要重建"
+# gunicorn's own ceiling for a request line: longer URLs get the same 414 here as JSON or as the page
+MAX_URL_BYTES = 8190
 
 
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def error_response(status: int, detail: str):
-    error = HTTP_MESSAGES.get(status, "请求失败")
+def error_response(status: int, detail: str, error: str | None = None):
+    error = error or HTTP_MESSAGES.get(status, "请求失败")
     if wants_json():
         response = jsonify(error=error, detail=detail)
     else:
@@ -35,7 +38,44 @@ def error_response(status: int, detail: str):
     return response, status
 
 
+def standalone_error_response(app: Flask, status: int, detail: str, path: str):
+    """(status line, headers, body) of the app's error answer for `path`, outside any request the app
+    saw (gunicorn's parser rejected it): JSON under /api/, the Chinese error page elsewhere."""
+    with app.test_request_context(path):
+        response = app.process_response(app.make_response(error_response(status, detail)))
+        return response.status, list(response.headers.items()), response.get_data()
+
+
+def _refuse_long_urls():
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
+    if len(raw.encode("utf-8", "replace")) > MAX_URL_BYTES:
+        return error_response(414, f"网址过长（超过 {MAX_URL_BYTES} 字节）：请缩短检索词或减少筛选条件")
+    return None
+
+
+def _refuse_while_damaged():
+    if request.endpoint == "static":
+        return None          # the error page still gets its stylesheet
+    try:
+        current_holder().ensure_healthy()
+    except IndexDamaged as exc:
+        return error_response(503, str(exc), DAMAGED)
+    return None
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_long_urls)
+    app.before_request(_refuse_while_damaged)
+
+    @app.errorhandler(IndexDamaged)
+    def damaged(exc):
+        current_holder().record_damage(exc)
+        return error_response(503, str(exc), DAMAGED)
+
+    @app.errorhandler(IndexOutdated)
+    def outdated(exc):
+        return error_response(503, str(exc), OUTDATED)
+
     @app.errorhandler(BadParameter)
     @app.errorhandler(QueryError)
     def bad_parameter(exc):
@@ -74,4 +114,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc):
         app.logger.exception("未处理的异常：%s %s", request.method, request.full_path)
+        # unreadable index files raise all sorts of things: if the quick check finds damage, say so
+        holder = current_holder()
+        problem = holder.problem_in_folder()
+        if isinstance(problem, IndexDamaged):
+            holder.record_damage(problem)
+            return error_response(503, str(problem), DAMAGED)
         return error_response(500, "服务器处理请求时出错，已记录日志")

@@ -1,10 +1,71 @@
-"""`safety-search serve`: build the index on first start, then run the app under gunicorn."""
+"""`safety-search serve`: check (or, for the default folder, build) the index, then run the app
+under gunicorn.
+
+Nothing claims the service started before gunicorn listens; a taken port is said before anything
+else. Workers die with the master (PR_SET_PDEATHSIG), and gunicorn's own error pages (a request line
+it cannot parse, a URL over its limit) are answered like the app's errors.
+"""
 from __future__ import annotations
 
+import ctypes
+import errno
+import os
+import re
+import signal
+import socket
 import sys
 from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.http import errors as http_errors
+from gunicorn.workers.sync import SyncWorker
+
+from .cli import Exit
+
+PR_SET_PDEATHSIG = 1
+# Gunicorn's parse errors that are the client's: answered as the app's 400/414/431.
+CLIENT_ERRORS = ((http_errors.LimitRequestLine, 414), (http_errors.LimitRequestHeaders, 431),
+                 (http_errors.InvalidRequestLine, 400), (http_errors.InvalidRequestMethod, 400),
+                 (http_errors.InvalidHTTPVersion, 400), (http_errors.InvalidHeader, 400),
+                 (http_errors.InvalidHeaderName, 400), (http_errors.ObsoleteFolding, 400))
+CLIENT_ERROR_DETAILS = {
+    400: "请求格式不对（网址中的空格等特殊字符需要编码）",
+    414: "网址过长：请缩短检索词或减少筛选条件",
+    431: "请求头过大",
+}
+
+
+class Worker(SyncWorker):
+    """A sync worker that exits when the master dies and speaks the app's language for parse errors."""
+
+    def init_process(self):
+        if sys.platform.startswith("linux"):
+            # SIGTERM lets a request in flight finish; the worker's signal pipe wakes its loop at once.
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != self.ppid:      # the master died before the line above
+            sys.exit(0)
+        super().init_process()
+
+    def handle_error(self, req, client, addr, exc):
+        status = next((code for kind, code in CLIENT_ERRORS if isinstance(exc, kind)), None)
+        if status is None:
+            return super().handle_error(req, client, addr, exc)
+        self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], str(exc)[:200])
+        path = getattr(req, "path", None) or _path_in(str(exc)) or "/"
+        from .errors import standalone_error_response
+
+        status_line, headers, body = standalone_error_response(self.wsgi, status, CLIENT_ERROR_DETAILS[status], path)
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers)
+        try:
+            client.sendall(f"HTTP/1.1 {status_line}\r\nConnection: close\r\n{head}\r\n".encode("latin-1") + body)
+        except OSError:
+            self.log.debug("Failed to send error message.")
+
+
+def _path_in(text: str) -> str | None:
+    """The path of a request line quoted inside a gunicorn error message, if there is one."""
+    found = re.search(r"(?:^|[\s'\"])(/[^\s'\"?]*)", text)
+    return found.group(1) if found else None
 
 
 class GunicornServer(BaseApplication):
@@ -25,8 +86,25 @@ class GunicornServer(BaseApplication):
         return self.application
 
 
-def index_is_missing(index_dir: Path) -> bool:
-    return not index_dir.is_dir() or not any(index_dir.iterdir())
+def port_problem(host: str, port: int) -> str | None:
+    """Why gunicorn could not listen on host:port (said before anything claims to have started)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"无法解析监听地址 {host}（{exc.strerror}）：请检查 --host 或 SAFETY_SEARCH_HOST"
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as gunicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (f"端口 {port} 已被占用（{host}:{port}），检索服务没有启动：请用 --port 换一个端口"
+                        "（或设置 SAFETY_SEARCH_PORT），或先停止占用该端口的程序")
+            if exc.errno == errno.EACCES:
+                return f"没有权限监听端口 {port}（1024 以下的端口需要管理员权限）：请用 --port 换一个端口"
+            return f"无法监听 {host}:{port}（{exc.strerror}）：请检查 --host 与 --port"
+    return None
 
 
 def build_index(index_dir: Path, corpus: Path) -> bool:
@@ -34,12 +112,12 @@ def build_index(index_dir: Path, corpus: Path) -> bool:
     import index
 
     if not corpus.exists():
-        print(f"错误：语料目录 {corpus} 不存在，无法建立索引", file=sys.stderr)
+        print(f"错误：语料目录 {corpus} 不存在，无法建立索引：请用 --corpus 指定语料目录", file=sys.stderr)
         return False
     print(f"首次启动：索引 {index_dir} 不存在，正在从 {corpus} 建立索引……", file=sys.stderr)
     summary = index.ingest_paths([corpus], index_dir, progress=True)
     print(summary.report(), file=sys.stderr)
-    return not index_is_missing(index_dir)
+    return index.check(index_dir, full=False).ok
 
 
 def warm_up(index_dir: Path) -> None:
@@ -57,39 +135,61 @@ def warm_up(index_dir: Path) -> None:
         search_index.close()
 
 
-def serve(index_dir: Path, corpus: Path, host: str, port: int, workers: int) -> int:
-    """Serve the search service on host:port with `workers` gunicorn processes; returns the exit status."""
+def serve(index_dir: Path, corpus: Path, host: str, port: int, workers: int, build: bool = True) -> int:
+    """Serve the search service on host:port with `workers` gunicorn processes; returns the exit status.
+
+    A folder without an index is built from `corpus` only when `build` (the default folder, or
+    `--build`): a mistyped --index must not quietly become a new index of the bundled samples."""
+    import index
+
     from . import create_app
 
     index_dir, corpus = Path(index_dir), Path(corpus)
-    if index_is_missing(index_dir) and not build_index(index_dir, corpus):
-        return 1
-    try:
-        app = create_app(index_dir=index_dir)
-    except ValueError as exc:  # a malformed setting from the environment
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
+    problem = port_problem(host, port)
+    if problem:
+        print(f"错误：{problem}", file=sys.stderr)
+        return Exit.CANNOT_SERVE
+    report = index.check(index_dir, full=False)
+    if report.missing and not report.damaged:
+        if not build:
+            print(f"错误：{index_dir} 中没有索引，检索服务没有启动。请检查 --index 是否写错；"
+                  f"要在这里从语料新建索引，请加 --build（语料目录 {corpus}）", file=sys.stderr)
+            return Exit.UNAVAILABLE
+        if not build_index(index_dir, corpus):
+            return Exit.PARTIAL
+        report = index.check(index_dir, full=False)
+    if not report.ok:
+        print(f"错误：检索服务没有启动。{report.text()}", file=sys.stderr)
+        from .cli import _status
+
+        return _status(report.problem())
+    app = create_app(index_dir=index_dir)
     warm_up(index_dir)
-    print(f"检索服务已启动：http://{host}:{port}/ （索引 {index_dir}，{workers} 个工作进程）", file=sys.stderr)
+
+    def when_ready(server):
+        print(f"检索服务已启动：http://{host}:{port}/ （索引 {index_dir}，{workers} 个工作进程）",
+              file=sys.stderr, flush=True)
+
     options = {
         "bind": f"{host}:{port}",
         "workers": max(1, workers),
-        "worker_class": "sync",
+        "worker_class": Worker,
         "preload_app": True,
         "timeout": 30,
-        # the largest gunicorn allows: a 500-character Chinese query is ~4,500 bytes once percent-encoded,
-        # so it reaches the app's own clear length check; longer URLs get gunicorn's 414
-        "limit_request_line": 8190,
+        # 0 lets request lines up to gunicorn's 1 MB parser bound reach the app, whose own limit
+        # (errors.MAX_URL_BYTES) answers 414 as JSON on /api/ and as the error page elsewhere
+        "limit_request_line": 0,
         "graceful_timeout": 10,
         "accesslog": "-",
         "errorlog": "-",
         "loglevel": "info",
         "proc_name": "safety-search",
+        "when_ready": when_ready,
         # no runtime-management socket: one more way in, and parallel instances would share its path
         "control_socket_disable": True,
     }
     try:
         GunicornServer(app, options).run()
     except SystemExit as exc:  # gunicorn's arbiter leaves through sys.exit
-        return exc.code if isinstance(exc.code, int) else 1
-    return 0
+        return exc.code if isinstance(exc.code, int) else Exit.CANNOT_SERVE
+    return Exit.OK

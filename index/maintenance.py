@@ -1,0 +1,263 @@
+"""Rebuilding, backing up and restoring an index folder, each finished by one atomic swap.
+
+`reindex` and `restore` build the new folder beside the old one and swap the two with one
+rename(2) (RENAME_EXCHANGE where the kernel has it): a running service answers from the old files
+until the swap and then follows (SearchIndex notices the folder changed). `backup` copies one
+commit of a live index without stopping readers or the writer.
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from . import health
+from .health import IndexDamaged, IndexMissing
+from .schema import make_schema
+from .store import STORE_FILE
+from .writing import COMMIT_EVERY, LOCK_FILE, LOCK_TIMEOUT, MERGE_AT_SEGMENTS, new_writer, whoosh_fields, writer_lock
+
+BACKUP_ATTEMPTS = 50        # a commit landing mid-copy makes the backup start again from the newer one
+AT_FDCWD, RENAME_EXCHANGE = -100, 2
+
+
+@dataclass
+class Outcome:
+    index_dir: Path
+    documents: int
+    generation: int
+    seconds: float
+    note: str = ""
+
+
+def _sibling(target: Path, purpose: str) -> Path:
+    """A fresh folder beside `target` (same file system, so a rename can swap them)."""
+    target = Path(os.path.abspath(target))
+    work = target.with_name(f".{target.name}.{purpose}-{os.getpid()}")
+    shutil.rmtree(work, ignore_errors=True)
+    return work
+
+
+def _exchange(new: Path, target: Path) -> Path | None:
+    """Put folder `new` at `target` at once; returns where the old folder went (to delete), if any."""
+    if not target.exists():
+        os.rename(new, target)
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is not None and renameat2(AT_FDCWD, os.fsencode(new), AT_FDCWD, os.fsencode(target),
+                                           RENAME_EXCHANGE) == 0:
+        return new
+    # no RENAME_EXCHANGE here: two renames, leaving the folder absent for a moment
+    aside = target.with_name(f".{target.name}.old-{os.getpid()}")
+    os.rename(target, aside)
+    os.rename(new, target)
+    return aside
+
+
+def _committed_ids(index_dir: Path) -> set[str] | None:
+    """doc_ids of the newest Whoosh commit, None when the Whoosh files cannot be read."""
+    try:
+        generation = health.latest_generation(index_dir)
+        if generation < 0:
+            return None
+        health.FileVerifier(index_dir).verify(generation)
+        with whoosh_index.open_dir(str(index_dir)).reader() as reader:
+            return {fields["doc_id"] for fields in reader.all_stored_fields()}
+    except Exception:   # damaged Whoosh files are exactly what a reindex repairs
+        return None
+
+
+def _copy_store(source: Path, target: Path) -> None:
+    """A consistent copy of a (possibly live) SQLite store through SQLite's backup API."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)          # one step: one read transaction, one snapshot
+        dst.execute("PRAGMA journal_mode=WAL")
+    finally:
+        src.close()
+        dst.close()
+
+
+def _verify_store(path: Path, index_dir: Path) -> None:
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        verdict = db.execute("PRAGMA quick_check(5)").fetchall()
+    except sqlite3.DatabaseError as exc:
+        verdict = [(str(exc),)]
+    finally:
+        db.close()
+    if verdict != [("ok",)]:
+        raise IndexDamaged(f"索引 {index_dir} 的文档库已损坏（{health.sqlite_findings(verdict)}），无法从中重建："
+                           f"{health.restore_advice(index_dir)}")
+
+
+# --- reindex -----------------------------------------------------------------------------------------
+
+def reindex(index_dir: Path, progress: bool = True, lock_timeout: float = LOCK_TIMEOUT, on_wait=None) -> Outcome:
+    """Rebuild the Whoosh index from the stored clean documents (with this version's schema, analyzer
+    and dictionary) and swap it in; the store rows (ingest order, near-duplicate groups) are kept."""
+    from tqdm import tqdm
+
+    index_dir = Path(index_dir)
+    store = index_dir / STORE_FILE
+    if not store.exists():
+        if not index_dir.is_dir() or not any(index_dir.iterdir()):
+            raise IndexMissing(f"索引目录 {index_dir} 中没有索引，无从重建：先运行 safety-search ingest 语料目录 --index {index_dir}")
+        raise IndexDamaged(f"索引 {index_dir} 缺少文档库 {STORE_FILE}，无法重建：{health.restore_advice(index_dir)}")
+    started = time.monotonic()
+    with writer_lock(index_dir, lock_timeout, on_wait):
+        _verify_store(store, index_dir)
+        committed = _committed_ids(index_dir)
+        work = _sibling(index_dir, "reindex")
+        work.mkdir()
+        try:
+            (work / LOCK_FILE).touch()
+            health.write_format(work)
+            _copy_store(store, work / STORE_FILE)
+            db = sqlite3.connect(work / STORE_FILE)
+            if committed is not None:   # rows of an interrupted batch stay out, as they were
+                db.executemany("DELETE FROM documents WHERE doc_id = ?",
+                               [(d,) for d in {r[0] for r in db.execute("SELECT doc_id FROM documents")} - committed])
+                db.commit()
+            total = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+            ix = whoosh_index.create_in(str(work), make_schema())
+            writer, pending = new_writer(ix), 0
+            rows = db.execute("SELECT body FROM documents ORDER BY seq")
+            for (body,) in tqdm(rows, total=total, desc="重建", unit="篇", disable=not progress, file=sys.stderr):
+                writer.add_document(**whoosh_fields(json.loads(body)))
+                pending += 1
+                if pending >= COMMIT_EVERY:
+                    writer.commit(merge=len(writer.segments) >= MERGE_AT_SEGMENTS)
+                    writer, pending = new_writer(ix), 0
+            writer.commit()
+            db.close()
+            health.record_checksums(work)
+            report = health.check(work, full=False)
+            if not report.ok:
+                raise IndexDamaged(f"重建的索引未通过检查：{report.text()}")
+            old = _exchange(work, index_dir)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    note = "" if committed is not None else "原检索索引无法读取，已按文档库中的全部文档重建"
+    return Outcome(index_dir, total, health.latest_generation(index_dir), time.monotonic() - started, note)
+
+
+# --- backup and restore ------------------------------------------------------------------------------
+
+def backup(index_dir: Path, destination: Path) -> Outcome:
+    """Copy one commit of the index at `index_dir` (readers and a writer may be running) to a new
+    folder `destination`; the copy passes `check`."""
+    index_dir, destination = Path(index_dir), Path(destination)
+    started = time.monotonic()
+    if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
+        raise FileExistsError(f"备份目录 {destination} 已存在且不是空目录：请换一个新目录")
+    report = health.check(index_dir, full=False)
+    if report.damaged or report.missing:    # an outdated index is backed up as it is
+        raise report.problem()
+    work = _sibling(destination, "partial")
+    work.mkdir(parents=True)
+    try:
+        generation = _copy_one_commit(index_dir, work)
+        (work / LOCK_FILE).touch()
+        copied = health.check(work, full=True)
+        if not copied.ok:
+            raise IndexDamaged(f"备份未通过检查：{copied.text()}")
+        if destination.exists():
+            destination.rmdir()
+        os.rename(work, destination)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return Outcome(destination, copied.documents, generation, time.monotonic() - started)
+
+
+def _copy_one_commit(index_dir: Path, work: Path) -> int:
+    """Whoosh files of one generation (opened before the store is copied, so a commit deleting them
+    cannot take them away) and a store snapshot taken while that generation was still the newest."""
+    for _ in range(BACKUP_ATTEMPTS):
+        generation = health.latest_generation(index_dir)
+        files = {}
+        try:
+            for name in health.generation_files(index_dir, generation):
+                files[name] = open(index_dir / name, "rb")
+        except (FileNotFoundError, IndexDamaged):
+            for f in files.values():
+                f.close()
+            if health.latest_generation(index_dir) != generation:
+                continue            # a commit replaced them while we looked
+            raise
+        try:
+            _copy_store(index_dir / STORE_FILE, work / STORE_FILE)
+            if health.latest_generation(index_dir) != generation:
+                (work / STORE_FILE).unlink()
+                continue            # the store may already miss rows of this generation
+            for name, f in files.items():
+                with open(work / name, "wb") as out:
+                    shutil.copyfileobj(f, out, health.CHUNK)
+        finally:
+            for f in files.values():
+                f.close()
+        shutil.copy2(index_dir / health.FORMAT_FILE, work / health.FORMAT_FILE)
+        sums = health.read_checksums(index_dir)
+        lines = [f"{sums[n][0]} {sums[n][1]} {n}" for n in files if n in sums]
+        (work / health.CHECKSUM_FILE).write_text("\n".join(lines) + "\n", encoding="ascii")
+        health.FileVerifier(work).verify(generation)     # the copies are what was committed
+        _drop_uncommitted_rows(work)
+        health.record_checksums(work)                    # files the source had not yet recorded
+        return generation
+    raise IndexDamaged(f"索引 {index_dir} 提交过于频繁，{BACKUP_ATTEMPTS} 次都未能复制到同一次提交：请稍后再试")
+
+
+def _drop_uncommitted_rows(index_dir: Path) -> None:
+    committed = _committed_ids(index_dir) or set()
+    db = sqlite3.connect(index_dir / STORE_FILE)
+    try:
+        stored = {r[0] for r in db.execute("SELECT doc_id FROM documents")}
+        db.executemany("DELETE FROM documents WHERE doc_id = ?", [(d,) for d in stored - committed])
+        db.commit()
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
+
+
+def restore(source: Path, index_dir: Path, progress: bool = True, lock_timeout: float = LOCK_TIMEOUT,
+            on_wait=None) -> Outcome:
+    """Replace the index at `index_dir` by the backup at `source` (checked first); a backup made by
+    another version is rebuilt with this version's analyzer after the swap."""
+    source, index_dir = Path(source), Path(index_dir)
+    started = time.monotonic()
+    report = health.check(source, full=True)
+    if report.missing:
+        raise IndexMissing(f"备份目录 {source} 中没有索引：{'；'.join(report.missing)}")
+    if report.damaged:
+        raise IndexDamaged(f"备份 {source} 已损坏，未恢复：{'；'.join(report.damaged)}")
+    work = _sibling(index_dir, "restore")
+    try:
+        shutil.copytree(source, work, ignore=shutil.ignore_patterns("*.lock", "*-shm", "*-wal", "MAIN_WRITELOCK"))
+        (work / LOCK_FILE).touch()
+        with writer_lock(index_dir, lock_timeout, on_wait):
+            old = _exchange(work, index_dir)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    note = ""
+    if report.outdated:
+        reindex(index_dir, progress=progress, lock_timeout=lock_timeout, on_wait=on_wait)
+        note = "备份由另一版本建立，已按当前版本重建检索索引"
+    return Outcome(index_dir, report.documents, health.latest_generation(index_dir),
+                   time.monotonic() - started, note)
