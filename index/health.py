@@ -221,7 +221,7 @@ class FileVerifier:
         """Raise IndexDamaged for a missing or altered file; returns files without a recorded checksum.
 
         Cheap when nothing changed (one stat per file), so readers call it before every query."""
-        if generation < 0:      # an empty index has no files yet
+        if generation is None or generation < 0:      # an empty index (Whoosh's EmptyReader) has no files
             return []
         if self._files[0] != generation:
             self._files = (generation, generation_files(self.index_dir, generation, toc))

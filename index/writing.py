@@ -181,7 +181,7 @@ def open_index(index_dir: Path, create: bool = False):
         if not create:
             raise IndexMissing(f"目录 {index_dir} 中没有索引：先运行 safety-search ingest 语料目录 --index {index_dir}"
                                if index_dir.is_dir() else
-                               f"索引目录 {index_dir} 不存在：先运行 safety-search ingest 语料目录 --index {index_dir}，"
+                               f"索引目录 {index_dir} 不存在，没有索引：先运行 safety-search ingest 语料目录 --index {index_dir}，"
                                "或用 --index 指定已有的索引")
         index_dir.mkdir(parents=True, exist_ok=True)
         health.write_format(index_dir)   # before the TOC: an index never exists without its version

@@ -154,17 +154,21 @@ def port_problem(host: str, port: int) -> str | None:
     return None
 
 
-def build_index(index_dir: Path, corpus: Path) -> bool:
-    """Ingest `corpus` into a new index with a progress bar; False (with a message) when nothing landed."""
+def build_index(index_dir: Path, corpus: Path) -> int | None:
+    """Ingest `corpus` into a new index with a progress bar; the exit status (with a message) when
+    that failed, None when the index is there."""
     import index
 
-    if not corpus.exists():
+    if not corpus.is_dir():
         print(f"错误：语料目录 {corpus} 不存在，无法建立索引：请用 --corpus 指定语料目录", file=sys.stderr)
-        return False
+        return Exit.USAGE
     print(f"首次启动：索引 {index_dir} 不存在，正在从 {corpus} 建立索引……", file=sys.stderr)
     summary = index.ingest_paths([corpus], index_dir, progress=True)
     print(summary.report(), file=sys.stderr)
-    return index.check(index_dir, full=False).ok
+    if not summary.added:
+        print(f"错误：语料目录 {corpus} 中没有可导入的文件，索引没有建立", file=sys.stderr)
+        return Exit.PARTIAL
+    return None
 
 
 def warm_up(index_dir: Path) -> None:
@@ -202,8 +206,9 @@ def serve(index_dir: Path, corpus: Path, host: str, port: int, workers: int, bui
             print(f"错误：{index_dir} 中没有索引，检索服务没有启动。请检查 --index 是否写错；"
                   f"要在这里从语料新建索引，请加 --build（语料目录 {corpus}）", file=sys.stderr)
             return Exit.UNAVAILABLE
-        if not build_index(index_dir, corpus):
-            return Exit.PARTIAL
+        failed = build_index(index_dir, corpus)
+        if failed is not None:
+            return failed
         report = index.check(index_dir, full=False)
     if not report.ok:
         print(f"错误：检索服务没有启动。{report.text()}", file=sys.stderr)

@@ -65,7 +65,9 @@ def test_remove_deletes_and_reports_unknown_ids(tmp_path):
     ix = index.SearchIndex(tmp_path)
     assert listed(ix) == {docs[1]["doc_id"]}
     assert ix.document(docs[0]["doc_id"]) is None
-    assert index.remove(tmp_path / "nowhere", "0123456789abcdef") is False
+    with pytest.raises(index.IndexMissing, match="nowhere"):   # no index is not "no such document"
+        index.remove(tmp_path / "nowhere", "0123456789abcdef")
+    assert not (tmp_path / "nowhere").exists()
 
 
 def test_exact_and_near_duplicates_are_counted_and_grouped(tmp_path):
@@ -131,7 +133,7 @@ def test_a_second_writer_times_out_with_a_clear_message(tmp_path):
     held.wait(5)
     try:
         started = time.monotonic()
-        with pytest.raises(index.IndexLocked, match="正由另一个导入进程") as caught:
+        with pytest.raises(index.IndexLocked, match="正由另一个写入进程") as caught:
             index.add_documents(tmp_path, [fire_doc(1)], lock_timeout=0.5)
         assert 0.4 < time.monotonic() - started < 3
         assert str(os.getpid()) in str(caught.value)

@@ -86,7 +86,7 @@ def test_first_start_builds_the_index_then_serves_with_workers(tmp_path):
 
 def test_missing_corpus_is_a_clear_error(tmp_path):
     process = start({}, "--index", str(tmp_path / "index"), "--corpus", str(tmp_path / "nothing"),
-                    "--port", str(free_port()))
+                    "--port", str(free_port()), "--build")
     output, _ = process.communicate(timeout=60)
-    assert process.returncode == 1
-    assert "语料目录" in output and "nothing" in output
+    assert process.returncode == 2
+    assert "语料目录" in output and "nothing" in output and "Traceback" not in output
