@@ -59,6 +59,8 @@ def _one_at_a_time(method):
         with self._lock:
             try:
                 return method(self, *args, **kwargs)
+            except IndexProblem:
+                raise
             except DAMAGE_ERRORS as exc:
                 raise _damage(self.index_dir, exc) from exc
     return locked
@@ -70,6 +72,8 @@ class SearchIndex:
         self._lock = threading.RLock()
         try:
             self._open()
+        except IndexProblem:
+            raise
         except DAMAGE_ERRORS as exc:
             raise _damage(self.index_dir, exc) from exc
 
