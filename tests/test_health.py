@@ -1,0 +1,241 @@
+"""A damaged index is detected, refused and repaired; backups are consistent snapshots of a live index.
+
+The fault-injection test damages copies of an index in ten ways; `-m slow` also repairs every one
+of them and runs the backup under a longer load.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+import index
+from conftest import CORPUS
+from index import health
+from test_concurrency import start_ingest
+from test_crash import batch, committed_doc_ids
+
+QUERIES = ("安全生产", '"隐患排查"', "消防 OR 烟花爆竹", "title:讲话")
+
+
+@pytest.fixture(scope="module")
+def good_index(index_dir, tmp_path_factory) -> Path:
+    """A copy of the session index with a backup beside it."""
+    target = tmp_path_factory.mktemp("health") / "good"
+    shutil.copytree(index_dir, target, ignore=shutil.ignore_patterns("*.lock"))
+    return target
+
+
+@pytest.fixture(scope="module")
+def good_backup(good_index, tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("health-backup") / "backup"
+    index.backup(good_index, target)
+    return target
+
+
+def answers(ix) -> list:
+    return [[(r["doc_id"], r["title"]) for r in ix.search(q, per_page=20)["results"]] for q in QUERIES]
+
+
+def the_segment(folder: Path) -> Path:
+    return max(folder.glob("*.seg"), key=lambda p: p.stat().st_size)
+
+
+def the_toc(folder: Path) -> Path:
+    return max(folder.glob("_MAIN_*.toc"), key=lambda p: int(p.stem.split("_")[-1]))
+
+
+def flip(path: Path, offset: int, length: int = 8) -> None:
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        data = f.read(length)
+        f.seek(offset)
+        f.write(bytes(b ^ 0xFF for b in data))
+
+
+def zero_page(path: Path, page: int) -> None:
+    with open(path, "r+b") as f:
+        f.seek(page * 4096)
+        f.write(bytes(4096))
+
+
+def halve(path: Path) -> None:
+    os.truncate(path, path.stat().st_size // 2)
+
+
+STORE = "documents.sqlite"
+# name -> (what it does to a folder, whether the document store survives it: then reindex repairs)
+DAMAGES = {
+    "segment truncated": (lambda d: halve(the_segment(d)), True),
+    "segment bytes flipped": (lambda d: flip(the_segment(d), the_segment(d).stat().st_size // 3), True),
+    "segment deleted": (lambda d: the_segment(d).unlink(), True),
+    "toc bytes flipped": (lambda d: flip(the_toc(d), 0, 16), True),
+    "toc truncated": (lambda d: halve(the_toc(d)), True),
+    "toc deleted": (lambda d: the_toc(d).unlink(), True),
+    "store page zeroed": (lambda d: zero_page(d / STORE, 1), False),
+    "store bytes flipped": (lambda d: flip(d / STORE, 4096 * 2, 64), False),
+    "store truncated": (lambda d: halve(d / STORE), False),
+    "store deleted": (lambda d: (d / STORE).unlink(), False),
+}
+
+
+def damaged_copy(good: Path, tmp_path: Path, name: str) -> Path:
+    folder = tmp_path / name.replace(" ", "-")
+    shutil.copytree(good, folder, ignore=shutil.ignore_patterns("*.lock", "*-shm", "*-wal"))
+    DAMAGES[name][0](folder)
+    return folder
+
+
+def refused_or_right(folder: Path, expected: list) -> None:
+    """No search on a damaged index returns a wrong document: it raises, or answers as the good one."""
+    try:
+        ix = index.SearchIndex(folder)
+        got = answers(ix)
+    except index.IndexProblem:
+        return
+    assert got == expected
+
+
+def test_check_passes_a_good_index_and_a_backup(good_index, good_backup):
+    report = index.check(good_index)
+    assert report.ok and report.documents >= 15, report.text()
+    backup = index.check(good_backup)
+    assert backup.ok and backup.documents == report.documents
+    assert json.loads((good_backup / "format.json").read_text())["analyzer"] == health.fingerprint()["analyzer"]
+
+
+@pytest.mark.parametrize("name", list(DAMAGES))
+def test_every_damage_is_detected_refused_and_never_a_wrong_answer(name, good_index, tmp_path, monkeypatch):
+    from search_service import server
+    from search_service.server import serve
+
+    monkeypatch.setattr(server.GunicornServer, "run", lambda self: pytest.fail("serve started on a damaged index"))
+
+    expected = answers(index.SearchIndex(good_index))
+    folder = damaged_copy(good_index, tmp_path, name)
+    report = index.check(folder)
+    assert report.damaged and not report.ok, (name, report.text())
+    assert str(folder) in report.text()
+    assert index.check(folder, full=False).damaged, "the quick check that serve runs finds it too"
+    assert serve(folder, CORPUS, "127.0.0.1", 0, 1, build=False) == 4
+    refused_or_right(folder, expected)
+
+
+@pytest.mark.parametrize("name", ["segment bytes flipped", "store page zeroed"])
+def test_reindex_or_restore_brings_back_the_last_good_state(name, good_index, good_backup, tmp_path):
+    repair_and_compare(name, good_index, good_backup, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(DAMAGES))
+def test_every_damage_is_repaired(name, good_index, good_backup, tmp_path):
+    repair_and_compare(name, good_index, good_backup, tmp_path)
+
+
+def repair_and_compare(name, good_index, good_backup, tmp_path):
+    expected = answers(index.SearchIndex(good_index))
+    folder = damaged_copy(good_index, tmp_path, name)
+    store_survives = DAMAGES[name][1]
+    if store_survives:
+        index.reindex(folder, progress=False)
+    else:
+        with pytest.raises(index.IndexDamaged, match="restore"):
+            index.reindex(folder, progress=False)
+        index.restore(good_backup, folder, progress=False)
+    assert index.check(folder).ok
+    assert answers(index.SearchIndex(folder)) == expected
+
+
+def test_an_index_of_another_version_says_how_to_rebuild(good_index, tmp_path):
+    folder = tmp_path / "old"
+    shutil.copytree(good_index, folder, ignore=shutil.ignore_patterns("*.lock"))
+    record = json.loads((folder / "format.json").read_text())
+    (folder / "format.json").write_text(json.dumps({**record, "dictionary": "0123456789ab"}))
+    with pytest.raises(index.IndexOutdated, match="词典.*safety-search reindex"):
+        index.SearchIndex(folder)
+    with pytest.raises(index.IndexOutdated):
+        index.add_documents(folder, batch()[:1])
+    assert index.check(folder).outdated
+    index.reindex(folder, progress=False)
+    assert index.check(folder).ok
+    assert json.loads((folder / "format.json").read_text())["dictionary"] == health.fingerprint()["dictionary"]
+
+
+def test_reindex_swaps_while_an_open_reader_keeps_answering(good_index, tmp_path):
+    folder = tmp_path / "live"
+    shutil.copytree(good_index, folder, ignore=shutil.ignore_patterns("*.lock"))
+    reader = index.SearchIndex(folder)
+    before = answers(reader)
+    swapped = threading.Event()
+    seen = []
+
+    def search_meanwhile():
+        while not swapped.is_set():
+            seen.append(answers(reader))
+
+    thread = threading.Thread(target=search_meanwhile)
+    thread.start()
+    try:
+        index.reindex(folder, progress=False)
+    finally:
+        swapped.set()
+        thread.join()
+    assert seen and all(s == before for s in seen)
+    assert answers(reader) == before            # the reader followed the swap to the new folder
+    assert reader._folder == os.stat(folder).st_ino
+
+
+def test_backup_of_a_live_index_holds_exactly_one_commit(tmp_path):
+    backups_taken = backup_under_load(tmp_path, docs=30, searchers=4)
+    assert backups_taken >= 2
+
+
+@pytest.mark.slow
+def test_backup_of_a_live_index_under_a_long_load(tmp_path):
+    assert backup_under_load(tmp_path, docs=120, searchers=4) >= 5
+
+
+def backup_under_load(tmp_path: Path, docs: int, searchers: int) -> int:
+    """Back up again and again while an ingest commits every 10 documents and `searchers` threads search."""
+    folder = tmp_path / "index"
+    everything = batch()
+    index.add_documents(folder, everything[:10])
+    ingest = start_ingest(folder, 10, docs)
+    stop, errors = threading.Event(), []
+
+    def search():
+        ix = index.SearchIndex(folder)
+        while not stop.is_set():
+            try:
+                ix.search("文件", filters={"year_from": 2000})
+            except Exception as exc:     # collected: the load must not fail either
+                errors.append(repr(exc))
+            stop.wait(0.005)             # four clients, not four threads starving the rest of the GIL
+
+    threads = [threading.Thread(target=search) for _ in range(searchers)]
+    for t in threads:
+        t.start()
+    snapshots = []
+    try:
+        while ingest.poll() is None or not snapshots:
+            target = tmp_path / f"backup-{len(snapshots)}"
+            index.backup(folder, target)
+            snapshots.append(target)
+            stop.wait(0.3)               # leave the cores to the ingest between backups
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+        ingest.wait(60)
+    assert ingest.returncode == 0 and errors == []
+    order = [d["doc_id"] for d in everything]
+    for snapshot in snapshots:
+        assert index.check(snapshot).ok
+        present = committed_doc_ids(snapshot)
+        assert len(present) % 10 == 0 and set(present) == set(order[:len(present)]), snapshot
+        assert index.SearchIndex(snapshot).stats()["documents"] > 0
+    return len(snapshots)
