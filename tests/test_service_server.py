@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -90,3 +91,120 @@ def test_missing_corpus_is_a_clear_error(tmp_path):
     output, _ = process.communicate(timeout=60)
     assert process.returncode == 2
     assert "语料目录" in output and "nothing" in output and "Traceback" not in output
+
+
+# ---- issue 13: damage, lifecycle, gunicorn's own error pages -------------------------------------
+
+ROUTES = ("/api/search?q=%E5%AE%89%E5%85%A8", "/healthz", "/", "/doc/0123456789abcdef")
+
+
+def statuses(client_get, rounds: int = 3) -> set:
+    return {(path, client_get(path)) for _ in range(rounds) for path in ROUTES}
+
+
+def test_damage_under_a_running_app_is_a_steady_503_and_it_recovers(spare_service_index, tmp_path):
+    from search_service import create_app
+
+    import index
+
+    index.backup(spare_service_index, tmp_path / "backup")
+    client = create_app(index_dir=spare_service_index, RATELIMIT_ENABLED=False).test_client()
+    assert client.get(ROUTES[0]).status_code == 200
+    os.truncate(spare_service_index / "documents.sqlite", 4096)      # a half-copied store
+    answers = [client.get(path) for _ in range(3) for path in ROUTES]
+    assert {r.status_code for r in answers} == {503}
+    api = client.get("/healthz").get_json()
+    assert api["error"] == "索引损坏" and "documents.sqlite" not in api["error"] and "restore" in api["detail"]
+    page = client.get("/").get_data(as_text=True)
+    assert "索引损坏" in page and "Traceback" not in page
+    assert client.get("/static/style.css").status_code == 200       # the error page keeps its style
+
+    index.restore(tmp_path / "backup", spare_service_index, progress=False)
+    assert client.get("/healthz").status_code == 200
+    assert client.get(ROUTES[0]).get_json()["total"] >= 1
+
+    segment = max(spare_service_index.glob("*.seg"), key=lambda p: p.stat().st_size)
+    with open(segment, "r+b") as f:                                    # one flipped byte in a segment
+        f.seek(segment.stat().st_size // 2)
+        byte = f.read(1)
+        f.seek(-1, 1)
+        f.write(bytes([byte[0] ^ 0x01]))
+    assert {client.get(path).status_code for _ in range(2) for path in ROUTES} == {503}
+    assert "reindex" in client.get("/healthz").get_json()["detail"]
+    index.reindex(spare_service_index, progress=False)
+    assert [client.get("/healthz").status_code for _ in range(3)] == [200, 200, 200]
+
+
+def raw_request(port: int, line: bytes) -> tuple[int, str, str]:
+    """(status, content type, body) for a request line sent as is."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(line + b"\r\nHost: x\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    kind = next((h.split(":", 1)[1].strip() for h in lines if h.lower().startswith("content-type:")), "")
+    return int(lines[0].split()[1]), kind, body.decode("utf-8", "replace")
+
+
+def process_state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "gone"
+
+
+def test_server_lifecycle_errors_and_damage_across_workers(spare_service_index, tmp_path):
+    import index
+
+    index.backup(spare_service_index, tmp_path / "backup")
+    port = free_port()
+    process = subprocess.Popen([str(CLI), "serve", "--index", str(spare_service_index), "--port", str(port),
+                                "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    workers: list[int] = []
+    try:
+        wait_healthy(process, port)
+        base = f"http://127.0.0.1:{port}"
+        # gunicorn's own 414 and 400 come back as the API's JSON under /api/ and the site's page elsewhere
+        for line, status in ((b"GET /api/search?q=" + b"a" * 9000 + b" HTTP/1.1", 414),
+                             (b"GET /api/search?q=" + b"a" * 2_000_000 + b" HTTP/1.1", 414),
+                             (b"GET /api/search?q=a b HTTP/1.1", 400)):
+            got, kind, body = raw_request(port, line)
+            assert (got, kind) == (status, "application/json"), body[:200]
+            assert json.loads(body)["error"] in ("网址过长", "请求有误")
+        got, kind, body = raw_request(port, b"GET /?q=a b HTTP/1.1")
+        assert got == 400 and kind.startswith("text/html") and "请求有误" in body and "安全生产知识检索" in body
+
+        # damage met by one worker is the answer of both, steadily; a restore brings both back
+        os.truncate(spare_service_index / "documents.sqlite", 4096)
+        codes = []
+        for _ in range(8):
+            try:
+                urllib.request.urlopen(f"{base}/api/search?q=%E5%AE%89%E5%85%A8&n={len(codes)}", timeout=5)
+                codes.append(200)
+            except urllib.error.HTTPError as exc:
+                codes.append(exc.code)
+        assert codes[-6:] == [503] * 6, codes      # the first may still come from a worker's page cache
+        index.restore(tmp_path / "backup", spare_service_index, progress=False)
+        assert all(get_json(f"{base}/healthz")["status"] == "ok" for _ in range(6))
+
+        # kill -9 of the master: its workers leave within a second
+        workers += [int(p) for p in subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True,
+                                                  text=True).stdout.split()]
+        assert len(workers) == 2
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(10)
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline and any(process_state(w) not in ("Z", "gone") for w in workers):
+            time.sleep(0.05)
+        assert all(process_state(w) in ("Z", "gone") for w in workers)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        output = process.stdout.read()
+        for w in workers:
+            if process_state(w) not in ("Z", "gone"):
+                os.kill(w, signal.SIGKILL)
+    assert "检索服务已启动" in output and "Traceback" not in output
