@@ -74,7 +74,7 @@ def request_paths(count: int = 200) -> list[str]:
 
 def build_index(index_dir: Path, paragraphs: int, rebuild: bool) -> dict:
     marker = index_dir / "bench-complete"
-    if marker.exists() and not rebuild:
+    if marker.exists() and not rebuild and index.check(index_dir, full=False).ok:   # not one of another version
         print(f"复用已有索引 {index_dir}")
         return json.loads(marker.read_text())
     shutil.rmtree(index_dir, ignore_errors=True)
