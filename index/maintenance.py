@@ -193,6 +193,7 @@ def _copy_one_commit(index_dir: Path, work: Path) -> int:
         try:
             for name in health.generation_files(index_dir, generation):
                 files[name] = open(index_dir / name, "rb")
+            sums = health.read_checksums(index_dir)   # before a commit can drop these files' entries
         except (FileNotFoundError, IndexDamaged):
             for f in files.values():
                 f.close()
@@ -211,7 +212,7 @@ def _copy_one_commit(index_dir: Path, work: Path) -> int:
             for f in files.values():
                 f.close()
         shutil.copy2(index_dir / health.FORMAT_FILE, work / health.FORMAT_FILE)
-        sums = health.read_checksums(index_dir)
+        sums = {**health.read_checksums(index_dir), **sums}   # entries the writer recorded meanwhile, too
         lines = [f"{sums[n][0]} {sums[n][1]} {n}" for n in files if n in sums]
         (work / health.CHECKSUM_FILE).write_text("\n".join(lines) + "\n", encoding="ascii")
         health.FileVerifier(work).verify(generation)     # the copies are what was committed

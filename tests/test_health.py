@@ -239,3 +239,31 @@ def backup_under_load(tmp_path: Path, docs: int, searchers: int) -> int:
         assert len(present) % 10 == 0 and set(present) == set(order[:len(present)]), snapshot
         assert index.SearchIndex(snapshot).stats()["documents"] > 0
     return len(snapshots)
+
+
+def test_a_writer_that_waited_through_a_swap_locks_the_new_folder(tmp_path):
+    import time
+
+    from index.maintenance import _exchange
+    from index.writing import LOCK_FILE, writer_lock
+
+    folder, new = tmp_path / "index", tmp_path / "new"
+    new.mkdir()
+    (new / LOCK_FILE).touch()
+    outcome = {}
+
+    def second_writer():
+        with writer_lock(folder, timeout=10):
+            try:     # while it holds the lock, nobody may lock the folder now at that path
+                with writer_lock(folder, timeout=0):
+                    outcome["locked twice"] = True
+            except index.IndexLocked:
+                outcome["exclusive"] = True
+
+    with writer_lock(folder):
+        waiter = threading.Thread(target=second_writer)
+        waiter.start()
+        time.sleep(0.3)
+        _exchange(new, folder)            # what reindex and restore do while holding the lock
+    waiter.join(10)
+    assert outcome == {"exclusive": True}
