@@ -195,23 +195,42 @@ def test_backup_of_a_live_index_holds_exactly_one_commit(tmp_path):
 
 
 @pytest.mark.slow
-def test_backup_of_a_live_index_under_a_long_load(tmp_path):
-    assert backup_under_load(tmp_path, docs=120, searchers=4) >= 5
+def test_backup_of_a_live_index_under_a_long_http_load(tmp_path):
+    assert backup_under_load(tmp_path, docs=120, searchers=4, over_http=True) >= 5
 
 
-def backup_under_load(tmp_path: Path, docs: int, searchers: int) -> int:
-    """Back up again and again while an ingest commits every 10 documents and `searchers` threads search."""
+def backup_under_load(tmp_path: Path, docs: int, searchers: int, over_http: bool = False) -> int:
+    """Back up again and again while an ingest commits every 10 documents and `searchers` clients
+    search (threads with their own SearchIndex, or connections to a running server)."""
+    import subprocess
+    import urllib.request
+
+    from test_service_server import CLI, free_port, stop as stop_server, wait_healthy
+
     folder = tmp_path / "index"
     everything = batch()
     index.add_documents(folder, everything[:10])
+    server = None
+    if over_http:
+        port = free_port()
+        server = subprocess.Popen([str(CLI), "serve", "--index", str(folder), "--port", str(port)],
+                                  env={**os.environ, "SAFETY_SEARCH_RATE_LIMIT": "off"},
+                                  # to a file: an unread pipe fills with the access log and stalls the server
+                                  stdout=open(tmp_path / "server.log", "w"), stderr=subprocess.STDOUT, text=True)
+        wait_healthy(server, port)
     ingest = start_ingest(folder, 10, docs)
     stop, errors = threading.Event(), []
 
     def search():
-        ix = index.SearchIndex(folder)
+        ix = None if over_http else index.SearchIndex(folder)
         while not stop.is_set():
             try:
-                ix.search("文件", filters={"year_from": 2000})
+                if over_http:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=%E6%96%87%E4%BB%B6",
+                                                timeout=10) as response:
+                        assert response.status == 200
+                else:
+                    ix.search("文件", filters={"year_from": 2000})
             except Exception as exc:     # collected: the load must not fail either
                 errors.append(repr(exc))
             stop.wait(0.005)             # four clients, not four threads starving the rest of the GIL
@@ -231,6 +250,8 @@ def backup_under_load(tmp_path: Path, docs: int, searchers: int) -> int:
         for t in threads:
             t.join()
         ingest.wait(60)
+        if server is not None:
+            stop_server(server)
     assert ingest.returncode == 0 and errors == []
     order = [d["doc_id"] for d in everything]
     for snapshot in snapshots:

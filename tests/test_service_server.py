@@ -208,3 +208,11 @@ def test_server_lifecycle_errors_and_damage_across_workers(spare_service_index, 
             if process_state(w) not in ("Z", "gone"):
                 os.kill(w, signal.SIGKILL)
     assert "检索服务已启动" in output and "Traceback" not in output
+
+
+def test_a_url_over_8_kb_is_the_apps_own_414(service_client):
+    api = service_client.get("/api/search?q=" + "安" * 3000)
+    assert api.status_code == 414 and api.get_json()["error"] == "网址过长"
+    page = service_client.get("/?q=" + "安" * 3000)
+    assert page.status_code == 414 and "网址过长" in page.get_data(as_text=True)
+    assert service_client.get("/api/search?q=" + "安" * 500).status_code == 200, "the longest query still passes"
