@@ -15,6 +15,7 @@ bench:
 	.venv/bin/python bench/bench_index.py
 	.venv/bin/python -m pip install --quiet -e ".[bench]"
 	.venv/bin/python bench/bench_relevance.py
+	.venv/bin/python bench/bench_health.py
 	.venv/bin/python bench/bench_service.py
 
 serve:
