@@ -35,6 +35,7 @@ if whoosh.versionstring() != "2.7.4":   # TOC layout and segment file names belo
 INDEX_NAME = "MAIN"
 FORMAT_FILE = "format.json"
 CHECKSUM_FILE = "checksums.txt"
+WRITE_LOCK = "MAIN_WRITELOCK"        # Whoosh's own (unused) lock file
 FORMAT = 1                      # bump when the layout of the folder itself changes
 PACKAGE = Path(__file__).parent
 # What decides the tokens stored in the index: change any of these and old indexes must be rebuilt.
@@ -306,7 +307,9 @@ def check(index_dir: Path, full: bool = True) -> Report:
     names = set(os.listdir(index_dir))
     generation = report.generation = latest_generation(index_dir)
     if generation < 0:
-        if names & {STORE_FILE, FORMAT_FILE} or any(n.startswith(f"{INDEX_NAME}_") for n in names):
+        # a store or segment files without a TOC are a damaged index; format.json alone is one whose
+        # creation was interrupted, which the next ingest simply creates again
+        if STORE_FILE in names or any(n.startswith(f"{INDEX_NAME}_") and n != WRITE_LOCK for n in names):
             report.damaged.append(f"索引 {index_dir} 缺少目录文件（_{INDEX_NAME}_*.toc）：{rebuild_advice(index_dir)}")
         else:
             report.missing.append(f"目录 {index_dir} 中没有索引：先运行 safety-search ingest 语料目录 --index {index_dir}")

@@ -290,8 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(settings).parse_args(argv)
     args.settings, args.debug = settings, debug
     if hasattr(args, "index"):
-        args.index_is_default = args.index is None
-        args.index = str(settings.index) if args.index is None else args.index
+        given = args.index
+        args.index = str(settings.index) if given is None else given
+        args.index_is_default = given is None or Path(given).resolve() == settings.index.resolve()
     try:
         return args.func(args)
     except KeyboardInterrupt:

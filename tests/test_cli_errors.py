@@ -213,3 +213,12 @@ def test_the_progress_bar_counts_the_files_the_summary_counts(tmp_path, capsys):
     bar = capsys.readouterr().err
     assert summary.files == 6 and len(summary.skipped) == 1
     assert f"{summary.files}/{summary.files}" in bar
+
+
+def test_serve_builds_the_default_folder_even_when_named(run, tmp_path, monkeypatch):
+    from search_service import server
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(server.GunicornServer, "run", lambda self: None)     # up to the point of serving
+    status, text = run("serve", "--index", "var/index", "--port", "0", "--corpus", CORPUS)
+    assert status == 0 and "首次启动" in text and index.check(tmp_path / "var" / "index").ok
