@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import multiprocessing
 import os
+import queue
 import signal
 import sys
 import time
@@ -20,6 +22,7 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.writing import SegmentWriter
 
 from . import health
 from .analysis import RESTORED_OFFSET, paragraph_position
@@ -128,23 +131,65 @@ def writer_lock(index_dir: Path, timeout: float = LOCK_TIMEOUT, on_wait=None):
 
 
 class _OrphanSafeTask(SubWriterTask):
-    """A Whoosh sub-writer process that dies with its parent instead of waiting forever."""
+    """A Whoosh sub-writer process that dies with its parent instead of waiting forever, and whose
+    failure (a full disk, say) reaches the parent as a message rather than a traceback on stderr."""
+
+    def __init__(self, *args, failures):
+        super().__init__(*args)
+        self.failures = failures
 
     def run(self):
         if sys.platform.startswith("linux"):
             ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        super().run()
+        try:
+            super().run()
+        except BaseException as exc:
+            self.failures.put((getattr(exc, "errno", None), f"{type(exc).__name__}：{exc}"))
+            sys.exit(1)
 
 
 class _ParallelWriter(MpWriter):
-    """MpWriter whose sub-writers each analyse their documents and keep their own segment."""
+    """MpWriter whose sub-writers each analyse their documents and keep their own segment.
+
+    Whoosh's MpWriter commits without the segment of a sub-writer that died (its result is simply
+    missing from the queue): the documents it held would vanish. Here a failed sub-writer fails the
+    commit instead, and cancelling stops the sub-writers (Whoosh only flips a flag in this process)."""
 
     def _new_task(self):
+        if not hasattr(self, "failures"):
+            self.failures = multiprocessing.Queue()
         task = _OrphanSafeTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
-                               self.subargs, self.multisegment)
+                               self.subargs, self.multisegment, failures=self.failures)
         self.tasks.append(task)
         task.start()
         return task
+
+    def _commit(self, mergetype, optimize, merge):
+        if self.docbuffer:
+            self._enqueue()
+        for task in self.tasks:
+            self.jobqueue.put(None)
+        for task in self.tasks:
+            task.join()
+        if any(task.exitcode for task in self.tasks):
+            try:
+                number, text = self.failures.get(timeout=5)
+            except queue.Empty:
+                number, text = None, f"退出码 {[task.exitcode for task in self.tasks]}"
+            SegmentWriter.cancel(self)
+            if number:
+                raise OSError(number, os.strerror(number), self.storage.folder)
+            raise RuntimeError(f"写索引的子进程出错（{text}），本次提交已放弃")
+        super()._commit(mergetype, optimize, merge)
+
+    def cancel(self):
+        try:
+            for task in self.tasks:
+                if task.is_alive():
+                    task.terminate()
+                task.join(5)
+        finally:
+            SegmentWriter.cancel(self)
 
 
 class _FieldWriter(W3FieldWriter):
@@ -185,7 +230,9 @@ def open_index(index_dir: Path, create: bool = False):
                                "或用 --index 指定已有的索引")
         index_dir.mkdir(parents=True, exist_ok=True)
         health.write_format(index_dir)   # before the TOC: an index never exists without its version
-        return whoosh_index.create_in(str(index_dir), make_schema())
+        ix = whoosh_index.create_in(str(index_dir), make_schema())
+        health.record_checksums(index_dir)
+        return ix
     health.check_format(index_dir)
     health.read_toc(index_dir, generation)   # a clear IndexDamaged for a garbled TOC
     try:

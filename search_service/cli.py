@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import os
 import sys
 from enum import IntEnum
 from pathlib import Path
@@ -300,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         _say("已中断（已提交的部分保留在索引中，可重新运行继续）")
         return Exit.INTERRUPTED
+    except BrokenPipeError:      # `safety-search search x | head`: the reader had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return Exit.OK
     except Exception as exc:
         if args.debug:
             raise

@@ -106,6 +106,25 @@ def read_only_mount(folder: Path) -> list[str] | None:
             f'mount --bind "{folder}" "{folder}" && mount -o remount,bind,ro "{folder}" && exec "$0" "$@"']
 
 
+def private_mount_available() -> bool:
+    return bool(shutil.which("unshare")) and not subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode
+
+
+@pytest.mark.skipif(not private_mount_available(), reason="no private mount namespace (unshare -rm) here")
+def test_a_full_disk_keeps_the_last_commit_and_says_so(tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    folder = disk / "index"
+    script = (f'mount -t tmpfs -o size=1500k tmpfs "{disk}" && '
+              f'"{CLI}" ingest "{CORPUS.parent / "tests/data/service/xss_speech.txt"}" --index "{folder}" --quiet && '
+              f'"{CLI}" ingest "{CORPUS}" --index "{folder}" --quiet; echo "status=$?"; '
+              f'"{CLI}" check --index "{folder}"; echo "check=$?"; "{CLI}" stats --index "{folder}" --json')
+    done = subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True, timeout=120)
+    assert "status=6" in done.stdout and "check=0" in done.stdout, done.stdout + done.stderr
+    assert "磁盘已满" in done.stderr and str(folder) in done.stderr and "Traceback" not in done.stderr
+    assert json.loads(done.stdout[done.stdout.index("{"):])["documents"] == 1    # the first commit, whole
+
+
 def test_a_read_only_index_searches_but_refuses_writes_clearly(copy):
     prefix = read_only_mount(copy)
     if prefix is None:
