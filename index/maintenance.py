@@ -242,7 +242,7 @@ def restore(source: Path, index_dir: Path, progress: bool = True, lock_timeout: 
     started = time.monotonic()
     report = health.check(source, full=True)
     if report.missing:
-        raise IndexMissing(f"备份目录 {source} 中没有索引：{'；'.join(report.missing)}")
+        raise IndexMissing(f"{source} 不存在或其中没有索引备份：请检查备份目录的路径（备份由 safety-search backup 生成）")
     if report.damaged:
         raise IndexDamaged(f"备份 {source} 已损坏，未恢复：{'；'.join(report.damaged)}")
     work = _sibling(index_dir, "restore")

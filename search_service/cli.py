@@ -107,7 +107,7 @@ def cmd_check(args) -> int:
 
     report = index.check(Path(args.index), full=not args.quick)
     print(report.text())
-    return Exit.OK if report.ok else _status(report.problem())
+    return Exit.OK if report.ok else exit_status(report.problem())
 
 
 def cmd_reindex(args) -> int:
@@ -233,7 +233,7 @@ _FILE_ERRORS = {
 }
 
 
-def _status(exc: BaseException) -> int:
+def exit_status(exc: BaseException) -> int:
     """The exit status for an exception that ends a command."""
     import index
 
@@ -259,6 +259,8 @@ def _message(exc: BaseException, args) -> str:
     if isinstance(exc, OSError):
         reason, advice = _FILE_ERRORS.get(exc.errno, (exc.strerror or type(exc).__name__,
                                                       "请检查该路径是否存在、可写且有剩余空间"))
+        if args.command == "backup":     # the destination, not the index, is what failed
+            return f"无法写入备份目录 {args.dir}：{reason}。请换一个可写、空间足够的目录"
         return f"无法写入 {exc.filename or getattr(args, 'index', '')}：{reason}。{advice}"
     return (f"内部错误（{type(exc).__name__}：{str(exc)[:200]}）。"
             "请加 --debug 重新运行，把显示的调用栈报告给维护者")
@@ -266,7 +268,7 @@ def _message(exc: BaseException, args) -> str:
 
 def _damage_behind(exc: BaseException, args) -> BaseException:
     """An unexpected error while using an index is usually damage: ask the check, say what it found."""
-    if getattr(args, "index", None) is None or _status(exc) != Exit.INTERNAL:
+    if getattr(args, "index", None) is None or exit_status(exc) != Exit.INTERNAL:
         return exc
     import index
 
@@ -309,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         exc = _damage_behind(exc, args)
         _say(_message(exc, args))
-        return _status(exc)
+        return exit_status(exc)
 
 
 if __name__ == "__main__":

@@ -212,9 +212,9 @@ def serve(index_dir: Path, corpus: Path, host: str, port: int, workers: int, bui
         report = index.check(index_dir, full=False)
     if not report.ok:
         print(f"错误：检索服务没有启动。{report.text()}", file=sys.stderr)
-        from .cli import _status
+        from .cli import exit_status
 
-        return _status(report.problem())
+        return exit_status(report.problem())
     app = create_app(index_dir=index_dir)
     warm_up(index_dir)
 
