@@ -28,7 +28,7 @@ from . import health
 from .analysis import RESTORED_OFFSET, paragraph_position
 from .health import IndexDamaged, IndexMissing
 from .schema import make_schema
-from .store import DocumentStore
+from .store import STORE_FILE, DocumentStore
 
 LOCK_FILE = "ingest.lock"
 LOCK_TIMEOUT = 30.0          # seconds a second writer waits (the CLI passes SAFETY_SEARCH_LOCK_TIMEOUT)
@@ -221,7 +221,8 @@ def open_index(index_dir: Path, create: bool = False):
     index_dir = Path(index_dir)
     generation = health.latest_generation(index_dir)
     if generation < 0:
-        if (index_dir / health.FORMAT_FILE).exists() and (index_dir / "documents.sqlite").exists():
+        # documents without a TOC: creating a new index here would sweep them all as uncommitted
+        if (index_dir / STORE_FILE).exists():
             raise IndexDamaged(f"索引 {index_dir} 缺少目录文件（_MAIN_*.toc）：{health.rebuild_advice(index_dir)}")
         if not create:
             raise IndexMissing(f"目录 {index_dir} 中没有索引：先运行 safety-search ingest 语料目录 --index {index_dir}"

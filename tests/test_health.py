@@ -288,3 +288,21 @@ def test_a_writer_that_waited_through_a_swap_locks_the_new_folder(tmp_path):
         _exchange(new, folder)            # what reindex and restore do while holding the lock
     waiter.join(10)
     assert outcome == {"exclusive": True}
+
+
+def test_an_ingest_into_an_index_whose_toc_is_gone_keeps_the_documents(good_index, tmp_path):
+    folder = damaged_copy(good_index, tmp_path, "toc deleted")
+    stored = len(committed_rows(folder))
+    with pytest.raises(index.IndexDamaged, match="reindex"):
+        index.add_documents(folder, batch()[:1])
+    assert len(committed_rows(folder)) == stored, "no document was swept as uncommitted"
+    index.reindex(folder, progress=False)
+    assert index.check(folder).documents == stored
+
+
+def committed_rows(folder: Path) -> list:
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(folder / STORE)) as db:
+        return db.execute("SELECT doc_id FROM documents").fetchall()
