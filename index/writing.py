@@ -349,6 +349,9 @@ class _Session:
         self.commit_every = commit_every
         self.on_commit = on_commit
         self.ix = open_index(index_dir, create=True)
+        # damaged Whoosh files could name the wrong documents as committed, and the sweep below
+        # would then delete good ones: verify before trusting them
+        health.FileVerifier(index_dir).verify(self.ix.latest_generation())
         self.store = DocumentStore(index_dir)
         with self.ix.searcher() as s:
             committed = {fields["doc_id"] for fields in s.all_stored_fields()}

@@ -306,3 +306,14 @@ def committed_rows(folder: Path) -> list:
 
     with closing(sqlite3.connect(folder / STORE)) as db:
         return db.execute("SELECT doc_id FROM documents").fetchall()
+
+
+@pytest.mark.parametrize("name", ["segment bytes flipped", "segment deleted"])
+def test_no_writer_starts_on_damaged_whoosh_files(name, good_index, tmp_path):
+    folder = damaged_copy(good_index, tmp_path, name)
+    stored = len(committed_rows(folder))
+    with pytest.raises(index.IndexDamaged):
+        index.add_documents(folder, batch()[:1])
+    with pytest.raises(index.IndexDamaged):
+        index.remove(folder, "0123456789abcdef")
+    assert len(committed_rows(folder)) == stored
