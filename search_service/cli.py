@@ -146,6 +146,15 @@ def cmd_serve(args) -> int:
                  workers=args.workers, build=args.build or args.index_is_default)
 
 
+def _bounded(low: int, high: int):
+    """An argparse type: an integer from `low` to `high`, refused in Chinese otherwise."""
+    def parse(text: str) -> int:
+        if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"应为 {low} 到 {high} 之间的整数，收到「{text[:40]}」")
+        return int(text)
+    return parse
+
+
 class Parser(argparse.ArgumentParser):
     """argparse with its complaints said in Chinese (the detail stays argparse's own)."""
 
@@ -215,8 +224,8 @@ def build_parser(settings: settings_module.Settings) -> argparse.ArgumentParser:
     p.add_argument("--corpus", default=str(settings.corpus))
     p.add_argument("--build", action="store_true", help="索引目录中没有索引时，从语料新建")
     p.add_argument("--host", default=settings.host)
-    p.add_argument("--port", type=int, default=settings.port)
-    p.add_argument("--workers", type=int, default=settings.workers)
+    p.add_argument("--port", type=_bounded(0, 65535), default=settings.port, help="0：任取一个空闲端口")
+    p.add_argument("--workers", type=_bounded(1, settings_module.MAX_WORKERS), default=settings.workers)
     p.set_defaults(func=cmd_serve)
     return parser
 

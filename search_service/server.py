@@ -219,8 +219,9 @@ def serve(index_dir: Path, corpus: Path, host: str, port: int, workers: int, bui
     warm_up(index_dir)
 
     def when_ready(server):
-        print(f"检索服务已启动：http://{host}:{port}/ （索引 {index_dir}，{workers} 个工作进程）",
-              file=sys.stderr, flush=True)
+        # the address gunicorn listens on (with --port 0, the port it was given)
+        where = ", ".join(f"{listener}/" for listener in server.LISTENERS) or f"http://{host}:{port}/"
+        print(f"检索服务已启动：{where} （索引 {index_dir}，{workers} 个工作进程）", file=sys.stderr, flush=True)
 
     options = {
         "bind": f"{host}:{port}",
