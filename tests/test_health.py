@@ -132,7 +132,16 @@ def test_reindex_or_restore_brings_back_the_last_good_state(name, good_index, go
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(DAMAGES))
-def test_every_damage_is_repaired(name, good_index, good_backup, tmp_path):
+def test_every_damage_is_refused_by_the_real_serve_and_repaired(name, good_index, good_backup, tmp_path):
+    import subprocess
+
+    from test_service_server import CLI, free_port
+
+    folder = damaged_copy(good_index, tmp_path / "served", name)
+    done = subprocess.run([str(CLI), "serve", "--index", str(folder), "--port", str(free_port())],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 4 and "已启动" not in done.stderr and "Traceback" not in done.stderr
+    assert str(folder) in done.stderr
     repair_and_compare(name, good_index, good_backup, tmp_path)
 
 
@@ -190,7 +199,7 @@ def test_reindex_swaps_while_an_open_reader_keeps_answering(good_index, tmp_path
 
 
 def test_backup_of_a_live_index_holds_exactly_one_commit(tmp_path):
-    backups_taken = backup_under_load(tmp_path, docs=30, searchers=4)
+    backups_taken = backup_under_load(tmp_path, docs=20, searchers=4)
     assert backups_taken >= 2
 
 
