@@ -260,7 +260,7 @@ def _message(exc: BaseException, args) -> str:
 
     if isinstance(exc, index.QueryError):
         return f"查询有误：{exc}"
-    if isinstance(exc, index.IndexMissing) and getattr(args, "index_is_default", False):
+    if isinstance(exc, index.IndexMissing) and getattr(args, "index_given", True) is False:
         return (f"{exc}（未指定 --index，用的是默认目录 {Path(args.index).absolute()}；"
                 "可用 --index 或环境变量 SAFETY_SEARCH_INDEX 指定）")
     if isinstance(exc, (index.IndexProblem, index.IndexLocked, FileExistsError)):
@@ -270,7 +270,8 @@ def _message(exc: BaseException, args) -> str:
                                                       "请检查该路径是否存在、可写且有剩余空间"))
         if args.command == "backup":     # the destination, not the index, is what failed
             return f"无法写入备份目录 {args.dir}：{reason}。请换一个可写、空间足够的目录"
-        return f"无法写入 {exc.filename or getattr(args, 'index', '')}：{reason}。{advice}"
+        verb = "写入" if exc.errno in (errno.EROFS, errno.ENOSPC, errno.EDQUOT) else "访问"
+        return f"无法{verb} {exc.filename or getattr(args, 'index', '')}：{reason}。{advice}"
     return (f"内部错误（{type(exc).__name__}：{str(exc)[:200]}）。"
             "请加 --debug 重新运行，把显示的调用栈报告给维护者")
 
@@ -304,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(args, "index"):
         given = args.index
         args.index = str(settings.index) if given is None else given
+        args.index_given = given is not None
         args.index_is_default = given is None or Path(given).resolve() == settings.index.resolve()
     try:
         return args.func(args)
