@@ -69,7 +69,8 @@ def _committed_ids(index_dir: Path) -> set[str] | None:
         generation = health.latest_generation(index_dir)
         if generation < 0:
             return None
-        health.FileVerifier(index_dir).verify(generation)
+        if (index_dir / health.CHECKSUM_FILE).exists():   # absent in an index of an earlier version
+            health.FileVerifier(index_dir).verify(generation)
         with whoosh_index.open_dir(str(index_dir)).reader() as reader:
             return {fields["doc_id"] for fields in reader.all_stored_fields()}
     except Exception:   # damaged Whoosh files are exactly what a reindex repairs

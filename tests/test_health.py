@@ -326,3 +326,18 @@ def test_no_writer_starts_on_damaged_whoosh_files(name, good_index, tmp_path):
     with pytest.raises(index.IndexDamaged):
         index.remove(folder, "0123456789abcdef")
     assert len(committed_rows(folder)) == stored
+
+
+def test_an_index_of_an_earlier_version_is_outdated_not_damaged_and_reindexes(good_index, tmp_path):
+    folder = tmp_path / "earlier"
+    shutil.copytree(good_index, folder, ignore=shutil.ignore_patterns("*.lock"))
+    (folder / "format.json").unlink()        # what an index built before format versions looks like
+    (folder / "checksums.txt").unlink()
+    report = index.check(folder)
+    assert report.outdated and not report.damaged, report.text()
+    with pytest.raises(index.IndexOutdated, match="更早的版本"):
+        index.SearchIndex(folder)
+    expected = answers(index.SearchIndex(good_index))
+    outcome = index.reindex(folder, progress=False)
+    assert outcome.note == "" and index.check(folder).ok
+    assert answers(index.SearchIndex(folder)) == expected
