@@ -116,7 +116,11 @@ def init_app(app: Flask) -> None:
         app.logger.exception("未处理的异常：%s %s", request.method, request.full_path)
         # unreadable index files raise all sorts of things: if the quick check finds damage, say so
         holder = current_holder()
-        problem = holder.problem_in_folder()
+        try:
+            problem = holder.problem_in_folder()
+        except Exception:   # the check could not even run: the generic answer below stands
+            app.logger.exception("索引检查失败")
+            problem = None
         if isinstance(problem, IndexDamaged):
             holder.record_damage(problem)
             return error_response(503, str(problem), DAMAGED)
