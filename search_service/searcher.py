@@ -20,12 +20,14 @@ from flask import current_app
 
 import index
 from index import IndexDamaged, IndexMissing, IndexProblem, SearchIndex
+from index.health import WRITE_LOCK
+from index.writing import LOCK_FILE
 
 __all__ = ["IndexHolder", "IndexMissing", "current_index"]
 
 VERDICT_BYTES = 16384
 # files whose changes say nothing about damage: locks, and SQLite's WAL side files
-IGNORED = ("ingest.lock", "MAIN_WRITELOCK")
+IGNORED = (LOCK_FILE, WRITE_LOCK)
 IGNORED_SUFFIXES = ("-shm", "-wal", ".tmp")
 
 
