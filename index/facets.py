@@ -16,6 +16,10 @@ from .store import FACET_COLUMNS, DocumentStore
 
 FACETS = ("year", "province", "city", "county", "level", "doc_type", "topic")
 CODED = ("province", "city", "county", "level", "doc_type")
+# Facets whose missing value is a bucket of its own (None = 未知). A missing city or county is not
+# unknown (a province-level text has none), and a national text's missing province means 全国.
+UNKNOWN_BUCKETS = ("year", "province", "level")
+NATIONAL_LEVEL = "国家"
 COLUMN = {name: i for i, name in enumerate(FACET_COLUMNS)}
 
 
@@ -110,7 +114,11 @@ class FacetTable:
     # --- filters ---
 
     def filter_masks(self, filters: dict | None) -> dict[str, np.ndarray]:
-        """One boolean mask per facet that has a filter; an unknown value matches nothing."""
+        """One boolean mask per facet that has a filter; an unknown value matches nothing.
+
+        A list of values of one facet means any of them (OR); different facets combine with AND.
+        None (alone or in a list) is the 未知 bucket of year, province and level.
+        """
         masks: dict[str, np.ndarray] = {}
         for name, value in (filters or {}).items():
             if name in ("year_from", "year_to"):
@@ -119,34 +127,47 @@ class FacetTable:
                 year = _year(value, name)
                 bound = self.year >= year if name == "year_from" else (self.year <= year) & (self.year > 0)
                 masks["year"] = masks.get("year", np.ones(self.size, dtype=bool)) & bound
-            elif name == "year":
-                mask = self.year == 0 if value is None else self.year == _year(value, name)
-                masks["year"] = masks.get("year", np.ones(self.size, dtype=bool)) & mask
-            elif name in CODED:
-                masks[name] = self._value_mask(name, value)
-            elif name == "topic":
-                values = value if isinstance(value, (list, tuple)) else [value]
-                mask = np.ones(self.size, dtype=bool)
-                for v in values:
-                    i = self.topic_index.get(v)
-                    mask &= self.topics[:, i] if i is not None else False
-                masks["topic"] = mask
-            elif name == "region":  # any level: 天津市 matches a province, 北辰区 a county
-                found = np.zeros(self.size, dtype=bool)
-                for level in ("province", "city", "county"):
-                    found |= self._value_mask(level, value)
-                masks["region"] = found
-            else:
+                continue
+            if name not in FACETS and name != "region":
                 raise QueryError(f"不认识的筛选条件「{str(name)[:40]}」")
+            values = list(value) if isinstance(value, (list, tuple)) else [value]
+            if not values:
+                continue
+            mask = np.zeros(self.size, dtype=bool)
+            for v in values:
+                mask |= self._one_value_mask(name, v)
+            masks[name] = masks.get(name, np.ones(self.size, dtype=bool)) & mask if name == "year" else mask
         return masks
 
+    def _one_value_mask(self, name: str, value) -> np.ndarray:
+        if name == "year":
+            return self.year == 0 if value is None else self.year == _year(value, name)
+        if name == "topic":
+            i = self.topic_index.get(value) if isinstance(value, str) else None
+            return self.topics[:, i] if i is not None else np.zeros(self.size, dtype=bool)
+        if name == "region":  # any level: 天津市 matches a province, 北辰区 a county
+            found = np.zeros(self.size, dtype=bool)
+            for level in ("province", "city", "county"):
+                found |= self._value_mask(level, value)
+            return found
+        return self._value_mask(name, value)
+
     def _value_mask(self, name: str, value) -> np.ndarray:
+        if value is None and name in UNKNOWN_BUCKETS:
+            unknown = self.codes[name] == 0
+            if name == "province":
+                unknown &= ~self._national()
+            return unknown
         if not isinstance(value, str):
             raise QueryError(f"筛选条件 {name} 的值应为文字")
         code = self.value_codes[name].get(value)
         if code is None:
             return np.zeros(self.size, dtype=bool)
         return self.codes[name] == code
+
+    def _national(self) -> np.ndarray:
+        code = self.value_codes["level"].get(NATIONAL_LEVEL)
+        return self.codes["level"] == code if code is not None else np.zeros(self.size, dtype=bool)
 
     # --- counting ---
 
@@ -171,13 +192,19 @@ class FacetTable:
         else:
             counts = np.bincount(self.codes[name][mask], minlength=len(self.values[name]))
             pairs = [(self.values[name][i], int(c)) for i, c in enumerate(counts) if c and i]
+            if name in UNKNOWN_BUCKETS:
+                unknown = int(self._value_mask(name, None)[mask].sum())
+                if unknown:
+                    pairs.append((None, unknown))
         pairs.sort(key=lambda vc: (-vc[1], str(vc[0])))
         return [{"value": v, "count": c} for v, c in pairs]
 
-    def by_date(self, mask: np.ndarray) -> np.ndarray:
-        """Document numbers in `mask`, newest first (unknown dates last), ties in ingest order."""
+    def by_date(self, mask: np.ndarray, oldest_first: bool = False) -> np.ndarray:
+        """Document numbers in `mask`, newest (or oldest) first, unknown dates last, ties in ingest order."""
         docnums = np.flatnonzero(mask)
-        return docnums[np.lexsort((self.seq[docnums], -self.date[docnums]))]
+        dates = self.date[docnums]
+        key = np.where(dates > 0, dates, np.iinfo(np.int64).max) if oldest_first else -dates
+        return docnums[np.lexsort((self.seq[docnums], key))]
 
 
 def _year(value, name: str) -> int:

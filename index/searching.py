@@ -34,7 +34,7 @@ MAX_PER_PAGE = 100
 MAX_DEPTH = 10_000             # results reachable by paging
 SNIPPET_CHARS = 200
 SIMILAR_TERMS = 12
-SORTS = ("relevance", "date")
+SORTS = ("relevance", "date", "date_asc")     # date: newest first; date_asc: oldest first
 
 
 # What unreadable index files raise from Whoosh or SQLite (a bug raises other things).
@@ -138,7 +138,7 @@ class SearchIndex:
         With `explain`, each result carries the parts of its score (ranking.rank).
         """
         if sort not in SORTS:
-            raise QueryError(f"排序方式只能是 relevance 或 date，收到「{str(sort)[:40]}」")
+            raise QueryError(f"排序方式只能是 relevance、date 或 date_asc，收到「{str(sort)[:40]}」")
         if not isinstance(page, int) or not isinstance(per_page, int) or page < 1 \
                 or not 1 <= per_page <= MAX_PER_PAGE:
             raise QueryError(f"页码应为正整数，每页条数应在 1 到 {MAX_PER_PAGE} 之间")
@@ -159,8 +159,8 @@ class SearchIndex:
         total = int(final.sum())
         start = (page - 1) * per_page
         ranked: dict[int, Ranked] = {}
-        if sort == "date" or compiled is None:
-            docnums = table.by_date(final)[start:start + per_page].tolist()
+        if sort != "relevance" or compiled is None:
+            docnums = table.by_date(final, oldest_first=sort == "date_asc")[start:start + per_page].tolist()
         else:
             found = np.flatnonzero(final)
             found = found[np.lexsort((table.seq[found], -scores[found]))]

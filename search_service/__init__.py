@@ -23,7 +23,7 @@ def config_from_env(env=None) -> dict:
 
 def create_app(index_dir: str | Path | None = None, **config) -> Flask:
     """Build the app over the index at `index_dir`; keyword arguments override the defaults below."""
-    from . import api, errors, markup, pages, security
+    from . import api, basket, errors, exports, markup, pages, security
     from .searcher import IndexHolder
 
     app = Flask(__name__)
@@ -59,4 +59,6 @@ def create_app(index_dir: str | Path | None = None, **config) -> Flask:
     errors.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(exports.bp)
+    basket.init_app(app)
     return app

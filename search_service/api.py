@@ -10,6 +10,7 @@ from werkzeug.exceptions import NotFound
 
 import index
 
+from .basket import api_excerpts_docx
 from .documents import find_document, find_paragraph, find_similar
 from .params import BadParameter, check_doc_id, int_arg, paragraph_number
 from .results import search_results
@@ -67,6 +68,9 @@ def similar():
     n = paragraph_number(request.args, "n")
     find_paragraph(doc_id, n, 0)
     return jsonify(doc_id=doc_id, n=n, similar=find_similar(doc_id, n))
+
+
+bp.post("/api/excerpts.docx")(api_excerpts_docx)
 
 
 @bp.get("/healthz")

@@ -1,8 +1,10 @@
 """Documents and paragraphs from the index, with 404s that name what is missing, and citations."""
 from __future__ import annotations
 
+from flask import url_for
 from werkzeug.exceptions import NotFound
 
+from .params import UNKNOWN
 from .searcher import current_index
 
 
@@ -27,14 +29,26 @@ def find_similar(doc_id: str, n: int) -> list[dict]:
 
 
 def place(doc: dict) -> str:
-    """河北省唐山市路南区 — the known region levels joined; 全国 for national texts; else 地区不详."""
+    """河北省唐山市路南区 — the known region levels joined; 全国 for national texts; else 地区未知."""
     region = doc.get("region") or {}
     # Municipalities repeat themselves (天津市 / 天津市): say it once.
     joined = "".join(dict.fromkeys(region.get(k) for k in ("province", "city", "county") if region.get(k)))
-    return joined or ("全国" if doc.get("level") == "国家" else "地区不详")
+    return joined or ("全国" if doc.get("level") == "国家" else f"地区{UNKNOWN}")
+
+
+def year_label(doc: dict) -> str:
+    return str(doc.get("year") or f"年份{UNKNOWN}")
+
+
+def citation_label(doc: dict, n: int) -> str:
+    """《title》（place，year）第n段"""
+    return f"《{doc['title']}》（{place(doc)}，{year_label(doc)}）第{n}段"
 
 
 def citation(doc: dict, n: int, permalink: str) -> str:
-    """《title》（place，year）第n段 followed by the permalink."""
-    year = doc.get("year") or "年份不详"
-    return f"《{doc['title']}》（{place(doc)}，{year}）第{n}段 {permalink}"
+    """The citation followed by the permalink."""
+    return f"{citation_label(doc, n)} {permalink}"
+
+
+def permalink(doc_id: str, n: int) -> str:
+    return url_for("pages.document", doc_id=doc_id, p=n, _anchor=f"p{n}", _external=True)

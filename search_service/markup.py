@@ -46,9 +46,10 @@ def copy_count(copies) -> int:
 
 
 def init_app(app) -> None:
-    from .documents import place
+    from .documents import place, year_label
 
     app.add_template_filter(place)
+    app.add_template_filter(year_label)
     app.add_template_filter(safe_marks)
     app.add_template_filter(source_site)
     app.add_template_filter(copy_count)

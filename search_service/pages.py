@@ -5,7 +5,8 @@ from flask import Blueprint, render_template, request, url_for
 
 from index import QueryError
 
-from .documents import citation, find_document, find_paragraph, find_similar
+from .charts import year_chart
+from .documents import citation, find_document, permalink, find_paragraph, find_similar
 from .facets import FACET_LABELS
 from .params import check_doc_id, int_arg
 from .results import search_results
@@ -16,7 +17,8 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 def search():
     data = search_results(request.path, request.args)
-    return render_template("search.html", data=data, labels=FACET_LABELS, args=request.args)
+    chart = year_chart(data["facets"]["year"], request.path, request.args)
+    return render_template("search.html", data=data, chart=chart, labels=FACET_LABELS, args=request.args)
 
 
 @bp.get("/doc/<doc_id>")
@@ -30,9 +32,7 @@ def document(doc_id: str):
     marked = int_arg(request.args, "p", 0, 0, 1_000_000)
     show_scraped = request.args.get("view") == "scraped"
     for para in doc["paragraphs"]:
-        permalink = url_for("pages.document", doc_id=doc_id, p=para["n"], _anchor=f"p{para['n']}",
-                            _external=True)
-        para["citation"] = citation(doc, para["n"], permalink)
+        para["citation"] = citation(doc, para["n"], permalink(doc_id, para["n"]))
     outline = [p for p in doc["paragraphs"] if p.get("heading")]
     view_args = {k: v for k, v in request.args.items() if k != "view"}
     toggle_url = url_for("pages.document", doc_id=doc_id, **view_args,

@@ -13,11 +13,14 @@ from flask import current_app
 FACET_PARAMS = ("year", "province", "city", "county", "level", "doc_type", "topic")
 # Choosing a region narrows its children, so dropping a parent must drop them too.
 REGION_CHILDREN = {"province": ("city", "county"), "city": ("county",), "county": ()}
-SORTS = ("relevance", "date")
+SORTS = ("relevance", "date", "date_asc")
+PER_PAGE_CHOICES = (10, 20, 50)     # offered on the page; the API takes any 1..MAX_PER_PAGE
 DOC_ID = re.compile(r"[0-9a-f]{16}")
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-UNKNOWN_YEAR = "未知"
+UNKNOWN = "未知"                 # the one label of a missing year, province or level: facet, crumb, page, export
+UNKNOWN_FACETS = ("year", "province", "level")
 MAX_WITHIN = 5                  # successive 在结果中检索 refinements
+MAX_VALUES = 20                 # values of one facet chosen at once (either of them matches)
 
 
 class BadParameter(ValueError):
@@ -35,13 +38,15 @@ class SearchParams:
     explain: bool = False        # explain=1: each result carries the parts of its score
 
     def index_filters(self) -> dict:
-        """Filters in the form `SearchIndex.search` takes (years as ints, 未知 as None)."""
+        """Filters in the form `SearchIndex.search` takes: a list per facet (any of them matches),
+        years as ints, 未知 as None."""
         out = {}
         for name, value in self.filters.items():
-            if name in ("year", "year_from", "year_to"):
-                out[name] = None if value == UNKNOWN_YEAR else int(value)
+            if name in ("year_from", "year_to"):
+                out[name] = int(value)
             else:
-                out[name] = value
+                out[name] = [None if v == UNKNOWN and name in UNKNOWN_FACETS else int(v) if name == "year" else v
+                             for v in value]
         return out
 
 
@@ -67,7 +72,7 @@ def int_arg(args, name: str, default: int, low: int, high: int) -> int:
 
 def _year(raw: str, name: str, allow_unknown: bool) -> str:
     raw = raw.strip()
-    if allow_unknown and raw == UNKNOWN_YEAR:
+    if allow_unknown and raw == UNKNOWN:
         return raw
     if not re.fullmatch(r"\d{4}", raw):
         raise BadParameter(f"参数 {name} 应为四位年份，收到「{raw[:40]}」")
@@ -83,19 +88,21 @@ def parse_search(args) -> SearchParams:
         raise BadParameter(f"在结果中检索最多 {MAX_WITHIN} 次，收到 {len(within)} 次")
     params = SearchParams(q=_text(args, "q", max_len), within=within)
     for name in FACET_PARAMS:
-        value = _text(args, name, 100)
-        if value:
-            params.filters[name] = _year(value, name, True) if name == "year" else value
+        values = facet_values(args, name)
+        if len(values) > MAX_VALUES:
+            raise BadParameter(f"参数 {name} 最多同时选 {MAX_VALUES} 个值，收到 {len(values)} 个")
+        if values:
+            params.filters[name] = [_year(v, name, True) for v in values] if name == "year" else values
     for name in ("year_from", "year_to"):
         value = _text(args, name, 10)
         if value:
             params.filters[name] = _year(value, name, False)
-    if "year_from" in params.filters and "year_to" in params.filters \
-            and int(params.filters["year_from"]) > int(params.filters["year_to"]):
-        raise BadParameter("起始年份晚于截止年份")
+    low, high = params.filters.get("year_from"), params.filters.get("year_to")
+    if low and high and int(low) > int(high):  # 2023 到 2020 means 2020 到 2023
+        params.filters["year_from"], params.filters["year_to"] = high, low
     params.sort = args.get("sort", "relevance") or "relevance"
     if params.sort not in SORTS:
-        raise BadParameter(f"参数 sort 只能是 relevance 或 date，收到「{params.sort[:40]}」")
+        raise BadParameter(f"参数 sort 只能是 relevance、date（新到旧）或 date_asc（旧到新），收到「{params.sort[:40]}」")
     params.per_page = int_arg(args, "per_page", 10, 1, cfg["MAX_PER_PAGE"])
     max_page = max(1, cfg["MAX_RESULT_DEPTH"] // params.per_page)
     params.page = int_arg(args, "page", 1, 1, max_page)
@@ -104,6 +111,12 @@ def parse_search(args) -> SearchParams:
         raise BadParameter(f"参数 explain 只能是 1 或 0，收到「{explain[:40]}」")
     params.explain = explain in ("1", "true")
     return params
+
+
+def facet_values(args, name: str) -> list[str]:
+    """The distinct non-empty values of a repeatable facet parameter, in the order given."""
+    values = (_text(args, name, 100, v) for v in args.getlist(name))
+    return list(dict.fromkeys(v for v in values if v))
 
 
 def check_doc_id(doc_id: str) -> str:

@@ -6,7 +6,7 @@ import math
 from flask import current_app
 
 from .facets import active_filters, decorate_facets, region_tree, url_with
-from .params import parse_search
+from .params import PER_PAGE_CHOICES, SORTS, parse_search
 from .searcher import current_index
 
 
@@ -42,7 +42,8 @@ def search_results(path: str, args) -> dict:
         "facets": facets,
         "region_tree": region_tree(facets, args),
         "active_filters": active_filters(path, args),
-        "sort_urls": {s: url_with(path, args, sort=None if s == "relevance" else s)
-                      for s in ("relevance", "date")},
+        "sort_urls": {s: url_with(path, args, sort=None if s == "relevance" else s) for s in SORTS},
+        "per_page_urls": {n: url_with(path, args, per_page=None if n == 10 else str(n)) for n in PER_PAGE_CHOICES},
+        "export_urls": {kind: url_with(f"/export.{kind}", args, per_page=None) for kind in ("csv", "xlsx")},
         "paging": _paging(result["total"], params.page, params.per_page, path, args),
     }

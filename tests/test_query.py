@@ -188,7 +188,9 @@ def brute_force_facets(docs: list[dict], filters: dict) -> dict:
                 values = doc.get("topics") or [] if name == "topic" else \
                     [region.get(name)] if name in ("province", "city", "county") else [doc.get(name)]
                 for v in values:
-                    if v is not None or name == "year":
+                    # 未知 buckets: year, level, and a province that is missing on a non-national text
+                    unknown_bucket = name in ("year", "level") or name == "province" and doc.get("level") != "国家"
+                    if v is not None or unknown_bucket:
                         c[v] = c.get(v, 0) + 1
         counts[name] = c
     return counts
@@ -221,6 +223,40 @@ def test_filters_by_year_range_region_levels_and_unknown_year(search_index, purp
     assert all(r["region"]["city"] == "唐山市" for r in by_city["results"]) and by_city["total"] >= 2
     assert search_index.search("", filters={"region": "唐山市"})["total"] == by_city["total"]
     assert all(r["level"] == "县" for r in search_index.search("", filters={"level": "县"})["results"])
+
+
+def test_several_values_of_one_facet_match_either_and_facets_still_combine_with_and(search_index):
+    one = search_index.search("", filters={"province": "天津市"})["total"]
+    other = search_index.search("", filters={"province": "河北省"})["total"]
+    both = search_index.search("", filters={"province": ["天津市", "河北省"]}, per_page=100)
+    assert one and other and both["total"] == one + other
+    assert {r["region"]["province"] for r in both["results"]} == {"天津市", "河北省"}
+    counts = {v["value"]: v["count"] for v in both["facets"]["province"]}
+    assert counts["天津市"] == one and counts["河北省"] == other      # its own facet ignores its filter
+    narrowed = search_index.search("", filters={"province": ["天津市", "河北省"], "level": ["区"]}, per_page=100)
+    assert 0 < narrowed["total"] < both["total"]
+    assert all(r["level"] == "区" for r in narrowed["results"])
+    assert sum(v["count"] for v in both["facets"]["level"] if v["value"] == "区") == narrowed["total"]
+
+
+def test_unknown_buckets_of_province_and_level_filter_to_their_counts(search_index):
+    facets = search_index.search("", per_page=1)["facets"]
+    for name in ("province", "level"):
+        unknown = next(v["count"] for v in facets[name] if v["value"] is None)
+        found = search_index.search("", filters={name: None}, per_page=100)
+        assert found["total"] == unknown > 0
+        assert all((r["region"]["province"] if name == "province" else r["level"]) is None for r in found["results"])
+    national = search_index.search("", filters={"province": None}, per_page=100)["results"]
+    assert all(r["level"] != "国家" for r in national), "a national text is 全国, not an unknown region"
+
+
+def test_sort_by_date_oldest_first_keeps_undated_last(search_index):
+    newest = [r["doc_id"] for r in search_index.search("", sort="date", per_page=100)["results"]]
+    oldest = search_index.search("", sort="date_asc", per_page=100)["results"]
+    keys = [r["published"] or f"{r['year']}-00-00" for r in oldest if r["year"] or r["published"]]
+    assert keys == sorted(keys) and len(oldest) == len(newest)
+    dated = len(keys)
+    assert all(not (r["year"] or r["published"]) for r in oldest[dated:])
 
 
 def test_facets_are_counted_under_the_other_facets_filters(search_index):
