@@ -22,7 +22,7 @@ from flask import Blueprint, redirect, render_template, request, send_file
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from .documents import citation_label, permalink
-from .params import DOC_ID, BadParameter
+from .params import DOC_ID, BadParameter, local_path
 from .searcher import current_index
 from .security import WriteForbidden
 
@@ -180,8 +180,7 @@ def _same_origin() -> None:
 
 def _next_url() -> str:
     """Where a form goes back to: a path on this site only (never //elsewhere or a full URL)."""
-    target = request.form.get("next", "")
-    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/basket"
+    return local_path(request.form.get("next")) or "/basket"
 
 
 def _position(items: list[Item]) -> int:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from .facets import url_with
 
-WIDTH, HEIGHT = 600, 120        # viewBox units; the SVG scales to the column width
-LABEL_ROOM = 16                 # below the bars, for the year labels
-MAX_LABELS = 12                 # more year labels than this overlap at the column's usual width
+WIDTH, HEIGHT = 220, 64         # viewBox units, about the sidebar's width in pixels, so text keeps its size
+LABEL_ROOM = 12                 # below the bars, for the year labels
+MAX_LABELS = 5                  # more four-digit years than this overlap in the sidebar
 MAX_SPAN = 80                   # years drawn at most (a law corpus reaches back to 1949)
 
 
@@ -26,7 +26,7 @@ def year_chart(years: list[dict], path: str, args) -> dict | None:
     for i, year in enumerate(span):
         item = counts.get(year)
         count = item["count"] if item else 0
-        height = (HEIGHT - LABEL_ROOM - 14) * count / top
+        height = (HEIGHT - LABEL_ROOM - 4) * count / top
         bars.append({
             "year": year, "count": count, "selected": bool(item and item["selected"]),
             "x": round(i * slot + slot * 0.12, 2), "width": round(slot * 0.76, 2),

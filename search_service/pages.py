@@ -8,7 +8,7 @@ from index import QueryError
 from .charts import year_chart
 from .documents import citation, find_document, permalink, find_paragraph, find_similar
 from .facets import FACET_LABELS
-from .params import check_doc_id, int_arg
+from .params import check_doc_id, int_arg, local_path
 from .results import search_results
 
 bp = Blueprint("pages", __name__)
@@ -36,9 +36,13 @@ def document(doc_id: str):
     outline = [p for p in doc["paragraphs"] if p.get("heading")]
     view_args = {k: v for k, v in request.args.items() if k != "view"}
     toggle_url = url_for("pages.document", doc_id=doc_id, **view_args,
-                         **({} if show_scraped else {"view": "scraped"}))
+                         **({} if show_scraped else {"view": "scraped"}),
+                         _anchor=f"p{marked}" if marked else None)
+    # the results this document was opened from, with every filter; else a search for q
+    back_arg = local_path(request.args.get("back"))
+    back = back_arg or (url_for("pages.search", q=q) if q else None)
     return render_template("document.html", doc=doc, outline=outline, marked=marked, q=q or "",
-                           show_scraped=show_scraped, toggle_url=toggle_url)
+                           show_scraped=show_scraped, toggle_url=toggle_url, back=back, back_arg=back_arg)
 
 
 @bp.get("/doc/<doc_id>/similar/<int:n>")

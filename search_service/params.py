@@ -119,6 +119,15 @@ def facet_values(args, name: str) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
+def local_path(value: str | None) -> str | None:
+    """`value` when it is a path on this site (/…, never //host or /\\host), else None: a link back
+    that a crafted URL cannot point elsewhere."""
+    if isinstance(value, str) and value.startswith("/") and not value.startswith(("//", "/\\")) \
+            and len(value) <= 4000 and not CONTROL_CHARS.search(value):
+        return value
+    return None
+
+
 def check_doc_id(doc_id: str) -> str:
     """A doc_id is 16 lowercase hex characters; anything else never reaches the document store."""
     if not DOC_ID.fullmatch(doc_id or ""):
