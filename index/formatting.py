@@ -17,7 +17,7 @@ def _plain(snippet: str) -> str:
 
 def _region(region: dict | None) -> str:
     parts = [region.get(k) for k in ("province", "city", "county")] if region else []
-    return "".join(dict.fromkeys(p for p in parts if p)) or "地区不详"
+    return "".join(dict.fromkeys(p for p in parts if p)) or "地区未知"
 
 
 def format_results(result: dict) -> str:
@@ -25,7 +25,7 @@ def format_results(result: dict) -> str:
     lines = [f"共 {result['total']} 篇（第 {result['page']} 页）"]
     first = (result["page"] - 1) * result["per_page"]
     for i, r in enumerate(result["results"], first + 1):
-        meta = "，".join(str(x) for x in (r.get("year") or "年份不详", _region(r.get("region")),
+        meta = "，".join(str(x) for x in (r.get("year") or "年份未知", _region(r.get("region")),
                                           r.get("doc_type") or "文种不详"))
         copies = f"，另有 {r['copies']} 个转载版本" if r.get("copies") else ""
         lines.append(f"{i}. 《{r['title']}》（{meta}{copies}）  [{r['doc_id']}]")

@@ -1,4 +1,4 @@
-"""The `safety-search` command line: clean, ingest, remove, search, stats, check, reindex, backup,
+"""The `safety-search` command line: clean, ingest, remove, search, export, stats, check, reindex, backup,
 restore, serve.
 
 Every command ends in a Chinese message and one of the exit statuses below (README, 退出状态);
@@ -70,12 +70,17 @@ def cmd_remove(args) -> int:
 
 
 def _filters(args) -> dict:
-    return {k: v for k, v in {
+    """Index filters from the options; a repeated option is a list (either value), 未知 the missing bucket."""
+    filters = {k: v for k, v in {
         "year": args.year, "year_from": args.year_from, "year_to": args.year_to,
         "province": args.province, "city": args.city, "county": args.county,
         "level": args.level, "doc_type": args.doc_type, "topic": args.topic,
         "region": args.region,
-    }.items() if v not in (None, "")}
+    }.items() if v not in (None, "", [])}
+    for name in ("province", "level"):
+        if name in filters:
+            filters[name] = [None if v == "未知" else v for v in filters[name]]
+    return filters
 
 
 def cmd_search(args) -> int:
@@ -88,6 +93,33 @@ def cmd_search(args) -> int:
         _print_json(result)
     else:
         print(index.format_results(result))
+    return Exit.OK
+
+
+def cmd_export(args) -> int:
+    import index
+    from search_service.exports import MAX_ROWS, csv_chunks, export_rows, link_maker, write_xlsx
+
+    out = Path(args.out)
+    if out.is_dir():
+        _say(f"--out {out} 是一个文件夹：请给出文件名（如 结果.{args.format}）")
+        return Exit.USAGE
+    total, rows = export_rows(index.SearchIndex(Path(args.index)), args.query, _filters(args), [], args.sort,
+                              link_maker(args.base_url))
+    partial = out.with_name(out.name + ".part")    # a failed export never leaves a half file under the name
+    try:
+        with partial.open("wb") as f:
+            if args.format == "csv":
+                for chunk in csv_chunks(rows):
+                    f.write(chunk)
+            else:
+                write_xlsx(rows, f)
+        partial.replace(out)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    note = f"（共 {total} 篇，只导出前 {MAX_ROWS} 篇）" if total > MAX_ROWS else ""
+    _say(f"已导出 {min(total, MAX_ROWS)} 篇文档到 {out}{note}")
     return Exit.OK
 
 
@@ -155,6 +187,20 @@ def _bounded(low: int, high: int):
     return parse
 
 
+def _add_search_arguments(p) -> None:
+    """The query and its filters, shared by search and export. A filter given twice matches either value."""
+    p.add_argument("query")
+    for name in ("province", "city", "county", "level", "doc_type", "topic", "region"):
+        p.add_argument(f"--{name.replace('_', '-')}", dest=name, action="append",
+                       help="可重复，任一值即可；--province/--level 未知 表示缺失" if name in ("province", "level")
+                       else "可重复，任一值即可")
+    p.add_argument("--year", type=int, action="append", help="可重复，任一年份即可")
+    p.add_argument("--year-from", type=int)
+    p.add_argument("--year-to", type=int)
+    p.add_argument("--sort", choices=("relevance", "date", "date_asc"), default="relevance",
+                   help="相关度、日期新→旧、日期旧→新")
+
+
 class Parser(argparse.ArgumentParser):
     """argparse with its complaints said in Chinese (the detail stays argparse's own)."""
 
@@ -186,18 +232,19 @@ def build_parser(settings: settings_module.Settings) -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_remove)
 
     p = with_index(sub.add_parser("search", help="检索"))
-    p.add_argument("query")
-    for name in ("province", "city", "county", "level", "doc_type", "topic", "region"):
-        p.add_argument(f"--{name.replace('_', '-')}", dest=name)
-    p.add_argument("--year", type=int)
-    p.add_argument("--year-from", type=int)
-    p.add_argument("--year-to", type=int)
-    p.add_argument("--sort", choices=("relevance", "date"), default="relevance")
+    _add_search_arguments(p)
     p.add_argument("--page", type=int, default=1)
     p.add_argument("--per-page", type=int, default=10)
     p.add_argument("--json", action="store_true")
     p.add_argument("--explain", action="store_true", help="列出每条结果得分的组成")
     p.set_defaults(func=cmd_search)
+
+    p = with_index(sub.add_parser("export", help="把检索到的全部文档（最多 5000 篇）导出为 CSV 或 Excel"))
+    _add_search_arguments(p)
+    p.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    p.add_argument("--out", required=True, help="输出文件")
+    p.add_argument("--base-url", default=settings.base_url, help="链接列所用的检索服务地址（SAFETY_SEARCH_BASE_URL）")
+    p.set_defaults(func=cmd_export)
 
     p = with_index(sub.add_parser("stats", help="各分面的文档数"))
     p.add_argument("--json", action="store_true")

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, request, send_file, stream_with_context
 from openpyxl import Workbook
 
 from .documents import permalink
+from .markup import source_label
 from .params import UNKNOWN, parse_search
 from .searcher import current_index
 
@@ -47,7 +48,7 @@ def _row(result: dict, link: Callable[[str, int], str]) -> list[str]:
         "province": region.get("province") or ("全国" if result.get("level") == "国家" else UNKNOWN),
         "city": region.get("city"), "county": region.get("county"), "level": result.get("level") or UNKNOWN,
         "doc_type": result.get("doc_type"), "topics": "、".join(result.get("topics") or []),
-        "source": result.get("source"), "paragraph": para.get("restored") or para.get("text"),
+        "source": source_label(result.get("source")), "paragraph": para.get("restored") or para.get("text"),
         "paragraph_n": n, "permalink": link(result["doc_id"], n) if n else link(result["doc_id"], 1),
     }
     return [_text(values[key]) for key, _ in COLUMNS]

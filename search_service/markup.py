@@ -41,6 +41,11 @@ def source_site(source: str | None) -> str:
     return PurePosixPath(source.replace("\\", "/")).name
 
 
+def source_label(source: str | None) -> str:
+    """A source as a reader may see it: the full URL, or only the file name (never a server path)."""
+    return source if is_safe_url(source) else source_site(source)
+
+
 def copy_count(copies) -> int:
     return copies if isinstance(copies, int) else len(copies or ())
 
@@ -52,6 +57,7 @@ def init_app(app) -> None:
     app.add_template_filter(year_label)
     app.add_template_filter(safe_marks)
     app.add_template_filter(source_site)
+    app.add_template_filter(source_label)
     app.add_template_filter(copy_count)
     app.add_template_filter(highlighted)
     app.add_template_test(is_safe_url, "safe_url")

@@ -33,6 +33,7 @@ class Settings:
     rate_limit: str | None          # None: no rate limit
     write_token: str | None
     lock_timeout: float
+    base_url: str                   # the service's address, for links in `safety-search export`
 
 
 def _integer(env, name: str, default: int, low: int, high: int) -> int:
@@ -83,4 +84,5 @@ def load(env=None) -> Settings:
         rate_limit=None if limit.lower() in RATE_LIMIT_OFF else check_rate_limit(limit),
         write_token=env.get("SAFETY_SEARCH_WRITE_TOKEN") or None,
         lock_timeout=_seconds(env, "SAFETY_SEARCH_LOCK_TIMEOUT", LOCK_TIMEOUT),
+        base_url=env.get("SAFETY_SEARCH_BASE_URL", "").strip() or "http://127.0.0.1:8000",
     )

@@ -246,3 +246,86 @@ def test_run_in_headings_read_as_body_text_and_short_headings_stand_out(service_
     short = page(service_client, first_result_doc_url(page(service_client, "/?q=路南区"), "全区")).select(
         ".para.heading")
     assert short and not any("run-in" in h["class"] for h in short)
+
+
+def test_choosing_a_second_province_adds_it_and_the_total_is_the_sum(service_client):
+    start = page(service_client, "/?q=安全生产")
+    hebei, tianjin = facet_link(start, "地区", "河北省"), facet_link(start, "地区", "天津市")
+    counts = [int(link.select_one(".count").get_text()) for link in (hebei, tianjin)]
+    one = page(service_client, hebei["href"])
+    both = page(service_client, facet_link(one, "地区", "天津市")["href"])
+    assert total(both) == sum(counts)
+    selected = [a.select_one(".facet-label").get_text() for a in both.select(".facet li.selected > a")]
+    assert selected == ["河北省", "天津市"]
+    crumbs = {c.get_text(" ", strip=True): c["href"] for c in both.select(".breadcrumb .crumb:not(.clear)")}
+    assert set(crumbs) == {"省份：河北省 ×", "省份：天津市 ×"}
+    assert total(page(service_client, crumbs["省份：河北省 ×"])) == counts[1]
+    unchosen = page(service_client, facet_link(both, "地区", "河北省")["href"])
+    assert total(unchosen) == counts[1], "choosing a chosen value again removes it alone"
+
+
+def test_unknown_is_one_label_last_in_year_region_and_level(service_client):
+    soup = page(service_client, "/")
+    for heading in ("年份", "地区", "层级"):
+        section = next(s for s in soup.select(".facet") if s.h2.get_text() == heading)
+        labels = [a.get_text() for a in section.select(".facet-values > li > a .facet-label")]
+        assert "未知" not in labels[:-1], heading
+        assert labels[-1] == "未知" or heading == "层级", heading   # every service document has a level
+    unknown = facet_link(soup, "地区", "未知")
+    narrowed = page(service_client, unknown["href"])
+    assert total(narrowed) == int(unknown.select_one(".count").get_text())
+    assert all("地区未知" in r.select_one(".meta").get_text() for r in narrowed.select(".result"))
+
+
+def test_per_page_and_both_date_orders_are_links(service_client):
+    soup = page(service_client, "/?q=安全生产&per_page=20")
+    per_page = {a.get_text(): a["href"] for a in soup.select(".per-page a")}
+    assert set(per_page) == {"10", "20", "50"} and "per_page" not in per_page["10"]
+    assert soup.select_one(".per-page a.current").get_text() == "20"
+    assert soup.select_one(".main-search input[name=per_page]")["value"] == "20", "a new query keeps the page size"
+    oldest = next(a["href"] for a in soup.select(".sort a") if a.get_text() == "日期旧→新")
+    years = [int(y) for y in re.findall(r"<span class=\"meta-item\">(\d{4})</span>",
+                                        service_client.get(oldest).get_data(as_text=True))]
+    assert years == sorted(years) and len(years) >= 2
+
+
+def test_year_chart_bars_link_to_their_year(service_client):
+    soup = page(service_client, "/?q=安全生产")
+    bars = soup.select(".year-chart svg a.bar-link")
+    assert len(bars) >= 2 and not soup.select(".year-chart script")
+    for bar in bars:
+        count = int(re.search(r"(\d+) 篇", bar.title.get_text()).group(1))
+        narrowed = page(service_client, bar["href"])
+        assert total(narrowed) == count
+        assert parse_qs(urlsplit(bar["href"]).query)["year"] == [bar["data-year"]]
+    ranged = page(service_client, "/?q=安全生产&year_from=2022&year_to=2023")
+    assert all("year_from" not in a["href"] for a in ranged.select(".year-chart a.bar-link"))
+
+
+def test_region_facet_draws_count_bars(service_client):
+    soup = page(service_client, "/")
+    section = next(s for s in soup.select(".facet") if s.h2.get_text() == "地区")
+    widths = [int(rect["width"]) for rect in section.select(".facet-bar rect")]
+    assert widths and max(widths) == 100 and all(0 < w <= 100 for w in widths)
+
+
+def test_back_link_keeps_every_filter_and_the_toggle_keeps_the_paragraph(service_client):
+    search_url = "/?q=安全生产&province=河北省&province=天津市&level=区&sort=date"
+    soup = page(service_client, search_url)
+    doc = page(service_client, soup.select_one(".result .snippet a.pn")["href"])
+    assert doc.select_one(".back a")["href"] == search_url
+    assert page(service_client, "/doc/0123456789abcdef?back=//evil.example", status=404)
+    spun = page(service_client, "/?county=北辰区")
+    doc_url = spun.select_one(".result h3 a")["href"]
+    toggled = page(service_client, doc_url + "&p=3").select_one("a.toggle-view")["href"]
+    assert toggled.endswith("#p3") and "view=scraped" in toggled
+    evil = page(service_client, doc_url.split("?")[0] + "?back=//evil.example/x&q=安全")
+    assert evil.select_one(".back a")["href"].startswith("/?q=")
+
+
+def test_document_shows_a_file_name_never_a_server_path(service_client):
+    soup = page(service_client, "/?q=路南区")
+    doc = page(service_client, first_result_doc_url(soup, "2023年全区安全生产工作会议讲话"))
+    facts = dict(zip([dt.get_text() for dt in doc.select(".doc-facts dt")],
+                     [dd.get_text() for dd in doc.select(".doc-facts dd")]))
+    assert facts["来源"] == "001_f0e5b2b144a0aed0.txt"
