@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -156,3 +157,191 @@ def test_document_prints_without_navigation(browser, base_url):
     assert not page.locator(".site-header").is_visible() and not page.locator(".doc-side").is_visible()
     assert page.locator(".para-text").first.is_visible() and page.locator("h1").is_visible()
     page.close()
+
+
+# --- the daily-work flows of issue 14 ------------------------------------------------------------------
+
+def _new_page(browser, **options):
+    context = browser.new_context(locale="zh-CN", accept_downloads=True, **options)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    return context, page, errors
+
+
+def _total(page) -> int:
+    return int(page.inner_text(".total strong"))
+
+
+def _download(page, click, folder: Path) -> Path:
+    with page.expect_download() as info:
+        click()
+    target = folder / info.value.suggested_filename
+    info.value.save_as(target)
+    return target
+
+
+def test_basket_collects_reorders_annotates_survives_reload_and_exports_docx(browser, base_url, tmp_path, screenshots):
+    from docx import Document
+
+    context, page, errors = _new_page(browser, viewport={"width": 1280, "height": 900})
+    page.goto(base_url + "/?q=安全生产 隐患排查")
+    speech = page.locator(".result", has_text="2023年全区安全生产工作会议讲话")
+    other = page.locator(".result", has_text="隐患排查工作会议")
+    picked = []
+    for result in (speech, other):
+        snippet = result.locator(".snippet").first
+        picked.append((result.locator("h3").inner_text(), int(snippet.locator("a.pn").inner_text().strip("第段"))))
+        snippet.locator("form.add-excerpt button").click()
+        assert snippet.locator("form.add-excerpt button").inner_text() == "已加入素材"
+    assert page.inner_text("[data-basket-count]") == "2"
+    with page.expect_navigation():
+        speech.locator("h3 a").click()
+    para = page.locator(".para:not(.heading)").nth(5)
+    third_n = int(para.get_attribute("id")[1:])
+    para.hover()
+    para.locator("form.add-excerpt button").click()
+    picked.append((picked[0][0], third_n))
+    assert page.inner_text("[data-basket-count]") == "3"
+
+    page.click("a.basket-link")
+    page.wait_for_selector(".basket-list li.excerpt")
+    items = page.locator(".basket-list li.excerpt")
+    assert items.count() == 3
+    assert [int(items.nth(i).get_attribute("data-n")) for i in range(3)] == [n for _, n in picked]
+    items.nth(0).locator("button.down").click()                      # the first excerpt moves to second place
+    expect(page.locator(".basket-list li.excerpt").first).to_have_attribute("data-n", str(picked[1][1]))
+    order = [picked[1], picked[0], picked[2]]
+    note = page.locator(".basket-list li.excerpt").nth(2).locator("input[name=note]")
+    note.fill("用于第三部分")
+    note.press("Tab")
+    page.reload()                                                    # localStorage keeps the basket
+    page.wait_for_selector(".basket-list li.excerpt")
+    items = page.locator(".basket-list li.excerpt")
+    assert [int(items.nth(i).get_attribute("data-n")) for i in range(3)] == [n for _, n in order]
+    assert items.nth(2).locator("input[name=note]").input_value() == "用于第三部分"
+    page.screenshot(path=str(screenshots / "basket.png"), full_page=True)
+
+    page.select_option("select[name=group]", "order")
+    page.fill(".basket-export input[name=title]", "安全生产讲话素材")
+    saved = _download(page, lambda: page.click(".basket-export button"), tmp_path)
+    assert saved.suffix == ".docx"
+    lines = [p.text for p in Document(str(saved)).paragraphs if p.text]
+    assert lines[0] == "安全生产讲话素材"
+    citations = [line for line in lines if line.startswith("《")]
+    assert [(c.split("》")[0][1:], int(c.split("第")[-1].split("段")[0])) for c in citations] == \
+        [(title, n) for title, n in order]
+    assert all(f"{base_url}/doc/" in c for c in citations)
+    assert lines[-1] == "批注：用于第三部分"
+    for citation in citations:                                       # each excerpt's text comes before its citation
+        assert lines[lines.index(citation) - 1] and not lines[lines.index(citation) - 1].startswith("《")
+    assert errors == [], errors
+    context.close()
+
+
+def test_basket_works_without_javascript(browser, base_url, tmp_path):
+    from docx import Document
+
+    context, page, _ = _new_page(browser, java_script_enabled=False)
+    page.goto(base_url + "/?q=安全生产")
+    for i in range(2):
+        with page.expect_navigation():
+            page.locator(".result").nth(i).locator(".snippet form.add-excerpt button").first.click()
+    assert page.url.startswith(base_url + "/?q="), "back on the results after adding"
+    page.goto(base_url + "/basket")
+    assert page.locator(".basket-list li.excerpt").count() == 2
+    with page.expect_navigation():
+        page.locator(".basket-list li.excerpt").nth(1).locator("button.up").click()
+    saved = _download(page, lambda: page.click(".basket-export button"), tmp_path)
+    assert len([p for p in Document(str(saved)).paragraphs if p.text.startswith("《") and "段 http" in p.text]) == 2
+    context.close()
+
+
+def test_csv_and_xlsx_of_a_filtered_search_hold_its_total(browser, base_url, tmp_path):
+    import csv
+
+    from openpyxl import load_workbook
+
+    context, page, errors = _new_page(browser)
+    page.goto(base_url + "/?q=安全生产")
+    with page.expect_navigation():
+        page.click(".facet a:has(.facet-label:text-is('区'))")
+    total = _total(page)
+    saved = _download(page, lambda: page.click(".exports a:text-is('CSV')"), tmp_path)
+    rows = list(csv.reader(saved.open(encoding="utf-8-sig")))
+    assert len(rows) - 1 == total and rows[0][0] == "标题"
+    saved = _download(page, lambda: page.click(".exports a:text-is('Excel')"), tmp_path)
+    assert sum(1 for _ in load_workbook(saved, read_only=True).active.iter_rows()) - 1 == total
+    assert errors == [], errors
+    context.close()
+
+
+def test_clicking_a_year_bar_filters_to_that_year(browser, base_url):
+    context, page, _ = _new_page(browser)
+    page.goto(base_url + "/?q=安全生产")
+    bar = page.locator(".year-chart a.bar-link").last
+    year, count = bar.get_attribute("data-year"), int(bar.locator("title").text_content().split("：")[1].rstrip("篇 "))
+    with page.expect_navigation():
+        bar.locator("rect.bar-hit").click()
+    assert _total(page) == count and f"年份：{year}" in page.inner_text(".breadcrumb")
+    context.close()
+
+
+def test_two_provinces_at_once_give_the_sum_of_their_counts(browser, base_url):
+    context, page, _ = _new_page(browser)
+    page.goto(base_url + "/?q=安全生产")
+    counts = [int(page.locator(f".facet a:has(.facet-label:text-is('{p}')) .count").inner_text())
+              for p in ("河北省", "天津市")]
+    for province in ("河北省", "天津市"):
+        with page.expect_navigation():
+            page.click(f".facet a:has(.facet-label:text-is('{province}'))")
+    assert _total(page) == sum(counts)
+    assert "省份：河北省" in page.inner_text(".breadcrumb") and "省份：天津市" in page.inner_text(".breadcrumb")
+    context.close()
+
+
+def test_narrow_screen_shows_a_result_above_the_fold_with_filters_folded(browser, base_url, screenshots):
+    context, page, errors = _new_page(browser, viewport={"width": 390, "height": 844}, is_mobile=True,
+                                      has_touch=True, device_scale_factor=2)
+    page.goto(base_url + "/?q=安全生产")
+    first = page.locator(".result").first.bounding_box()
+    assert first["y"] + 60 < 844, "the first result's title is on the first screen"
+    assert not page.locator(".facets").is_visible(), "the filters are folded"
+    page.click("a.jump-filters")
+    assert page.locator(".facets").is_visible()
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(screenshots / "search-mobile.png"))
+    assert errors == [], errors
+    context.close()
+
+
+def test_four_results_fit_a_laptop_screen_and_a_long_query_wraps(browser, base_url):
+    context, page, _ = _new_page(browser, viewport={"width": 1366, "height": 768})
+    page.goto(base_url + "/?q=安全生产")
+    fourth = page.locator(".result h3").nth(3).bounding_box()
+    assert fourth["y"] + fourth["height"] <= 768, "four result titles on a 1366×768 screen"
+    long_query = "安全生产责任制落实情况检查" * 12
+    page.goto(base_url + "/?q=" + long_query)
+    sort = page.locator(".sort").bounding_box()
+    head = page.locator(".results-head").bounding_box()
+    assert sort["x"] + sort["width"] <= head["x"] + head["width"] + 1 and sort["width"] > 150
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366, "nothing sticks out sideways"
+    context.close()
+
+
+def test_restored_scraped_toggle_keeps_the_reader_at_the_paragraph(browser, base_url):
+    context, page, _ = _new_page(browser, viewport={"width": 1280, "height": 700})
+    page.goto(base_url + "/?county=北辰区")
+    with page.expect_navigation():
+        page.click(".result h3 a")
+    spun = page.locator(".para", has=page.locator(".v-scraped")).nth(2)
+    spun.scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, -100)")
+    before = spun.bounding_box()["y"]
+    text = spun.inner_text()
+    page.evaluate("document.querySelector('a.toggle-view').click()")   # the link is above: a real click would scroll
+    assert spun.inner_text() != text, "the other text is shown"
+    after = spun.bounding_box()["y"]
+    assert abs(after - before) <= 2, (before, after)
+    context.close()

@@ -38,6 +38,15 @@
     });
   });
 
+  // On a narrow screen the filters fold into a panel below the results; 筛选 opens it.
+  var panel = document.querySelector("details.facet-panel");
+  if (panel && window.matchMedia("(max-width: 820px)").matches) {
+    panel.open = false;
+    document.querySelectorAll("a.jump-filters").forEach(function (link) {
+      link.addEventListener("click", function () { panel.open = true; });
+    });
+  }
+
   // Restored / as-scraped toggle in place, keeping the shareable ?view= URL in step.
   document.querySelectorAll("[data-toggle-view]").forEach(function (link) {
     link.addEventListener("click", function (event) {
