@@ -49,3 +49,20 @@ def restore(text: str, counts: Counter | None = None) -> str:
             counts[f"{spun}→{ORIGINAL_OF[spun]}"] += 1
         return ORIGINAL_OF[spun]
     return SPUN_RE.sub(original, text)
+
+
+def restored_spans(text: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """The restored text of `text` and where each restored word sits in it: (start, end, spun word).
+
+    The same mapping as `restore`, so that a page can mark the words it changed."""
+    pieces, spans, last, shift = [], [], 0, 0
+    for match in SPUN_RE.finditer(text):
+        spun = match.group()
+        original = ORIGINAL_OF[spun]
+        pieces += [text[last:match.start()], original]
+        start = match.start() + shift
+        spans.append((start, start + len(original), spun))
+        shift += len(original) - len(spun)
+        last = match.end()
+    pieces.append(text[last:])
+    return "".join(pieces), spans

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
+from ingest.spin import restored_spans
+
 MARK_TAG = re.compile(r"(</?mark>)")
 
 
@@ -25,6 +27,47 @@ def highlighted(item: dict, field: str = "text") -> Markup:
     """`item[field]` with the index's highlights when it has them (`html`, `restored_html`), else escaped."""
     html = item.get("html" if field == "text" else f"{field}_html")
     return safe_marks(html) if html else escape(item.get(field) or "")
+
+
+HTML_UNIT = re.compile(r"<[^>]*>|&[#\w]+;|.", re.S)
+
+
+def insert_spans(html: str, spans: list[tuple[int, int, str]]) -> str:
+    """`html` (escaped text with <mark> tags) with each (start, end, scraped word) span of its text wrapped
+    in <ins class="despun">; offsets count characters of the text, an entity as one, tags as none.
+    An <ins> is closed before a tag inside it and reopened after, so the nesting stays valid."""
+    if not spans:
+        return html
+    out, pos, i, open_title, open_span = [], 0, 0, None, None
+    for unit in HTML_UNIT.findall(html):
+        if unit.startswith("<") and len(unit) > 1:
+            out.append(f"</ins>{unit}<ins class=\"despun\" title=\"{open_title}\">" if open_title else unit)
+            continue
+        while i < len(spans) and spans[i][1] <= pos:
+            i += 1
+        inside = i if i < len(spans) and spans[i][0] <= pos else None
+        if open_span is not None and open_span != inside:
+            out.append("</ins>")
+            open_title = open_span = None
+        if inside is not None and open_span is None:
+            open_span, open_title = inside, escape(f"网站原文：{spans[inside][2]}")
+            out.append(f"<ins class=\"despun\" title=\"{open_title}\">")
+        out.append(unit)
+        pos += 1
+    if open_span is not None:
+        out.append("</ins>")
+    return "".join(out)
+
+
+def despun(para: dict) -> Markup:
+    """A restored paragraph's text (highlighted) with the words de-spinning changed marked, each titled
+    with the word the site had; any other paragraph as `highlighted`."""
+    if not para.get("restored"):
+        return highlighted(para)
+    restored, spans = restored_spans(para["text"])
+    if restored != para["restored"]:        # restored by an older spin map: mark nothing rather than wrongly
+        spans = []
+    return Markup(insert_spans(str(highlighted(para, "restored")), spans))
 
 
 def is_safe_url(value) -> bool:
@@ -60,4 +103,5 @@ def init_app(app) -> None:
     app.add_template_filter(source_label)
     app.add_template_filter(copy_count)
     app.add_template_filter(highlighted)
+    app.add_template_filter(despun)
     app.add_template_test(is_safe_url, "safe_url")

@@ -1,6 +1,7 @@
 """Shared fixtures: one index per test session, built from the bundled corpus plus purpose-written documents.
 
-`index_dir` / `search_index`: the bundled corpus (corpus/, through ingest_paths) and the documents of
+`index_dir` / `search_index`: the five seed documents of the bundled corpus (corpus/*.txt, through
+ingest_paths; the national texts of corpus/national/ are left out to keep the fixtures small) and the documents of
 tests/data/index_documents.json (through add_documents). `purpose_docs`: those documents by key,
 as clean-document dicts. `make_doc(...)`: a clean-document dict for a test's own index.
 """
@@ -14,6 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
+SEEDS = sorted(CORPUS.glob("*.txt"))          # the five seeds; corpus/national/ holds the bundled laws
 DATA = Path(__file__).parent / "data"
 
 
@@ -63,7 +65,7 @@ def index_dir(tmp_path_factory, purpose_docs) -> Path:
     import index
 
     path = tmp_path_factory.mktemp("index")
-    summary = index.ingest_paths([CORPUS], path, progress=False)
+    summary = index.ingest_paths(SEEDS, path, progress=False)
     assert summary.added >= 4, summary.report()
     index.add_documents(path, list(purpose_docs.values()))
     return path
@@ -80,7 +82,7 @@ def search_index(index_dir):
 def corpus_docs() -> list[dict]:
     import ingest
 
-    return [doc for path in sorted(CORPUS.iterdir()) for doc in ingest.clean_file(path)]
+    return [doc for path in SEEDS for doc in ingest.clean_file(path)]
 
 
 # ---- search_service fixtures (owner: service engineer; keep this block separate) -------------------
@@ -90,12 +92,12 @@ SERVICE_DOCS = Path(__file__).parent / "data" / "service"
 
 @pytest.fixture(scope="session")
 def service_index_dir(tmp_path_factory) -> Path:
-    """The bundled corpus plus the service's own documents (a <script> title, a shorter copy of seed 001,
+    """The seed documents plus the service's own documents (a <script> title, a shorter copy of seed 001,
     a real national regulation from corpus-real)."""
     import index
 
     index_dir = tmp_path_factory.mktemp("service-index")
-    summary = index.ingest_paths([ROOT / "corpus", SERVICE_DOCS], index_dir, progress=False)
+    summary = index.ingest_paths(SEEDS + [SERVICE_DOCS], index_dir, progress=False)
     assert not summary.skipped, summary.report()
     return index_dir
 

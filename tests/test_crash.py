@@ -37,7 +37,7 @@ def batch() -> list[dict]:
     """120 documents of 6 paragraphs drawn from the bundled corpus, numbered."""
     from conftest import make_doc
 
-    lines = [line.strip() for path in sorted(CORPUS.iterdir())
+    lines = [line.strip() for path in sorted(CORPUS.glob("*.txt"))
              for line in path.read_text(encoding="utf-8").splitlines() if len(line.strip()) > 15]
     docs = []
     for i in range(120):

@@ -329,3 +329,36 @@ def test_document_shows_a_file_name_never_a_server_path(service_client):
     facts = dict(zip([dt.get_text() for dt in doc.select(".doc-facts dt")],
                      [dd.get_text() for dd in doc.select(".doc-facts dd")]))
     assert facts["来源"] == "001_f0e5b2b144a0aed0.txt"
+
+
+def test_restored_words_are_marked_inline_with_the_scraped_word(service_client):
+    from ingest.spin import ORIGINAL_OF
+
+    doc_url = page(service_client, "/?county=北辰区").select_one(".result h3 a")["href"]
+    doc_id = urlsplit(doc_url).path.split("/")[-1]
+    stored = {p["n"]: p for p in service_client.get(f"/api/documents/{doc_id}").get_json()["paragraphs"]}
+    for url in (doc_url, doc_url + "&q=安全生产"):
+        soup = page(service_client, url)
+        marked = soup.select(".v-restored ins.despun")
+        assert marked, "a spun copy shows which words were restored"
+        for ins in marked:
+            scraped = ins["title"].removeprefix("网站原文：")
+            assert ins.get_text() and ins.get_text() in ORIGINAL_OF[scraped]   # a highlight may split a word
+        for para in soup.select(".para"):
+            restored = para.select_one(".v-restored")
+            if restored is not None:
+                n = int(para["id"][1:])
+                assert restored.get_text() == stored[n]["restored"], "marking never changes the text"
+                assert not para.select(".v-scraped ins")
+    assert "带虚线的词" in soup.select_one(".despun-legend").get_text()
+
+
+def test_inline_marks_nest_inside_highlights_and_escape_the_scraped_word():
+    from search_service.markup import insert_spans
+
+    assert insert_spans("a<mark>安全生产</mark>", [(1, 3, "平安")]) == \
+        'a<mark><ins class="despun" title="网站原文：平安">安全</ins>生产</mark>'
+    assert insert_spans("安全&amp;生产", [(2, 3, "<b>")]) == \
+        '安全<ins class="despun" title="网站原文：&lt;b&gt;">&amp;</ins>生产'
+    assert insert_spans("安全生产", [(0, 2, "x"), (2, 4, "y")]).count("<ins") == 2
+    assert insert_spans("平安<mark>生产</mark>", [(0, 3, "z")]).count("</ins>") == 2
