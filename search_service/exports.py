@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from flask import Blueprint, Response, request, send_file, stream_with_context
 from openpyxl import Workbook
 
-from .documents import permalink
 from .markup import source_label
 from .params import UNKNOWN, parse_search
 from .searcher import current_index
@@ -52,6 +51,13 @@ def _row(result: dict, link: Callable[[str, int], str]) -> list[str]:
         "paragraph_n": n, "permalink": link(result["doc_id"], n) if n else link(result["doc_id"], 1),
     }
     return [_text(values[key]) for key, _ in COLUMNS]
+
+
+def link_maker(base_url: str) -> Callable[[str, int], str]:
+    """Permalinks of paragraphs under `base_url`, as /doc/<id>?p=n#pn (url_for would cost more than the
+    rest of a row; tests check both give the same link)."""
+    base = base_url.rstrip("/")
+    return lambda doc_id, n: f"{base}/doc/{doc_id}?p={n}#p{n}"
 
 
 def export_rows(search_index, q: str, filters: dict, within: list[str], sort: str,
@@ -122,7 +128,8 @@ bp = Blueprint("exports", __name__)
 
 def _request_rows():
     params = parse_search(request.args)
-    return export_rows(current_index(), params.q, params.index_filters(), params.within, params.sort, permalink)
+    return export_rows(current_index(), params.q, params.index_filters(), params.within, params.sort,
+                       link_maker(request.url_root))
 
 
 def _counts(total: int) -> dict:
