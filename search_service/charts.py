@@ -32,7 +32,8 @@ def year_chart(years: list[dict], path: str, args) -> dict | None:
             "x": round(i * slot + slot * 0.12, 2), "width": round(slot * 0.76, 2),
             "y": round(HEIGHT - LABEL_ROOM - height, 2), "height": round(height, 2),
             "center": round(i * slot + slot / 2, 2),
-            "label": (len(span) - 1 - i) % every == 0,
+            # the first and last year always, others counted back from the last, none crowding the first
+            "label": i == 0 or (len(span) - 1 - i) % every == 0 and i >= every,
             "url": url_with(path, args, year=str(year), year_from=None, year_to=None) if count else None,
         })
     unknown = next((y for y in years if y["value"] is None), None)

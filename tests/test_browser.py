@@ -277,9 +277,10 @@ def test_csv_and_xlsx_of_a_filtered_search_hold_its_total(browser, base_url, tmp
     context.close()
 
 
-def test_clicking_a_year_bar_filters_to_that_year(browser, base_url):
-    context, page, _ = _new_page(browser)
+def test_clicking_a_year_bar_filters_to_that_year(browser, base_url, screenshots):
+    context, page, _ = _new_page(browser, viewport={"width": 1366, "height": 768})
     page.goto(base_url + "/?q=安全生产")
+    page.screenshot(path=str(screenshots / "search-chart.png"))
     bar = page.locator(".year-chart a.bar-link").last
     year, count = bar.get_attribute("data-year"), int(bar.locator("title").text_content().split("：")[1].rstrip("篇 "))
     with page.expect_navigation():
