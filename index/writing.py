@@ -538,12 +538,14 @@ def add_documents(index_dir: Path, docs, *, commit_every: int = COMMIT_EVERY, on
 
 def ingest_paths(paths, index_dir: Path, progress: bool = True, *, commit_every: int = COMMIT_EVERY,
                  on_commit=None, lock_timeout: float = LOCK_TIMEOUT, workers: int | None = None,
-                 on_wait=None) -> IngestSummary:
+                 on_wait=None, on_progress=None) -> IngestSummary:
     """Clean and index files and folders, with a progress bar and a summary; bad files are skipped.
 
     Files are cleaned by `workers` processes (default: every core) and indexed in input order, so the
     result does not depend on `workers`. A file whose bytes and cleaner are unchanged since it was
-    last ingested is not parsed again. `on_wait(message)` when another writer holds the lock.
+    last ingested is not parsed again. `on_wait(message)` when another writer holds the lock;
+    `on_progress(files_done, files, documents, seconds)`, when given, is called once the writer lock
+    is held and after each file (an upload job reports it on its page).
     """
     import ingest
     from ingest import batch
@@ -564,7 +566,7 @@ def ingest_paths(paths, index_dir: Path, progress: bool = True, *, commit_every:
         changed_sites = {ingest.site_of(path) for path in todo}
         furniture = ingest.site_furniture([path for path in files if ingest.site_of(path) in changed_sites])
         work = [unit for path in todo for unit in batch.units(path)]
-        bar = _Progress(work, summary.files, summary.unchanged_files + len(summary.skipped), progress)
+        bar = _Progress(work, summary.files, summary.unchanged_files + len(summary.skipped), progress, on_progress)
         file_docs, file_bad = [], 0
         for result in batch.clean_units(work, furniture, workers or batch.default_workers()):
             unit = result.unit
@@ -600,10 +602,10 @@ def _folder_bytes(folder: Path) -> int:
 class _Progress:
     """The ingest's progress bar: bytes of input cleaned (so a large dump moves too), files, documents/s, ETA."""
 
-    def __init__(self, work, n_files: int, done_files: int, enabled: bool):
+    def __init__(self, work, n_files: int, done_files: int, enabled: bool, report=None):
         from tqdm import tqdm
 
-        self.n_files, self.done_files, self.docs = n_files, done_files, 0
+        self.n_files, self.done_files, self.docs, self.report = n_files, done_files, 0, report
         self.started = time.monotonic()
         self.bar = tqdm(total=sum(unit.size for unit in work), desc="导入", unit="B", unit_scale=True,
                         unit_divisor=1024, disable=not enabled, file=sys.stderr)
@@ -613,6 +615,8 @@ class _Progress:
         rate = self.docs / max(time.monotonic() - self.started, 1e-6)
         self.bar.set_postfix_str(f"{self.done_files}/{self.n_files} 文件，{self.docs} 篇，{rate:.1f} 篇/秒",
                                  refresh=False)
+        if self.report:
+            self.report(self.done_files, self.n_files, self.docs, time.monotonic() - self.started)
 
     def advance(self, unit, n_docs: int) -> None:
         self.docs += n_docs

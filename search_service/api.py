@@ -15,6 +15,7 @@ from .documents import find_document, find_paragraph, find_similar
 from .params import BadParameter, check_doc_id, int_arg, paragraph_number
 from .results import search_results
 from .searcher import current_index
+from .uploads import api_job, api_upload
 from .security import require_write_token
 
 bp = Blueprint("api", __name__)
@@ -71,6 +72,8 @@ def similar():
 
 
 bp.post("/api/excerpts.docx")(api_excerpts_docx)
+bp.post("/api/documents")(api_upload)
+bp.get("/api/jobs/<job_id>")(api_job)
 
 
 @bp.get("/healthz")

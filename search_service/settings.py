@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from limits import parse_many
@@ -16,6 +16,7 @@ DEFAULT_INDEX = "var/index"
 DEFAULT_CORPUS = str(Path(__file__).resolve().parent.parent / "corpus")
 DEFAULT_RATE_LIMIT = "600 per minute"
 RATE_LIMIT_OFF = ("off", "0", "none")
+UPLOAD_LIMITS = ("UPLOAD_MAX_MB", "UPLOAD_MAX_FILES", "UPLOAD_MAX_FILE_MB", "UPLOAD_MAX_TOTAL_MB")
 MAX_WORKERS = 64            # far beyond a sensible machine; a typo like 200 is caught
 
 
@@ -34,6 +35,9 @@ class Settings:
     write_token: str | None
     lock_timeout: float
     base_url: str                   # the service's address, for links in `safety-search export`
+    secret_key: str | None = None   # signs the admin login session; None: random per start
+    uploads: Path | None = None     # the upload area; None: "uploads" beside the index folder
+    upload_limits: dict = field(default_factory=dict)   # UPLOAD_MAX_* given in the environment
 
 
 def _integer(env, name: str, default: int, low: int, high: int) -> int:
@@ -85,4 +89,8 @@ def load(env=None) -> Settings:
         write_token=env.get("SAFETY_SEARCH_WRITE_TOKEN") or None,
         lock_timeout=_seconds(env, "SAFETY_SEARCH_LOCK_TIMEOUT", LOCK_TIMEOUT),
         base_url=env.get("SAFETY_SEARCH_BASE_URL", "").strip() or "http://127.0.0.1:8000",
+        secret_key=env.get("SAFETY_SEARCH_SECRET_KEY") or None,
+        uploads=Path(env["SAFETY_SEARCH_UPLOADS"].strip()) if env.get("SAFETY_SEARCH_UPLOADS", "").strip() else None,
+        upload_limits={name: _integer(env, f"SAFETY_SEARCH_{name}", 0, 1, 1_000_000) for name in UPLOAD_LIMITS
+                       if env.get(f"SAFETY_SEARCH_{name}", "").strip()},
     )

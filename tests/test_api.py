@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
@@ -249,7 +250,7 @@ def test_openapi_document_describes_every_endpoint(service_client, service_app):
     spec = service_client.get("/api/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
     documented = set(spec["paths"])
-    routes = {str(rule).replace("<doc_id>", "{doc_id}").replace("<n>", "{n}")
+    routes = {re.sub(r"<(\w+)>", r"{\1}", str(rule))
               for rule in service_app.url_map.iter_rules() if rule.endpoint.startswith(("api.", "exports."))}
     assert routes == documented
     search_params = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}

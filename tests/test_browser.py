@@ -346,3 +346,46 @@ def test_restored_scraped_toggle_keeps_the_reader_at_the_paragraph(browser, base
     after = spun.bounding_box()["y"]
     assert abs(after - before) <= 2, (before, after)
     context.close()
+
+
+@pytest.fixture
+def upload_url(spare_service_index, tmp_path):
+    from search_service import create_app
+
+    app = create_app(index_dir=spare_service_index, RATELIMIT_ENABLED=False, WRITE_TOKEN="browser-upload-token",
+                     UPLOAD_DIR=tmp_path / "uploads")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def test_staff_log_in_upload_two_pages_and_find_them(browser, upload_url, tmp_path, screenshots):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "尾矿库讲话.txt").write_text("在全市尾矿库安全专项整治会议上的讲话\n同志们：\n今天召开会议，部署尾矿库安全"
+                                        "专项整治工作。\n各县区要对辖区内尾矿库逐一排查，建立隐患台账。\n", encoding="utf-8")
+    (pages / "液氨通知.html").write_text("<html><head><title>关于开展液氨制冷企业安全检查的通知</title></head><body>"
+                                      "<article><h1>关于开展液氨制冷企业安全检查的通知</h1><p>各区县应急管理局：</p>"
+                                      "<p>为防范液氨泄漏事故，决定在全市开展液氨制冷企业专项安全检查。</p></article>"
+                                      "</body></html>", encoding="utf-8")
+    context, page, errors = _new_page(browser, viewport={"width": 1280, "height": 800})
+    page.goto(upload_url + "/admin/upload")
+    assert page.locator("input[type=file]").count() == 0, "no upload before login"
+    page.fill("input[name=token]", "browser-upload-token")
+    with page.expect_navigation():
+        page.click(".admin-login button")
+    assert "token" not in page.url
+    page.set_input_files("input[type=file]", [str(pages / "尾矿库讲话.txt"), str(pages / "液氨通知.html")])
+    with page.expect_navigation():
+        page.click(".admin-upload button")
+    expect(page.locator(".job")).to_have_attribute("data-state", "done", timeout=120_000)
+    assert page.inner_text(".job-summary .added") == "2 篇"
+    page.screenshot(path=str(screenshots / "upload.png"))
+    for query in ("尾矿库", "液氨制冷"):
+        page.goto(upload_url + "/?q=" + query)
+        assert _total(page) == 1
+    assert errors == [], errors
+    context.close()
