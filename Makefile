@@ -17,6 +17,7 @@ bench:
 	.venv/bin/python bench/bench_relevance.py
 	.venv/bin/python bench/bench_health.py
 	.venv/bin/python bench/bench_service.py
+	.venv/bin/python bench/bench_export.py
 
 serve:
 	scripts/serve
