@@ -14,7 +14,6 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from docx import Document
 from docx.shared import Pt, RGBColor
@@ -24,7 +23,7 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from .documents import citation_label, permalink
 from .params import DOC_ID, BadParameter, local_path
 from .searcher import current_index
-from .security import WriteForbidden
+from .security import require_same_origin
 
 MAX_ITEMS = 200                 # a long report quotes dozens of paragraphs; 200 is far past that
 MAX_NOTE = 500
@@ -170,14 +169,6 @@ def cookie_value(items: list[Item]) -> str:
     return base64.urlsafe_b64encode(packed).decode("ascii").rstrip("=")
 
 
-def _same_origin() -> None:
-    """The basket forms change only the visitor's own cookie, but a foreign page must not post them."""
-    origin = request.headers.get("Origin")
-    if request.headers.get("Sec-Fetch-Site") == "cross-site" or \
-            origin and origin != "null" and urlsplit(origin).netloc != request.host:
-        raise WriteForbidden("素材篮只接受本站页面提交的表单")
-
-
 def _next_url() -> str:
     """Where a form goes back to: a path on this site only (never //elsewhere or a full URL)."""
     return local_path(request.form.get("next")) or "/basket"
@@ -227,7 +218,7 @@ def page():
 
 @bp.post("/basket")
 def change():
-    _same_origin()
+    require_same_origin()
     items = apply_action(read_cookie(), request.form)
     value = cookie_value(items)
     if len(value) + len(COOKIE) > COOKIE_MAX_BYTES:
@@ -253,7 +244,7 @@ def _json_body() -> tuple[dict, list[Item]]:
 @bp.post("/basket/list")
 def list_fragment():
     """The basket list rendered for the script, from the items it keeps in localStorage."""
-    _same_origin()
+    require_same_origin()
     _, items = _json_body()
     return render_template("_basket_list.html", excerpts=resolve(items, strict=False))
 
@@ -261,7 +252,7 @@ def list_fragment():
 @bp.post("/basket/export.docx")
 def export_form():
     """The basket page's export: the script's items (a JSON field) or, without the script, the cookie."""
-    _same_origin()
+    require_same_origin()
     raw = request.form.get("items", "")
     if raw:
         try:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hmac
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
@@ -35,6 +35,14 @@ def require_write_token() -> None:
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if not hmac.compare_digest(given.encode(), token.encode()):
         raise WriteForbidden("写操作需要正确的令牌（Authorization: Bearer …）")
+
+
+def require_same_origin() -> None:
+    """A form post must come from a page of this site (the basket's and the admin pages' forms)."""
+    origin = request.headers.get("Origin")
+    if request.headers.get("Sec-Fetch-Site") == "cross-site" or \
+            origin and origin != "null" and urlsplit(origin).netloc != request.host:
+        raise WriteForbidden("只接受本站页面提交的表单")
 
 
 def _reject_invalid_utf8() -> None:

@@ -26,9 +26,8 @@ from flask import (Blueprint, abort, current_app, jsonify, redirect, render_temp
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from . import jobs
-from .basket import _same_origin
 from .params import BadParameter
-from .security import WriteForbidden, require_write_token
+from .security import WriteForbidden, require_same_origin, require_write_token
 
 INPUT_SUFFIXES = {".txt", ".html", ".htm", ".jsonl"}
 ZIP_SUFFIX = ".zip"
@@ -69,7 +68,7 @@ def csrf_token() -> str:
 
 def _check_form() -> None:
     """Forms of the admin pages: from this site, with the session's CSRF token."""
-    _same_origin()
+    require_same_origin()
     given = request.form.get("csrf", "")
     if not given or not hmac.compare_digest(given, session.get("csrf", "")):
         raise WriteForbidden("表单已过期或不是从本站提交的（CSRF 校验失败）：请刷新页面后重试")
@@ -293,6 +292,10 @@ def job_page(job_id: str):
     return render_template("admin_job.html", job=job_state(job_id))
 
 
+LOGIN_RATE_LIMIT = "10 per minute"     # guessing a token through the form is slow
+
+
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    app.view_functions["uploads.login"] = app.extensions["rate_limiter"].limit(LOGIN_RATE_LIMIT)(login)
     app.add_template_global(csrf_token)

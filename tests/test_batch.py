@@ -40,7 +40,7 @@ def test_the_index_does_not_depend_on_the_number_of_workers(tmp_path, monkeypatc
     dump = crawl_dump(tmp_path / "dump.jsonl")
     listings = []
     for workers in (1, 2):
-        summary = index.ingest_paths([dump, CORPUS], tmp_path / f"ix{workers}", progress=False, workers=workers)
+        summary = index.ingest_paths([dump, *SEEDS], tmp_path / f"ix{workers}", progress=False, workers=workers)
         assert summary.added + summary.duplicates == 60 + len(SEEDS)
         found = index.SearchIndex(tmp_path / f"ix{workers}").search("安全生产", per_page=100)
         listings.append([(r["doc_id"], r["title"], r["year"], r["region"]) for r in found["results"]])

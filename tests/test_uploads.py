@@ -218,3 +218,12 @@ def test_page_login_needs_the_token_and_csrf_and_the_token_never_shows(client, c
     assert TOKEN not in caplog.text and all(TOKEN not in (c.value or "") for c in client._cookies.values())
     client.post("/admin/logout", data={"csrf": csrf})
     assert client.get(f"/admin/jobs/{job_id}").status_code == 403
+
+
+def test_guessing_the_token_through_the_login_form_is_rate_limited(spare_service_index, tmp_path):
+    from search_service import create_app
+
+    client = create_app(index_dir=spare_service_index, WRITE_TOKEN=TOKEN, UPLOAD_DIR=tmp_path / "u").test_client()
+    csrf = csrf_of(client.get("/admin/upload").get_data(as_text=True))
+    statuses = [client.post("/admin/login", data={"token": f"guess{i}", "csrf": csrf}).status_code for i in range(12)]
+    assert statuses[:10] == [403] * 10 and statuses[10:] == [429, 429]
