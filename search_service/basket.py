@@ -186,9 +186,9 @@ def apply_action(items: list[Item], form) -> list[Item]:
     action = form.get("action", "")
     items = list(items)
     if action == "add":
-        added = parse_items([{"doc_id": form.get("doc_id", ""),
-                              "n": int(form["n"]) if form.get("n", "").isascii() and form.get("n", "").isdigit()
-                              else form.get("n")}])[0]
+        raw_n = form.get("n", "")
+        number = int(raw_n) if raw_n.isascii() and raw_n.isdigit() and len(raw_n) <= 9 else raw_n  # else a 400
+        added = parse_items([{"doc_id": form.get("doc_id", ""), "n": number}])[0]
         if all((i.doc_id, i.n) != (added.doc_id, added.n) for i in items):
             resolve([added])            # 404 for a paragraph that does not exist
             items.append(added)

@@ -25,6 +25,7 @@ COLUMNS = (("title", "标题"), ("year", "年份"), ("published", "发布日期"
            ("city", "城市"), ("county", "区县"), ("level", "层级"), ("doc_type", "文种"), ("topics", "专题"),
            ("source", "来源"), ("paragraph", "最佳段落"), ("paragraph_n", "段落编号"), ("permalink", "链接"))
 HEADERS = [label for _, label in COLUMNS]
+COLUMN_WIDTHS = {"title": 40, "published": 12, "topics": 20, "source": 24, "paragraph": 60, "permalink": 30}  # characters
 # A cell starting with these is a formula to Excel (and openpyxl); scraped titles must stay text.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -107,6 +108,9 @@ def write_xlsx(rows: Iterator[list[str]], out, title: str = "检索结果") -> N
     """One sheet with Chinese headers, written row by row (openpyxl write-only mode)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
+    sheet.freeze_panes = "A2"           # the header row stays in view while scrolling
+    for letter, key in zip("ABCDEFGHIJKLM", (key for key, _ in COLUMNS)):
+        sheet.column_dimensions[letter].width = COLUMN_WIDTHS.get(key, 10)
     sheet.append(HEADERS)
     for row in rows:
         sheet.append([XLSX_UNSAFE.sub("", v)[:XLSX_CELL_MAX] for v in row])

@@ -118,3 +118,9 @@ def test_cli_export_writes_csv_and_xlsx(service_index_dir, service_client, tmp_p
     assert "括号" in capsys.readouterr().err and not (tmp_path / "x.csv").exists()
     assert main(["export", "安全", "--index", str(service_index_dir), "--out", str(tmp_path)]) == 2
     assert "文件夹" in capsys.readouterr().err
+
+
+def test_the_workbook_keeps_its_header_in_view_and_wide_text_columns(service_client):
+    sheet = load_workbook(io.BytesIO(service_client.get("/export.xlsx?q=安全生产").data)).active
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["A"].width >= 30 and sheet.column_dimensions["K"].width >= 50
