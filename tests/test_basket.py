@@ -194,3 +194,15 @@ def test_every_result_snippet_and_document_paragraph_offers_add_to_basket(servic
     doc = BeautifulSoup(service_client.get(f"/doc/{speech}").get_data(as_text=True), "html.parser")
     paras = doc.select(".para")
     assert len(doc.select(".para form.add-excerpt")) == len(paras)
+
+
+def test_the_permalinks_in_the_word_file_open_the_cited_paragraph(service_client, two_docs):
+    speech, regulation = two_docs
+    data = service_client.post("/api/excerpts.docx", json={"items": [{"doc_id": speech, "n": 4},
+                                                                     {"doc_id": regulation, "n": 3}]}).data
+    links = [line.rsplit(" ", 1)[1] for line in docx_lines(data) if line.startswith("《") and "段 http" in line]
+    assert len(links) == 2
+    for link, n in zip(links, (4, 3)):
+        soup = BeautifulSoup(service_client.get(link.removeprefix("http://localhost")).get_data(as_text=True),
+                             "html.parser")
+        assert soup.select_one(".para.marked")["id"] == f"p{n}"

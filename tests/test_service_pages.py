@@ -362,3 +362,13 @@ def test_inline_marks_nest_inside_highlights_and_escape_the_scraped_word():
         '安全<ins class="despun" title="网站原文：&lt;b&gt;">&amp;</ins>生产'
     assert insert_spans("安全生产", [(0, 2, "x"), (2, 4, "y")]).count("<ins") == 2
     assert insert_spans("平安<mark>生产</mark>", [(0, 3, "z")]).count("</ins>") == 2
+
+
+def test_cities_of_several_chosen_provinces_are_listed_together(service_client):
+    soup = page(service_client, "/?province=河北省&province=天津市")
+    section = next(s for s in soup.select(".facet") if s.h2.get_text() == "地区")
+    assert section.select_one("h3.facet-sub").get_text() == "城市"
+    cities = [a.select_one(".facet-label").get_text() for a in section.select("h3.facet-sub + ul a")]
+    assert {"唐山市", "沧州市", "天津市"} <= set(cities)
+    narrowed = page(service_client, facet_link(soup, "地区", "唐山市")["href"])
+    assert total(narrowed) == int(facet_link(soup, "地区", "唐山市").select_one(".count").get_text())
