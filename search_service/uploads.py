@@ -35,6 +35,9 @@ ZIP_SUFFIX = ".zip"
 ACCEPTED_TYPES = ("text/", "application/zip", "application/x-zip-compressed", "application/octet-stream",
                   "application/json", "application/x-ndjson", "application/jsonl", "application/xhtml+xml")
 MAX_RATIO = 100                 # uncompressed/compressed: text compresses ~5-10x, a bomb 1000x and more
+# zipfile reads the whole central directory at once (~0.5 KB of memory per entry): an archive of millions
+# of empty entries is refused before that, from the count in its end record.
+MAX_ZIP_ENTRIES = 20_000
 UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 CHUNK = 64 * 1024
 
@@ -153,6 +156,11 @@ class Receiver:
             if not _copy_capped(stream, spooled, self.limits.total_bytes):
                 self.skip(name, f"压缩包过大：最多 {self.limits.total_bytes // 2**20} MB")
                 return
+            entries = _zip_entries(spooled)
+            if entries is None or entries > max(MAX_ZIP_ENTRIES, 5 * self.limits.files):
+                self.skip(name, "压缩包内文件过多（或数目无法读出）：请分成几个较小的压缩包"
+                          if entries else "不是有效的 zip 压缩包")
+                return
             try:
                 archive = zipfile.ZipFile(spooled)
             except (zipfile.BadZipFile, OSError, ValueError):
@@ -190,6 +198,19 @@ class Receiver:
                     self._store(path, source, min(self.limits.file_bytes, self.limits.total_bytes - self.total))
             except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
                 self.skip(path, f"压缩包内的文件无法读取（{type(exc).__name__}）")
+
+
+def _zip_entries(path: Path) -> int | None:
+    """The entry count of a zip's end-of-central-directory record; 65535 for ZIP64 (too many for us);
+    None when there is no such record."""
+    with path.open("rb") as f:
+        size = f.seek(0, 2)
+        f.seek(max(0, size - 65_557))            # the record (22 bytes) plus the longest comment
+        tail = f.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) < at + 22:
+        return None
+    return int.from_bytes(tail[at + 10:at + 12], "little")
 
 
 def receive() -> dict:

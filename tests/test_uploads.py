@@ -227,3 +227,10 @@ def test_guessing_the_token_through_the_login_form_is_rate_limited(spare_service
     csrf = csrf_of(client.get("/admin/upload").get_data(as_text=True))
     statuses = [client.post("/admin/login", data={"token": f"guess{i}", "csrf": csrf}).status_code for i in range(12)]
     assert statuses[:10] == [403] * 10 and statuses[10:] == [429, 429]
+
+
+def test_a_zip_of_very_many_entries_is_refused_before_its_directory_is_read(client, upload_app):
+    archive = a_zip({f"{i}.txt": "" for i in range(25_000)}, compression=zipfile.ZIP_STORED)
+    response = upload(client, ("flood.zip", archive, "application/zip"))
+    assert response.status_code == 400 and "文件过多" in response.get_json()["detail"]
+    assert written_files(Path(upload_app.config["UPLOAD_DIR"])) == []
