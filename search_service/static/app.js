@@ -170,7 +170,7 @@
         page.setAttribute("data-rendered", String(current.length));
       });
     }).catch(function () {
-      holder.innerHTML = "<p class=\"empty\">素材篮暂时无法显示，请刷新页面。</p>";
+      holder.innerHTML = "<p class=\"empty\">素材篮暂时无法显示：请刷新页面；若仍不行，可清空素材篮后重新加入。</p>";
     });
   }
 
