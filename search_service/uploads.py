@@ -270,11 +270,23 @@ def api_job(job_id: str):
 
 # --- the pages ---------------------------------------------------------------------------------------
 
+RECENT_JOBS = 10
+
+
+def recent_jobs() -> list[dict]:
+    """The latest uploads, newest first, for the upload page."""
+    root = Path(current_app.config["UPLOAD_DIR"])
+    folders = [p for p in root.iterdir() if p.is_dir() and jobs.JOB_ID.fullmatch(p.name)] if root.is_dir() else []
+    states = (jobs.read_state(p) for p in sorted(folders, key=lambda p: p.stat().st_mtime, reverse=True))
+    return [state for state in states if state][:RECENT_JOBS]
+
+
 @bp.get("/admin/upload")
 def upload_page():
-    return render_template("admin_upload.html", logged_in=_logged_in(),
+    logged_in = _logged_in()
+    return render_template("admin_upload.html", logged_in=logged_in,
                            configured=bool(current_app.config.get("WRITE_TOKEN")), csrf=csrf_token(),
-                           limits=Limits(current_app.config))
+                           limits=Limits(current_app.config), jobs=recent_jobs() if logged_in else [])
 
 
 @bp.post("/admin/login")

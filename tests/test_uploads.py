@@ -215,6 +215,8 @@ def test_page_login_needs_the_token_and_csrf_and_the_token_never_shows(client, c
     wait_done(client, job_id)
     job_page = client.get(f"/admin/jobs/{job_id}").get_data(as_text=True)
     assert "导入完成" in job_page and "新增" in job_page
+    recent = client.get("/admin/upload").get_data(as_text=True)
+    assert f'href="/admin/jobs/{job_id}"' in recent and "新增 1 篇" in recent
     assert TOKEN not in caplog.text and all(TOKEN not in (c.value or "") for c in client._cookies.values())
     client.post("/admin/logout", data={"csrf": csrf})
     assert client.get(f"/admin/jobs/{job_id}").status_code == 403
