@@ -100,7 +100,6 @@ def cmd_export(args) -> int:
     import index
     from search_service.exports import MAX_ROWS, csv_chunks, export_rows, link_maker, write_xlsx
 
-    link = link_maker(args.base_url)
     out = Path(args.out)
     if out.is_dir():
         _say(f"--out {out} 是一个文件夹：请给出文件名（如 结果.{args.format}）")
