@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -72,8 +73,12 @@ def run_and_kill(index_dir: Path, delay: float) -> tuple[int, bool, bool]:
 
 
 def committed_doc_ids(index_dir: Path) -> list[str]:
-    if not (index_dir / "documents.sqlite").exists():
+    store = index_dir / "documents.sqlite"
+    if not store.exists():
         return []
+    with sqlite3.connect(store) as db:   # a kill in the first instant: the file exists, its tables not yet
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'documents'").fetchone():
+            return []
     ix = index.SearchIndex(index_dir)
     _, table, _ = ix._current()
     return [d for d in table.doc_ids[table.live]]
