@@ -1,8 +1,9 @@
 """Lines to paragraphs: cut site boilerplate (recording every cut), find the title, number paragraphs.
 
-The patterns are data (data/boilerplate.tsv, data/headings.txt); this module applies them in a fixed
-order: inline cuts, boilerplate lines, ad blocks, related-article tails, learnt site furniture, the
-title and its repeats, then Chinese punctuation and the paragraph outline.
+The patterns are data (data/boilerplate.tsv, data/furniture_lexicon.tsv, data/headings.txt); this module
+applies them in a fixed order: inline cuts, boilerplate lines, ad blocks, related-article tails, the
+furniture lexicon and menu lines, learnt site furniture, the title and its repeats, then Chinese
+punctuation and the paragraph outline.
 """
 import re
 from collections import Counter, defaultdict
@@ -25,6 +26,17 @@ FULL_WIDTH = str.maketrans(",;:!?", "，；：！？")
 TITLE_KEY_DROP_RE = re.compile(rf"[^{HAN}A-Za-z0-9]+")
 SENTENCE_END_RE = re.compile(r"[。！？；!?;…]\s*$")
 STRIP = " \t\r\n\u3000\xa0\u200b\u200c\u200d\ufeff"
+# a lexicon line is furniture unless it reads as a sentence of the article: what is left once the
+# furniture words are taken out has a sentence mark, or is long (both as seen on real portal pages:
+# 【打印】【关闭】 rows and 责任编辑 lines leave < 20 characters; article sentences that name 相关链接 leave more)
+SENTENCE_MARK_RE = re.compile(r"[，。；！？,;!?]")
+LEFT_MAX = 20
+LEFT_SHARE = 0.4
+FILLER_RE = re.compile(r"[\s|｜/\\·•>»›<«‹\-－—_:：\[\]【】()（）]+")
+# menus: a line cut into >= MENU_MIN short pieces by | or " - " (搜狐首页 - 新闻 - 体育 …, 好文网 - 工作总结|讲话稿)
+MENU_SPLIT_RE = re.compile(r"\s*[|｜]\s*|\s+[-－—/·]\s+")
+MENU_MIN = 4
+MENU_ITEM_MAX = 8
 
 
 def _data_lines(name):
@@ -40,7 +52,12 @@ def _boilerplate():
     return rules
 
 
+def _lexicon():
+    return [re.compile(line.split("\t")[1]) for line in _data_lines("furniture_lexicon.tsv")]
+
+
 RULES = _boilerplate()
+LEXICON = _lexicon()
 HEADING_RE = re.compile("|".join(f"(?:{pattern})" for pattern in _data_lines("headings.txt")))
 SPEECH_LINE_RE = re.compile("|".join(f"(?:{pattern})" for pattern in _data_lines("speech_lines.txt")))
 
@@ -69,6 +86,7 @@ def clean(lines: list[str], title: str | None = None, furniture: frozenset[str] 
     lines, published = _drop_boilerplate_lines(lines, cut)
     lines = _drop_ad_blocks(lines, cut)
     lines = _drop_tails(lines, cut)
+    lines = _drop_page_furniture(lines, cut)
     lines = _drop_furniture(lines, furniture, cut)
     if title is None and lines and looks_like_title(lines[0]):
         title = lines.pop(0)
@@ -169,6 +187,32 @@ def _drop_tails(lines, cut):
             cut(text, reason)
         return lines[:i] + _drop_tails(lines[end:], cut)
     return lines
+
+
+def _drop_page_furniture(lines, cut):
+    kept = []
+    for line in lines:
+        if is_page_furniture(line):
+            cut(line, "furniture")
+        else:
+            kept.append(line)
+    return kept
+
+
+def is_page_furniture(line: str) -> bool:
+    """A line of what every site prints (lexicon), or a menu, and not a sentence of the article."""
+    pieces = MENU_SPLIT_RE.split(line)
+    if len(pieces) >= MENU_MIN and all(len(piece) <= MENU_ITEM_MAX for piece in pieces) \
+            and not SENTENCE_MARK_RE.search(line):
+        return True
+    left, hit = line, False
+    for pattern in LEXICON:
+        left, count = pattern.subn("", left)
+        hit |= count > 0
+    if not hit:
+        return False
+    left = FILLER_RE.sub("", left)
+    return not SENTENCE_MARK_RE.search(left) and (len(left) <= LEFT_MAX or len(left) <= LEFT_SHARE * len(line))
 
 
 def _drop_furniture(lines, furniture, cut):

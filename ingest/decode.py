@@ -1,11 +1,16 @@
 """Bytes to text: detect the encoding of a scraped file and decode it.
 
 UTF-8 (the common case) is tried strictly first because it is fast and unambiguous; byte-order
-marks decide UTF-16/32; otherwise charset-normalizer picks among the encodings Chinese sites use,
-with the page's own <meta charset> as a hint when it decodes cleanly.
+marks decide UTF-16/32. Otherwise the page's own declaration (<meta charset>, an XML prolog, a crawler
+wrapper's encoding= attribute) is used when it decodes cleanly into plausible text; then the Chinese
+codecs, the one with the fewest undecodable bytes and the most common characters; charset-normalizer
+only when neither fits, and never for a reading that is Cyrillic or Latin-1 soup (a GB2312 page with
+no charset read as ptcp154 gives `ЦчМв: Ўҫ2005`, which GB2312 itself encodes, so the common-character
+test alone does not catch it).
 """
 import codecs
 import re
+from collections import Counter
 
 import charset_normalizer
 
@@ -15,18 +20,25 @@ BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codec
         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")]
 # GB2312 and GBK pages are decoded as their superset GB18030: sites declare gb2312 and use GBK characters
 SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "big5": "big5hkscs", "cp950": "big5hkscs"}
-FALLBACKS = ("gb18030", "big5hkscs")
-META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
+CHINESE = ("gb18030", "big5hkscs")
+# <meta charset=…>, <meta http-equiv … content="…; charset=…">, <?xml … encoding="…"?>, <page encoding="…">
+DECLARED_RE = re.compile(rb"""<(?:meta[^>]+charset|[?!]?[\w:-]+[^>]*?\sencoding)\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
 CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 SAMPLE = 1 << 16           # bytes / characters looked at for the binary and plausibility checks
 DETECT_BYTES = 1 << 18     # charset-normalizer reads this much of a large file
 RARE_MAX = 0.1            # share of characters outside GB2312 and Big5 tolerated in a guessed decoding
 MAX_REPLACED = 0.05        # share of undecodable characters tolerated before the file is rejected
+CHINESE_ERRORS = 0.01      # a Chinese codec with at most this share of bad bytes beats any detector guess
+COMMON_MIN = 0.5           # share of a reading's Han characters in the common tier (GB2312 level 1 / Big5 常用字);
+                           # real text is ~0.9, Big5 bytes read as GBK (always decodable) ~0.3
+SOUP_MAX = 0.3             # share of non-ASCII characters that may be Cyrillic/Greek/Latin-1 letters
+SOUP_RE = re.compile(r"[\u00c0-\u024f\u0370-\u03ff\u0400-\u052f]")
 
 
 def html_charset(data: bytes) -> str | None:
-    """The charset a page declares in its first few KB (<meta charset> or http-equiv), or None."""
-    match = META_CHARSET_RE.search(data[:4096])
+    """The charset a page declares in its first few KB (<meta charset>, http-equiv, an XML prolog or a
+    wrapper element's encoding= attribute: the first one in the file), or None."""
+    match = DECLARED_RE.search(data[:4096])
     return match.group(1).decode("ascii").lower() if match else None
 
 
@@ -71,25 +83,53 @@ def _decode_with(data: bytes, encoding: str) -> tuple[str, str]:
 
 
 def _guess(data: bytes, hint: str | None) -> str | None:
+    sample = data[:DETECT_BYTES]
     if hint:
         hint = SUPERSET.get(hint.lower(), hint.lower())
         try:
-            data.decode(hint)
-            return hint
+            if not _is_soup(data.decode(hint)[:SAMPLE]):
+                return hint
         except (LookupError, UnicodeDecodeError):
             pass
-    best = charset_normalizer.from_bytes(data[:DETECT_BYTES]).best()
-    if best is None:       # the detector gives up on some plain GBK texts: try the usual ones strictly
-        return next((name for name in FALLBACKS if _decodes_plausibly(data, name)), None)
-    name = codecs.lookup(best.encoding).name
-    return SUPERSET.get(name, name)
+    readings = [_chinese_reading(sample, name) for name in CHINESE]
+    plausible = [(errors, name) for errors, common, name in readings if common >= COMMON_MIN]
+    errors, name = min(plausible or [(errors, name) for errors, _, name in readings])
+    if plausible and errors <= len(sample) * CHINESE_ERRORS:
+        return name
+    best = charset_normalizer.from_bytes(sample).best()
+    detected = codecs.lookup(best.encoding).name if best is not None else None
+    if detected and not _is_soup(sample.decode(detected, errors="ignore")[:SAMPLE]):
+        return SUPERSET.get(detected, detected)
+    # nothing better: the Chinese reading, if it is text at all (else decode() gives up on the file)
+    return name if _looks_like_text(sample.decode(name, errors="ignore")[:SAMPLE]) else None
 
 
-def _decodes_plausibly(data: bytes, encoding: str) -> bool:
-    try:
-        return _looks_like_text(data[:DETECT_BYTES].decode(encoding, errors="ignore")[:SAMPLE])
-    except LookupError:
-        return False
+def _chinese_reading(sample: bytes, name: str) -> tuple[int, float, str]:
+    """(undecodable characters, common-tier share of its Han characters, name)."""
+    text = sample.decode(name, errors="replace")[:SAMPLE]
+    return text.count("\ufffd"), _common_share(text, name), name
+
+
+def _common_share(text: str, name: str) -> float:
+    """Share of the Han characters in the codec's most common tier: GB2312 level 1 or Big5 常用字 (A440–C67E)."""
+    counts = {char: n for char, n in Counter(text).items() if "\u4e00" <= char <= "\u9fff"}
+    total = sum(counts.values())
+    if not total:
+        return 1.0
+    common = 0
+    for char, n in counts.items():
+        try:
+            code = char.encode("gb2312" if name == "gb18030" else "big5")
+        except UnicodeEncodeError:
+            continue
+        common += n if (0xB0 <= code[0] <= 0xD7 if name == "gb18030" else b"\xa4\x40" <= code <= b"\xc6\x7e") else 0
+    return common / total
+
+
+def _is_soup(sample: str) -> bool:
+    """Mostly Cyrillic, Greek or accented Latin letters among the non-ASCII ones: a CJK page read wrongly."""
+    non_ascii = sum(not char.isascii() for char in sample)
+    return non_ascii > 20 and len(SOUP_RE.findall(sample)) > SOUP_MAX * non_ascii
 
 
 def _decode_mixed(data: bytes, encoding: str) -> str | None:

@@ -14,7 +14,7 @@ BLOCK_TAGS = frozenset("""address article aside blockquote body center dd detail
 figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr html li main menu nav ol p pre section summary table
 tbody td tfoot th thead tr ul""".split())
 # the main block is one of these; never a single <p>, which would lose its sibling paragraphs
-CONTAINER_TAGS = frozenset("article body center div main section table tbody td tr".split())
+CONTAINER_TAGS = frozenset("article body center div html main section table tbody td tr".split())
 SENTENCE_MARK_RE = re.compile(r"[，。；：！？、]")
 SPACE_RE = re.compile(r"\s+")
 TOKEN_RE = re.compile(r"[a-z0-9]+")
@@ -30,7 +30,8 @@ def _furniture_rules():
             continue
         reason, tag_names, pattern = line.split("\t")
         tags.update(dict.fromkeys(tag_names.split("|") if tag_names else (), reason))
-        names.append((reason, re.compile(f"(?:{pattern})")))
+        if pattern:
+            names.append((reason, re.compile(f"(?:{pattern})")))
     return tags, names
 
 
@@ -49,7 +50,7 @@ def extract(html: str) -> Page:
     """The title and the main text block's lines of a crawler-saved page."""
     soup = BeautifulSoup(html, "lxml")
     title = _title(soup)
-    root = soup.body or soup
+    root = soup     # not soup.body: a page that includes a header with its own </html> has its article after it
     removed = _drop_furniture(root)
     weights = _sentence_weights(root)
     main = _main_block(root, weights)
@@ -98,7 +99,8 @@ def _drop_furniture(root: Tag) -> list[dict]:
             reason = _furniture_reason(node)
             if reason:
                 doomed.append((node, reason))
-                skip_until = _last_descendant(node)
+                last = _last_descendant(node)
+                skip_until = last if last is not node else None     # an empty element has nothing to skip
     removed = []
     for node, reason in doomed:
         if reason != "script" and weights[id(node)] > SPARE_SHARE * weights[id(root)]:
