@@ -30,6 +30,9 @@ STRIP = " \t\r\n\u3000\xa0\u200b\u200c\u200d\ufeff"
 # furniture words are taken out has a sentence mark, or is long (both as seen on real portal pages:
 # 【打印】【关闭】 rows and 责任编辑 lines leave < 20 characters; article sentences that name 相关链接 leave more)
 SENTENCE_MARK_RE = re.compile(r"[，。；！？,;!?]")
+PUNCT_RE = re.compile(r"[，。；！？,;!?“”\"'‘’]")
+SENTENCE_LINE_MIN = 60   # a line this long ending like a sentence is article text, whatever words it uses
+LEFT_SHORT = 10          # a prompt (您还未登录，请登录后进行收藏！) may have marks but leaves only a few words
 LEFT_MAX = 20
 LEFT_SHARE = 0.4
 FILLER_RE = re.compile(r"[\s|｜/\\·•>»›<«‹\-－—_:：\[\]【】()（）]+")
@@ -58,6 +61,7 @@ def _lexicon():
 
 RULES = _boilerplate()
 LEXICON = _lexicon()
+LEXICON_ANY = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in LEXICON))   # one pass for most lines
 HEADING_RE = re.compile("|".join(f"(?:{pattern})" for pattern in _data_lines("headings.txt")))
 SPEECH_LINE_RE = re.compile("|".join(f"(?:{pattern})" for pattern in _data_lines("speech_lines.txt")))
 
@@ -205,13 +209,14 @@ def is_page_furniture(line: str) -> bool:
     if len(pieces) >= MENU_MIN and all(len(piece) <= MENU_ITEM_MAX for piece in pieces) \
             and not SENTENCE_MARK_RE.search(line):
         return True
-    left, hit = line, False
-    for pattern in LEXICON:
-        left, count = pattern.subn("", left)
-        hit |= count > 0
-    if not hit:
+    if len(line) > SENTENCE_LINE_MIN and SENTENCE_END_RE.search(line) or not LEXICON_ANY.search(line):
         return False
+    left = line
+    for pattern in LEXICON:
+        left = pattern.sub("", left)
     left = FILLER_RE.sub("", left)
+    if len(PUNCT_RE.sub("", left)) <= LEFT_SHORT:
+        return True
     return not SENTENCE_MARK_RE.search(left) and (len(left) <= LEFT_MAX or len(left) <= LEFT_SHARE * len(line))
 
 

@@ -4,6 +4,7 @@ Every walk over the tree is a loop over `descendants` (document order), never re
 with 10,000 nested <div>s costs the same as a flat one.
 """
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,26 @@ tbody td tfoot th thead tr ul""".split())
 CONTAINER_TAGS = frozenset("article body center div html main section table tbody td tr".split())
 SENTENCE_MARK_RE = re.compile(r"[，。；：！？、]")
 SPACE_RE = re.compile(r"\s+")
-TOKEN_RE = re.compile(r"[a-z0-9]+")
+TOKEN_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")    # BreadcrumbNav -> Breadcrumb, Nav
+# script or style source shown as text (ad code escaped into a <p>, an unclosed <script> in a saved page)
+CODE_RE = re.compile(r"<\s*/?\s*(?:script|iframe|style|object|embed|noscript|div|img|a)\b|document\.write|window\.|"
+                     r"\bfunction\s*\(|\bvar\s+\w+\s*=|getElementById|\$\(|\{[^{}]*[\w-]+\s*:\s*[^{};]+;", re.I)
+HAN_RE = re.compile(r"[\u3400-\u9fff]")
+CODE_HAN_MAX = 0.3       # code lines are mostly ASCII; a sentence quoting a tag name is mostly Han
+# the header of a reader's comment or a forum floor: a date with a time, a floor number, re:
+COMMENT_HEAD_RE = re.compile(r"(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?\s*\d{1,2}:\d\d|"
+                             r"^\W{0,3}\d{1,4}\s*(?:楼|F\b)|^\s*#\s*\d+|第\s*\d+\s*楼|^\W{0,3}(?:沙发|板凳|地板)|"
+                             r"^\W{0,3}re\s*[:：]|回复\s*[:：]", re.I)
+COMMENT_HEAD_CHARS = 80  # the header is at the start of each comment
+COMMENT_RUN_MIN = 3      # comments come in runs; two similar blocks with dates are just two items
+COMMENT_HEAD_SHARE = 0.6 # share of the run's blocks that must start with a header
+ROW_TAGS = frozenset("tr td th tbody thead tfoot option p br span a b i em strong font img".split())
+# a sibling of the main block joins it when its text is sentences: it ends like one, is not a label,
+# and little of it is link text (the weight counts punctuated non-link text in full)
+MERGE_LEVELS = 2
+PROSE_END_RE = re.compile(r"[。！？!?…”）)]\s*$|[。！？]")
+PROSE_MIN = 15
+PROSE_WEIGHT = 0.7
 MAIN_SHARE = 0.7         # descend into a child while it holds this share of the sentence text
 LINK_HEAVY = 0.5         # a line whose characters are mostly link text is a link list, not prose
 SPARE_SHARE = 0.5        # a furniture-named element holding this share of the text is kept anyway
@@ -53,8 +73,10 @@ def extract(html: str) -> Page:
     root = soup     # not soup.body: a page that includes a header with its own </html> has its article after it
     removed = _drop_furniture(root)
     weights = _sentence_weights(root)
+    if _drop_comments(root, weights, removed):
+        weights = _sentence_weights(root)
     main = _main_block(root, weights)
-    lines, elsewhere = _lines(root, main)
+    lines, elsewhere = _lines(root, {id(node) for node in _with_prose_siblings(main, root, weights)})
     removed += elsewhere
     return Page(title, lines, removed)
 
@@ -77,8 +99,8 @@ def _title(soup) -> str | None:
 def _furniture_reason(tag: Tag) -> str | None:
     if tag.name in FURNITURE_TAGS:
         return FURNITURE_TAGS[tag.name]
-    names = " ".join([tag.get("id") or ""] + list(tag.get("class") or ())).lower()
-    tokens = TOKEN_RE.findall(names)
+    names = " ".join([tag.get("id") or ""] + list(tag.get("class") or ()))
+    tokens = [token.lower() for token in TOKEN_RE.findall(names)]
     for reason, pattern in FURNITURE_NAMES:
         if any(pattern.fullmatch(token) for token in tokens):
             return reason
@@ -110,6 +132,53 @@ def _drop_furniture(root: Tag) -> list[dict]:
         if text:
             removed.append({"text": text, "reason": f"html_{reason}"})
     return removed
+
+
+def _drop_comments(root: Tag, weights: dict[int, float], removed: list[dict]) -> bool:
+    """Cut runs of similar sibling blocks that each start like a comment (user/date header, floor, re:).
+
+    Similar: same tag and class words (ids differ per post). A forum page's opening post is the first
+    block of such a run: it stays when the page has less sentence text outside the run than in it.
+    Returns whether anything was cut.
+    """
+    runs = []
+    for node in [root, *root.descendants]:
+        if not isinstance(node, Tag) or len(node.contents) < COMMENT_RUN_MIN:
+            continue
+        groups = defaultdict(list)
+        for child in node.contents:
+            if isinstance(child, Tag) and child.name not in ROW_TAGS:
+                groups[(child.name, tuple(sorted(set(re.sub(r"\d+", "", " ".join(child.get("class") or ())).split()))))].append(child)
+        for members in groups.values():
+            if len(members) >= COMMENT_RUN_MIN:
+                heads = sum(bool(COMMENT_HEAD_RE.search(_head_text(member))) for member in members)
+                if heads >= COMMENT_HEAD_SHARE * len(members):
+                    runs.append(members)
+    doomed = set()
+    for members in runs:
+        if any(id(parent) in doomed for parent in members[0].parents):
+            continue                             # a reply run inside a comment already cut
+        run_weight = sum(weights.get(id(member), 0.0) for member in members)
+        if weights.get(id(root), 0.0) - run_weight < weights.get(id(members[0]), 0.0):
+            members = members[1:]                # the opening post of a forum thread is its article
+        for member in members:
+            doomed.add(id(member))
+            text = _text(member)
+            member.extract()
+            if text:
+                removed.append({"text": text, "reason": "comments"})
+    return bool(doomed)
+
+
+def _head_text(node: Tag) -> str:
+    parts, size = [], 0
+    for child in node.descendants:
+        if _is_text(child) and child.strip():
+            parts.append(child.strip())
+            size += len(parts[-1])
+            if size >= COMMENT_HEAD_CHARS:
+                break
+    return " ".join(parts)[:COMMENT_HEAD_CHARS]
 
 
 def _last_descendant(tag: Tag):
@@ -157,7 +226,41 @@ def _main_block(root: Tag, weights: dict[int, float]) -> Tag:
         node = best
 
 
-def _lines(root: Tag, main: Tag) -> tuple[list[str], list[dict]]:
+def _with_prose_siblings(main: Tag, root: Tag, weights: dict[int, float]) -> list[Tag]:
+    """The main block and the prose blocks right before and after it (a lead paragraph in its own
+    element, a caption, the closing lines), up to MERGE_LEVELS ancestors up; stops at the first
+    sibling that holds text but is not prose."""
+    nodes, node = [main], main
+    for _ in range(MERGE_LEVELS):
+        if node is root or node.parent is None:
+            break
+        for siblings in (node.previous_siblings, node.next_siblings):
+            for sibling in siblings:
+                if not isinstance(sibling, Tag):
+                    if str(sibling).strip() and type(sibling) is NavigableString:
+                        break
+                    continue
+                verdict = _is_prose(sibling, weights)
+                if verdict is None:
+                    continue                     # empty or an image: look past it
+                if not verdict:
+                    break
+                nodes.append(sibling)
+        node = node.parent
+    return nodes
+
+
+def _is_prose(node: Tag, weights: dict[int, float]) -> bool | None:
+    """None for a block without text; else whether its text is sentences, not links or labels."""
+    text = _text(node)
+    if not text:
+        return None
+    if not PROSE_END_RE.search(text) or len(text) < PROSE_MIN:
+        return False
+    return weights.get(id(node), 0.0) >= PROSE_WEIGHT * len(text)
+
+
+def _lines(root: Tag, main: set[int]) -> tuple[list[str], list[dict]]:
     """(prose lines of the main block, removed lines): a new line at every block element and <br>.
 
     Lines outside the main block and link lists inside it are returned as removed, so the page's
@@ -170,7 +273,7 @@ def _lines(root: Tag, main: Tag) -> tuple[list[str], list[dict]]:
             parent = id(node.parent)
             block_of[id(node)] = id(node) if node.name in BLOCK_TAGS else block_of.get(parent)
             in_link[id(node)] = in_link.get(parent, False) or node.name == "a"
-            in_main[id(node)] = node is main or in_main.get(parent, False)
+            in_main[id(node)] = id(node) in main or in_main.get(parent, False)
             if node.name == "br":
                 current = None
             continue
@@ -188,7 +291,9 @@ def _lines(root: Tag, main: Tag) -> tuple[list[str], list[dict]]:
         text = _tidy("".join(parts))
         if not text:
             continue
-        if not inside:
+        if CODE_RE.search(text) and len(HAN_RE.findall(text)) < CODE_HAN_MAX * len(text):
+            removed.append({"text": text, "reason": "html_script"})
+        elif not inside:
             removed.append({"text": text, "reason": "html_outside_main"})
         elif link_chars > LINK_HEAVY * len(text):
             removed.append({"text": text, "reason": "html_links"})
