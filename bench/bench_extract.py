@@ -135,6 +135,11 @@ def pages(only=None) -> list[dict]:
             truth = DATA / (row.get("truth") or f"truth/{page_id}.txt")
             if html.exists() and truth.exists():
                 rows.append({**row, "id": page_id, "html_path": html, "truth_path": truth})
+    listed = {row["html_path"].name for row in rows}
+    for html in sorted((DATA / "pages").glob("*.htm*")):     # a page with truth but no manifest line yet
+        truth = DATA / "truth" / f"{html.stem}.txt"
+        if html.name not in listed and truth.exists() and (not only or html.stem in only):
+            rows.append({"id": html.stem, "class": "unlisted", "html_path": html, "truth_path": truth})
     return rows
 
 

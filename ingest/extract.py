@@ -19,18 +19,13 @@ CONTAINER_TAGS = frozenset("article body center div html main section table tbod
 SENTENCE_MARK_RE = re.compile(r"[，。；：！？、]")
 SPACE_RE = re.compile(r"\s+")
 TOKEN_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")    # BreadcrumbNav -> Breadcrumb, Nav
-# script or style source shown as text (ad code escaped into a <p>, an unclosed <script> in a saved page)
-CODE_RE = re.compile(r"<\s*/?\s*(?:script|iframe|style|object|embed|noscript|div|img|a)\b|document\.write|window\.|"
-                     r"\bfunction\s*\(|\bvar\s+\w+\s*=|getElementById|\$\(|\{[^{}]*[\w-]+\s*:\s*[^{};]+;", re.I)
 HAN_RE = re.compile(r"[\u3400-\u9fff]")
 CODE_HAN_MAX = 0.3       # code lines are mostly ASCII; a sentence quoting a tag name is mostly Han
-# the header of a reader's comment or a forum floor: a date with a time, a floor number, re:
-COMMENT_HEAD_RE = re.compile(r"(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?\s*\d{1,2}:\d\d|"
-                             r"^\W{0,3}\d{1,4}\s*(?:楼|F\b)|^\s*#\s*\d+|第\s*\d+\s*楼|^\W{0,3}(?:沙发|板凳|地板)|"
-                             r"^\W{0,3}re\s*[:：]|回复\s*[:：]", re.I)
 COMMENT_HEAD_CHARS = 80  # the header is at the start of each comment
 COMMENT_RUN_MIN = 3      # comments come in runs; two similar blocks with dates are just two items
 COMMENT_HEAD_SHARE = 0.6 # share of the run's blocks that must start with a header
+# never comment blocks: table rows and paragraphs (an article's chronology or a schedule table starts each
+# line with a date and time), inline elements
 ROW_TAGS = frozenset("tr td th tbody thead tfoot option p br span a b i em strong font img".split())
 # a sibling of the main block joins it when its text is sentences: it ends like one, is not a label,
 # and little of it is link text (the weight counts punctuated non-link text in full)
@@ -55,7 +50,15 @@ def _furniture_rules():
     return tags, names
 
 
+def _cues():
+    rows = (line.split("\t") for line in (DATA / "html_cues.tsv").read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#"))
+    return {name: re.compile(pattern, re.I) for name, pattern in rows}
+
+
 FURNITURE_TAGS, FURNITURE_NAMES = _furniture_rules()
+CUES = _cues()
+COMMENT_HEAD_RE, CODE_RE = CUES["comment_head"], CUES["code"]
 SCRIPT_TAGS = frozenset(tag for tag, reason in FURNITURE_TAGS.items() if reason == "script")
 
 
@@ -227,25 +230,25 @@ def _main_block(root: Tag, weights: dict[int, float]) -> Tag:
 
 
 def _with_prose_siblings(main: Tag, root: Tag, weights: dict[int, float]) -> list[Tag]:
-    """The main block and the prose blocks right before and after it (a lead paragraph in its own
-    element, a caption, the closing lines), up to MERGE_LEVELS ancestors up; stops at the first
-    sibling that holds text but is not prose."""
+    """The main block and the prose blocks right before it (a lead paragraph in its own element,
+    a standfirst), up to MERGE_LEVELS ancestors up; stops at the first sibling that holds text but
+    is not prose. Blocks after it are not merged: there sit the sidebars and author boxes, whose
+    text is prose too (seen on real poem and news pages)."""
     nodes, node = [main], main
     for _ in range(MERGE_LEVELS):
         if node is root or node.parent is None:
             break
-        for siblings in (node.previous_siblings, node.next_siblings):
-            for sibling in siblings:
-                if not isinstance(sibling, Tag):
-                    if str(sibling).strip() and type(sibling) is NavigableString:
-                        break
-                    continue
-                verdict = _is_prose(sibling, weights)
-                if verdict is None:
-                    continue                     # empty or an image: look past it
-                if not verdict:
+        for sibling in node.previous_siblings:
+            if not isinstance(sibling, Tag):
+                if str(sibling).strip() and type(sibling) is NavigableString:
                     break
-                nodes.append(sibling)
+                continue
+            verdict = _is_prose(sibling, weights)
+            if verdict is None:
+                continue                         # empty or an image: look past it
+            if not verdict:
+                break
+            nodes.append(sibling)
         node = node.parent
     return nodes
 
