@@ -191,6 +191,7 @@ def main():
                               "garbled": garbled(output), "seconds": seconds, "chars": len(normal(output))}
             if system == systems[0]:
                 result["missing"], result["extra"] = snippets(output, truth)
+                result["title"] = [output.split("\n", 1)[0][:40], truth.split("\n", 1)[0][:40]]
         results.append(result)
     tables = {system: summarise(results, system) for system in systems}
     classes = sorted({row["class"] for row in results}) + ["all"]
@@ -209,7 +210,7 @@ def main():
         for result in sorted(results, key=lambda r: r[first]["f1"])[:args.misses]:
             s = result[first]
             print(f"{result['id']} [{result['class']}, {result['site']}] F1 {s['f1']:.3f} P {s['p']:.3f} R {s['r']:.3f}"
-                  f"{' GARBLED' if s['garbled'] else ''}")
+                  f"{' GARBLED' if s['garbled'] else ''}  title {result['title'][0]!r} (truth {result['title'][1]!r})")
             for text in result["missing"]:
                 print(f"   - {text}")
             for text in result["extra"]:

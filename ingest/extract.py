@@ -33,6 +33,10 @@ MERGE_LEVELS = 2
 PROSE_END_RE = re.compile(r"[。！？!?…”）)]\s*$|[。！？]")
 PROSE_MIN = 15
 PROSE_WEIGHT = 0.7
+CHARS_PER_MARK = 50      # Chinese prose, laws included, has a mark every 10-30 characters
+UNMARKED_MAX = 40        # a heading or label; a longer unpunctuated string is a keyword list
+UNMARKED_WEIGHT = 0.3
+HIDDEN_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 MAIN_SHARE = 0.7         # descend into a child while it holds this share of the sentence text
 LINK_HEAVY = 0.5         # a line whose characters are mostly link text is a link list, not prose
 SPARE_SHARE = 0.5        # a furniture-named element holding this share of the text is kept anyway
@@ -102,6 +106,8 @@ def _title(soup) -> str | None:
 def _furniture_reason(tag: Tag) -> str | None:
     if tag.name in FURNITURE_TAGS:
         return FURNITURE_TAGS[tag.name]
+    if tag.has_attr("hidden") or HIDDEN_RE.search(tag.get("style") or ""):
+        return "hidden"             # invisible to a reader (SEO keywords, templates); spared when it is the article
     names = " ".join([tag.get("id") or ""] + list(tag.get("class") or ()))
     tokens = [token.lower() for token in TOKEN_RE.findall(names)]
     for reason, pattern in FURNITURE_NAMES:
@@ -195,10 +201,15 @@ def _is_text(node) -> bool:
 
 
 def _string_weight(text: str, in_link: bool) -> float:
+    """Characters that read as sentences: up to CHARS_PER_MARK per punctuation mark, and a little for
+    unpunctuated labels (a hidden block of 170,000 characters of SEO keywords must not outweigh the article)."""
     if in_link:
         return 0.0
     text = text.strip()
-    return len(text) if SENTENCE_MARK_RE.search(text) else len(text) * 0.3
+    marks = len(SENTENCE_MARK_RE.findall(text))
+    if marks:
+        return min(len(text), marks * CHARS_PER_MARK)
+    return min(len(text), UNMARKED_MAX) * UNMARKED_WEIGHT
 
 
 def _sentence_weights(root: Tag) -> dict[int, float]:
