@@ -35,7 +35,7 @@ PROSE_MIN = 15
 PROSE_WEIGHT = 0.7
 CHARS_PER_MARK = 50      # Chinese prose, laws included, has a mark every 10-30 characters
 UNMARKED_MAX = 40        # a heading or label; a longer unpunctuated string is a keyword list
-UNMARKED_WEIGHT = 0.3
+UNMARKED_WEIGHT = 0.1      # a long menu of labels (hundreds of site names) must not outweigh the article
 HIDDEN_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 MAIN_SHARE = 0.7         # descend into a child while it holds this share of the sentence text
 LINK_HEAVY = 0.5         # a line whose characters are mostly link text is a link list, not prose
@@ -117,7 +117,11 @@ def _furniture_reason(tag: Tag) -> str | None:
 
 
 def _drop_furniture(root: Tag) -> list[dict]:
-    """Unlink furniture elements; return their text (scripts and styles are not text, not recorded)."""
+    """Unlink furniture elements; return their text (scripts and styles are not text, not recorded).
+
+    A furniture-named element holding most of the page's sentence text is spared, and the walk goes
+    on inside it (a page wrapped in <div class="post_header"> still loses its comment box).
+    """
     weights = _sentence_weights(root)
     doomed = []
     skip_until = None
@@ -128,14 +132,12 @@ def _drop_furniture(root: Tag) -> list[dict]:
             continue
         if isinstance(node, Tag):
             reason = _furniture_reason(node)
-            if reason:
+            if reason and (reason == "script" or weights[id(node)] <= SPARE_SHARE * weights[id(root)]):
                 doomed.append((node, reason))
                 last = _last_descendant(node)
                 skip_until = last if last is not node else None     # an empty element has nothing to skip
     removed = []
     for node, reason in doomed:
-        if reason != "script" and weights[id(node)] > SPARE_SHARE * weights[id(root)]:
-            continue
         text = "" if reason == "script" else _text(node)
         node.extract()
         if text:
