@@ -4,13 +4,12 @@ UTF-8 (the common case) is tried strictly first because it is fast and unambiguo
 marks decide UTF-16/32. Otherwise the page's own declaration (<meta charset>, an XML prolog, a crawler
 wrapper's encoding= attribute) is used when it decodes cleanly into plausible text; then the Chinese
 codecs, the one with the fewest undecodable bytes and the most common characters; charset-normalizer
-only when neither fits, and never for a reading that is Cyrillic or Latin-1 soup (a GB2312 page with
+only when neither fits, and never for a reading that is Cyrillic, Latin-1 or Thai soup (a GB2312 page with
 no charset read as ptcp154 gives `ЦчМв: Ўҫ2005`, which GB2312 itself encodes, so the common-character
 test alone does not catch it).
 """
 import codecs
 import re
-from collections import Counter
 
 import charset_normalizer
 
@@ -28,11 +27,12 @@ SAMPLE = 1 << 16           # bytes / characters looked at for the binary and pla
 DETECT_BYTES = 1 << 18     # charset-normalizer reads this much of a large file
 RARE_MAX = 0.1            # share of characters outside GB2312 and Big5 tolerated in a guessed decoding
 MAX_REPLACED = 0.05        # share of undecodable characters tolerated before the file is rejected
-CHINESE_ERRORS = 0.01      # a Chinese codec with at most this share of bad bytes beats any detector guess
-COMMON_MIN = 0.5           # share of a reading's Han characters in the common tier (GB2312 level 1 / Big5 常用字);
-                           # real text is ~0.9, Big5 bytes read as GBK (always decodable) ~0.3
-SOUP_MAX = 0.3             # share of non-ASCII characters that may be Cyrillic/Greek/Latin-1 letters
-SOUP_RE = re.compile(r"[\u00c0-\u024f\u0370-\u03ff\u0400-\u052f]")
+CHINESE_ERRORS = 0.01      # a Chinese codec with at most this share of bad bytes beats any detector guess,
+CHINESE_ERRORS_MIN = 4     # or this many (a short page with two stray bytes)
+CJK_MIN = 0.5              # share of non-ASCII characters a Chinese page has in CJK and full-width blocks
+HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+CHINESE_PUNCT_RE = re.compile(r"[，。、：；？！“”「」『』《》（）]")
+CJK_RE = re.compile(r"[\u2000-\u206f\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
 
 
 def html_charset(data: bytes) -> str | None:
@@ -92,44 +92,35 @@ def _guess(data: bytes, hint: str | None) -> str | None:
         except (LookupError, UnicodeDecodeError):
             pass
     readings = [_chinese_reading(sample, name) for name in CHINESE]
-    plausible = [(errors, name) for errors, common, name in readings if common >= COMMON_MIN]
-    errors, name = min(plausible or [(errors, name) for errors, _, name in readings])
-    if plausible and errors <= len(sample) * CHINESE_ERRORS:
-        return name
+    decodable = [reading for reading in readings if reading[0] <= max(CHINESE_ERRORS_MIN, len(sample) * CHINESE_ERRORS)]
+    if decodable:      # the reading with real Chinese punctuation; a tie goes to GB18030 (listed first)
+        return max(decodable, key=lambda reading: reading[1])[2]
     best = charset_normalizer.from_bytes(sample).best()
     detected = codecs.lookup(best.encoding).name if best is not None else None
     if detected and not _is_soup(sample.decode(detected, errors="ignore")[:SAMPLE]):
         return SUPERSET.get(detected, detected)
-    # nothing better: the Chinese reading, if it is text at all (else decode() gives up on the file)
+    # nothing better: the Chinese reading with fewest errors, if it is text at all (else decode() gives up)
+    name = min(readings)[2]
     return name if _looks_like_text(sample.decode(name, errors="ignore")[:SAMPLE]) else None
 
 
 def _chinese_reading(sample: bytes, name: str) -> tuple[int, float, str]:
-    """(undecodable characters, common-tier share of its Han characters, name)."""
+    """(undecodable characters, Chinese punctuation marks per Han character, name).
+
+    A wrong reading keeps few true marks: GB's ，(A3AC) read as Big5 is ㄛ, Big5's ，(A141) read as
+    GB18030 is a rare symbol; real text has one mark per 5-15 characters. (Both codecs decode each
+    other's bytes almost without errors, and GB2312's common characters fall inside Big5's common
+    block, so neither the error count nor a common-character share tells them apart.)
+    """
     text = sample.decode(name, errors="replace")[:SAMPLE]
-    return text.count("\ufffd"), _common_share(text, name), name
-
-
-def _common_share(text: str, name: str) -> float:
-    """Share of the Han characters in the codec's most common tier: GB2312 level 1 or Big5 常用字 (A440–C67E)."""
-    counts = {char: n for char, n in Counter(text).items() if "\u4e00" <= char <= "\u9fff"}
-    total = sum(counts.values())
-    if not total:
-        return 1.0
-    common = 0
-    for char, n in counts.items():
-        try:
-            code = char.encode("gb2312" if name == "gb18030" else "big5")
-        except UnicodeEncodeError:
-            continue
-        common += n if (0xB0 <= code[0] <= 0xD7 if name == "gb18030" else b"\xa4\x40" <= code <= b"\xc6\x7e") else 0
-    return common / total
+    han = len(HAN_RE.findall(text))
+    return text.count("\ufffd"), len(CHINESE_PUNCT_RE.findall(text)) / max(han, 1), name
 
 
 def _is_soup(sample: str) -> bool:
-    """Mostly Cyrillic, Greek or accented Latin letters among the non-ASCII ones: a CJK page read wrongly."""
+    """Mostly Cyrillic, Latin-1, Thai, Arabic … among the non-ASCII characters: a CJK page read wrongly."""
     non_ascii = sum(not char.isascii() for char in sample)
-    return non_ascii > 20 and len(SOUP_RE.findall(sample)) > SOUP_MAX * non_ascii
+    return non_ascii > 20 and len(CJK_RE.findall(sample)) < CJK_MIN * non_ascii
 
 
 def _decode_mixed(data: bytes, encoding: str) -> str | None:
@@ -147,7 +138,9 @@ def _decode_mixed(data: bytes, encoding: str) -> str | None:
         except UnicodeDecodeError:
             pass
         as_utf8 = raw.decode("utf-8", errors="replace")
-        if as_utf8.count("\ufffd") <= max(3, len(as_utf8) * 0.1):
+        bad = as_utf8.count("\ufffd")
+        good = sum(not char.isascii() for char in as_utf8) - bad     # real multi-byte characters
+        if bad <= max(3, len(as_utf8) * 0.1) and good > bad:          # (GB bytes give bad ones only)
             lines.append(as_utf8)
             utf8_lines += 1
         else:
