@@ -18,11 +18,14 @@ tbody td tfoot th thead tr ul""".split())
 CONTAINER_TAGS = frozenset("article body center div html main section table tbody td tr".split())
 SENTENCE_MARK_RE = re.compile(r"[，。；：！？、]")
 SPACE_RE = re.compile(r"\s+")
-TOKEN_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")    # BreadcrumbNav -> Breadcrumb, Nav
+# class/id words: whole runs (copyRight -> copyright) and camelCase parts (BreadcrumbNav -> breadcrumb, nav)
+TOKEN_RE = re.compile(r"[A-Za-z0-9]+")
+CAMEL_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 HAN_RE = re.compile(r"[\u3400-\u9fff]")
 CODE_HAN_MAX = 0.3       # code lines are mostly ASCII; a sentence quoting a tag name is mostly Han
 COMMENT_HEAD_CHARS = 80  # the header is at the start of each comment
-COMMENT_RUN_MIN = 3      # comments come in runs; two similar blocks with dates are just two items
+COMMENT_RUN_MIN = 3      # comments come in runs; two similar blocks with dates are just two items,
+COMMENT_PAIR_MIN = 2     # unless both carry a cue only threads print (a question and its one answer)
 COMMENT_HEAD_SHARE = 0.6 # share of the run's blocks that must start with a header
 # never comment blocks: table rows and paragraphs (an article's chronology or a schedule table starts each
 # line with a date and time), inline elements
@@ -62,7 +65,7 @@ def _cues():
 
 FURNITURE_TAGS, FURNITURE_NAMES = _furniture_rules()
 CUES = _cues()
-COMMENT_HEAD_RE, CODE_RE = CUES["comment_head"], CUES["code"]
+COMMENT_HEAD_RE, COMMENT_STRONG_RE, CODE_RE = CUES["comment_head"], CUES["comment_strong"], CUES["code"]
 SCRIPT_TAGS = frozenset(tag for tag, reason in FURNITURE_TAGS.items() if reason == "script")
 
 
@@ -109,7 +112,7 @@ def _furniture_reason(tag: Tag) -> str | None:
     if tag.has_attr("hidden") or HIDDEN_RE.search(tag.get("style") or ""):
         return "hidden"             # invisible to a reader (SEO keywords, templates); spared when it is the article
     names = " ".join([tag.get("id") or ""] + list(tag.get("class") or ()))
-    tokens = [token.lower() for token in TOKEN_RE.findall(names)]
+    tokens = {token.lower() for token in TOKEN_RE.findall(names) + CAMEL_RE.findall(names)}
     for reason, pattern in FURNITURE_NAMES:
         if any(pattern.fullmatch(token) for token in tokens):
             return reason
@@ -161,9 +164,13 @@ def _drop_comments(root: Tag, weights: dict[int, float], removed: list[dict]) ->
             if isinstance(child, Tag) and child.name not in ROW_TAGS:
                 groups[(child.name, tuple(sorted(set(re.sub(r"\d+", "", " ".join(child.get("class") or ())).split()))))].append(child)
         for members in groups.values():
-            if len(members) >= COMMENT_RUN_MIN:
-                heads = sum(bool(COMMENT_HEAD_RE.search(_head_text(member))) for member in members)
-                if heads >= COMMENT_HEAD_SHARE * len(members):
+            if len(members) >= COMMENT_PAIR_MIN:
+                heads = [_head_text(member) for member in members]
+                if len(members) >= COMMENT_RUN_MIN:
+                    is_run = sum(bool(COMMENT_HEAD_RE.search(head)) for head in heads) >= COMMENT_HEAD_SHARE * len(heads)
+                else:
+                    is_run = all(COMMENT_STRONG_RE.search(head) for head in heads)
+                if is_run:
                     runs.append(members)
     doomed = set()
     for members in runs:
