@@ -166,3 +166,53 @@ def test_a_crawler_duplicated_paragraph_goes_once():
     cleaned = clean(["讲话", long_line, long_line, "短句", "短句"])
     assert [p["text"] for p in cleaned.paragraphs] == [long_line, "短句", "短句"]
     assert removed(cleaned, "repeated_line") == [long_line]
+
+
+# ---- what every site prints (data/furniture_lexicon.tsv); the lines are from real portal and government pages
+
+@pytest.mark.parametrize("line", [
+    "新浪首页 > 房产 > 地产新闻 > 正文",
+    "搜狐首页 - 新闻 - 体育 - 娱乐 - 财经 - IT - 汽车 - 房产 - 女人 - 短信 - 彩信",
+    "页面功能 【我来说两句】【我要“揪”错】【推荐】【字体：大 中 小】【打印】 【关闭】",
+    "（ 责任编辑：XXX ）",
+    "Copyright © 1996 - 2005 SINA Inc. All Rights Reserved",
+    "您还未登录，请登录后进行收藏！",
+    "是否“确认”跳转到登录页？ 确认 取消",
+    "轮播图预览：",
+    "扫一扫在手机打开当前页",
+    "上一篇：关于开展2023年安全生产月活动的通知",
+    "现在位置： 首页 >> 东区新闻 >> 正文",
+    "2019-09-09 19:32:27 字号：A- A A+ 来源：中新网",
+    "主办：山西省人民政府办公厅 © 山西省人民政府网 版权所有 晋ICP备12000773号 晋公网安备 14010502000",
+    "好文网 - 工作总结|讲话稿|心得体会|述职报告|演讲稿|工作计划",
+    "发表于 2024-5-18 19:27:00 | 只看该作者 来自 - 四川南充 |倒序浏览 |阅读模式",
+])
+def test_site_furniture_lines_go(line):
+    cleaned = clean(["在全县安全生产工作会议上的讲话", "同志们：", line, "今天召开会议，部署安全生产工作。"])
+    assert [p["text"] for p in cleaned.paragraphs] == ["同志们：", "今天召开会议，部署安全生产工作。"]
+    assert [cut["text"] for cut in cleaned.removed] == [line]       # recorded (furniture, or site/ad rules)
+
+
+@pytest.mark.parametrize("sentence", [
+    "他在上一篇讲话中强调，安全生产必须警钟长鸣、常抓不懈，容不得半点马虎。",
+    "由市应急管理局主办，各县区承办的安全生产月活动启动仪式在市民广场举行。",
+    "各单位要认真学习上级文件精神，相关链接已发各单位邮箱，请及时下载学习。",
+    "2023年3月15日",
+    "2019年5月10日，全县安全生产工作会议召开，县长作讲话，阅读全文请点击本网。",
+])
+def test_article_sentences_with_furniture_words_stay(sentence):
+    cleaned = clean(["在全县安全生产工作会议上的讲话", sentence])
+    assert [p["text"] for p in cleaned.paragraphs] == [sentence]
+
+
+def test_document_sharing_page_loses_its_info_line_paywall_tail_and_related_list():
+    cleaned = clean(["好文网 - 工作总结|讲话稿|心得体会|述职报告", "页数：12 下载券：2 上传者：abc123 2019-03-02",
+                     "同志们：", "今天召开全县安全生产工作会议，主要任务是总结工作、部署任务。", "……",
+                     "剩余 10 页未读，继续阅读", "相关文档", "2019年安全生产工作总结", "安全生产月活动方案"],
+                    title="2019年全县安全生产工作会议讲话.doc_百度文库")
+    assert cleaned.title == "2019年全县安全生产工作会议讲话"
+    assert [p["text"] for p in cleaned.paragraphs] == ["同志们：", "今天召开全县安全生产工作会议，主要任务是总结工作、部署任务。"]
+    assert cleaned.truncated
+    assert removed(cleaned, "paywall") == ["剩余 10 页未读，继续阅读"]
+    assert removed(cleaned, "recommend") == ["相关文档", "2019年安全生产工作总结", "安全生产月活动方案"]
+    assert {"_百度文库", ".doc"} <= set(removed(cleaned, "title_suffix"))

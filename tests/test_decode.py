@@ -93,3 +93,32 @@ def test_gbk_is_still_read_when_the_detector_gives_up(monkeypatch):
     assert decode(SEED.encode("gbk")) == (SEED, "gb18030")
     with pytest.raises(SkipFile):
         decode(bytes(range(128, 256)) * 30)
+
+
+def real_article_as_undeclared_gb2312(extra=b"\x81\x20"):
+    """The gov.cn resolution (tests/data/html/real) as an old GB2312 page with no charset and two stray bytes."""
+    from ingest.extract import extract
+    page = (ROOT / "tests" / "data" / "html" / "real" / "gov_cn_resolution.html").read_text(encoding="utf-8")
+    lines = extract(page).lines[:4]
+    html = "<html><head><title>决议</title></head><body>" + "".join(f"<p>{line}</p>" for line in lines) + "</body></html>"
+    return lines, html.encode("gb2312") + extra
+
+
+def test_an_undeclared_gb2312_page_with_stray_bytes_is_read_as_chinese_not_a_western_codec():
+    lines, data = real_article_as_undeclared_gb2312()
+    text, encoding = decode(data, html_charset(data))
+    assert encoding == "gb18030+replaced"
+    assert all(line in text for line in lines)
+
+
+def test_big5_and_gbk_readings_are_told_apart_by_their_punctuation():
+    lines, data = real_article_as_undeclared_gb2312(extra=b"")
+    assert decode(data)[1] == "gb18030"
+    big5 = opencc.OpenCC("s2tw").convert(data.decode("gb2312")).encode("big5", errors="replace")
+    assert decode(big5)[1] == "big5hkscs"
+
+
+@pytest.mark.parametrize("declaration", ['<?xml version="1.0" encoding="gb2312"?>', '<page url="http://a.cn/1" encoding="GBK">'])
+def test_an_xml_prolog_or_a_wrapper_encoding_attribute_is_a_declaration(declaration):
+    assert html_charset(declaration.encode() + "<html><body>安全生产</body></html>".encode("gbk")) in ("gb2312", "gbk")
+

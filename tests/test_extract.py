@@ -96,3 +96,78 @@ def test_a_page_of_navigation_only_has_no_lines():
 def test_ascii_angle_brackets_escaped_in_html_come_back_as_text():
     html = "<html><body><p>学习《关于修改&lt;中华人民共和国安全生产法&gt;的决定》，抓好落实。</p></body></html>"
     assert extract(html).lines == ["学习《关于修改<中华人民共和国安全生产法>的决定》，抓好落实。"]
+
+
+# ---- real pages (tests/data/html/real/, sources in its README) ---------------------------------------------
+
+REAL = HTML / "real"
+
+
+def real(name):
+    data = (REAL / name).read_bytes()
+    return extract(decode(data, html_charset(data))[0])
+
+
+def test_article_after_an_included_header_with_its_own_html_end_is_found():
+    # gov.cn pastes a site header that ends in </html>; the resolution follows it
+    result = real("gov_cn_resolution.html")
+    text = "\n".join(result.lines)
+    assert "（2007年6月29日第十届全国人民代表大会常务委员会第二十八次会议通过）" in result.lines
+    assert "会议决定：批准发行15500亿元特别国债购买外汇，批准2007年末国债余额限额调整为53365.53亿元。" in text
+    for furniture in ("https://www.gov.cn/", "字号", "扫一扫", "相关稿件", "主办单位", "ICP备"):
+        assert furniture not in text
+    assert "goSearch" not in " ".join(cut["text"] for cut in result.removed)    # script source is not text
+
+
+def test_forum_thread_keeps_the_opening_post_and_cuts_the_reply_as_comments():
+    result = real("forum_two_floors.html")
+    assert result.lines == ["我的电脑分辨率是2560*1440，登录蛋拐静茹游戏全屏显示有的地方我看不到了，就是把游戏界面放大了那种，"
+                            "我调了分辨率都没用。这是什么问题啊？？*我洛奇英雄传也是全屏显示都没有任何问题。"]
+    comments = [cut["text"] for cut in result.removed if cut["reason"] == "comments"]
+    assert len(comments) == 1 and "我知道，只有回去翻下之前的网页浏览记录了" in comments[0]
+    assert "版权所有" in removed_text(result)        # the footer (class copyRight) is furniture
+
+
+def test_runs_of_similar_blocks_with_user_and_date_headers_are_comments():
+    article = "".join(f"<p>第{i}段：安全生产责任重于泰山，各单位要压实责任、排查隐患。</p>" for i in range(4))
+    replies = "".join(f"<div class='item'><div class='hd'># re: 安全生产讲话 {2013 + i}-12-28 10:2{i} 网友{i}</div>"
+                      f"<div class='bd'>说得好，我们单位也要认真学习，落实到每个岗位。</div></div>" for i in range(5))
+    result = extract(f"<html><body><div class='post'>{article}</div><div class='list'>{replies}</div></body></html>")
+    assert len(result.lines) == 4 and all(line.startswith("第") for line in result.lines)
+    assert [cut["reason"] for cut in result.removed].count("comments") == 5
+
+
+def test_dated_paragraphs_of_an_article_are_not_comments():
+    chronology = "".join(f"<p>2023年5月{i}日 10:00，县安委会办公室开展第{i}次安全生产专项检查，排查隐患{i}处。</p>"
+                         for i in range(1, 7))
+    result = extract(f"<html><body><div class='content'>{chronology}</div></body></html>")
+    assert len(result.lines) == 6 and not any(cut["reason"] == "comments" for cut in result.removed)
+
+
+def test_lead_paragraph_in_its_own_element_joins_the_article():
+    # RFI puts its standfirst in <p class="t-content__chapo"> before the body block
+    body = "".join(f"<p>正文第{i}段，说明事件经过、各方表态和后续安排，内容较长，是文章的主体。</p>" for i in range(6))
+    html = ("<html><body><article><h1>标题</h1><p class='t-content__chapo'>导语：中国应急管理部周一宣布，"
+            f"将在全国开展安全生产大检查。</p><div class='t-content__body'>{body}</div></article>"
+            "<aside><p>作者简介：某某，资深记者，长期关注安全生产领域的报道与研究。</p></aside></body></html>")
+    result = extract(html)
+    assert result.lines[0] == "导语：中国应急管理部周一宣布，将在全国开展安全生产大检查。"
+    assert len(result.lines) == 7 and "作者简介" not in " ".join(result.lines)
+
+
+def test_ad_code_in_iframes_scripts_and_escaped_text_is_never_a_paragraph():
+    ad = '&lt;SCRIPT LANGUAGE="JavaScript1.1" SRC="http://ad.cn/adfshow?user=sina&amp;db=news"&gt;&lt;/SCRIPT&gt;'
+    html = (f"<html><body><div class='content'><p>安全生产工作，责任重于泰山。</p><iframe>{ad}</iframe>"
+            f"<p>{ad}</p><noscript><p>您的浏览器不支持脚本。</p></noscript><object>插件内容</object>"
+            "<p>各部门要落实监管责任，企业要落实主体责任。</p></div></body></html>")
+    result = extract(html)
+    assert result.lines == ["安全生产工作，责任重于泰山。", "各部门要落实监管责任，企业要落实主体责任。"]
+    assert [cut["reason"] for cut in result.removed] == ["html_script"]      # the visible code, recorded
+
+
+def test_hidden_keyword_blocks_do_not_outweigh_the_article():
+    keywords = " ".join(f"关键词{i} 热门搜索{i}" for i in range(3000))
+    article = "".join(f"<p>第{i}段正文，讲安全生产，抓隐患排查，保人民平安。</p>" for i in range(5))
+    html = (f"<html><body><div style='display:none'>{keywords}</div><div class='main'>{article}</div>"
+            f"<div>{keywords}</div></body></html>")
+    assert len(extract(html).lines) == 5
