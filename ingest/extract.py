@@ -81,10 +81,9 @@ def extract(html: str) -> Page:
     soup = BeautifulSoup(html, "lxml")
     title = _title(soup)
     root = soup     # not soup.body: a page that includes a header with its own </html> has its article after it
-    removed = _drop_furniture(root)
     weights = _sentence_weights(root)
-    if _drop_comments(root, weights, removed):
-        weights = _sentence_weights(root)
+    removed = _drop_furniture(root, weights)
+    _drop_comments(root, weights, removed)
     main = _main_block(root, weights)
     lines, elsewhere = _lines(root, {id(node) for node in _with_prose_siblings(main, root, weights)})
     removed += elsewhere
@@ -119,13 +118,12 @@ def _furniture_reason(tag: Tag) -> str | None:
     return None
 
 
-def _drop_furniture(root: Tag) -> list[dict]:
+def _drop_furniture(root: Tag, weights: dict[int, float]) -> list[dict]:
     """Unlink furniture elements; return their text (scripts and styles are not text, not recorded).
 
     A furniture-named element holding most of the page's sentence text is spared, and the walk goes
     on inside it (a page wrapped in <div class="post_header"> still loses its comment box).
     """
-    weights = _sentence_weights(root)
     doomed = []
     skip_until = None
     for node in root.descendants:
@@ -142,18 +140,25 @@ def _drop_furniture(root: Tag) -> list[dict]:
     removed = []
     for node, reason in doomed:
         text = "" if reason == "script" else _text(node)
-        node.extract()
+        _unlink(node, weights)
         if text:
             removed.append({"text": text, "reason": f"html_{reason}"})
     return removed
 
 
-def _drop_comments(root: Tag, weights: dict[int, float], removed: list[dict]) -> bool:
+def _unlink(node: Tag, weights: dict[int, float]) -> None:
+    """Take an element out of the tree, and its sentence weight out of its ancestors' (no second pass)."""
+    weight = weights.get(id(node), 0.0)
+    for parent in node.parents:
+        weights[id(parent)] = weights.get(id(parent), 0.0) - weight
+    node.extract()
+
+
+def _drop_comments(root: Tag, weights: dict[int, float], removed: list[dict]) -> None:
     """Cut runs of similar sibling blocks that each start like a comment (user/date header, floor, re:).
 
     Similar: same tag and class words (ids differ per post). A forum page's opening post is the first
     block of such a run: it stays when the page has less sentence text outside the run than in it.
-    Returns whether anything was cut.
     """
     runs = []
     for node in [root, *root.descendants]:
@@ -182,10 +187,9 @@ def _drop_comments(root: Tag, weights: dict[int, float], removed: list[dict]) ->
         for member in members:
             doomed.add(id(member))
             text = _text(member)
-            member.extract()
+            _unlink(member, weights)
             if text:
                 removed.append({"text": text, "reason": "comments"})
-    return bool(doomed)
 
 
 def _head_text(node: Tag) -> str:
