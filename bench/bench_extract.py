@@ -59,7 +59,7 @@ def lexicon() -> list[tuple[str, re.Pattern]]:
     rows = []
     for line in LEXICON.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
-            kind, pattern = line.split("\t")[:2]
+            kind, _, pattern = line.split("\t")
             rows.append((kind, re.compile(pattern)))
     return rows
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import ahocorasick
+
 DATA = Path(__file__).parent / "data"
 AD_LINE_MAX = 40         # an ad or slogan line is short; a speech sentence in the block stops it
 AD_GAP_MAX = 3           # slogan lines allowed between two ad lines of one block
@@ -56,12 +58,23 @@ def _boilerplate():
 
 
 def _lexicon():
-    return [re.compile(line.split("\t")[1]) for line in _data_lines("furniture_lexicon.tsv")]
+    """(regexes always tried, Aho-Corasick automaton: trigger word -> indexes of the regexes it admits, regexes)."""
+    always, automaton, patterns = [], ahocorasick.Automaton(), []
+    for line in _data_lines("furniture_lexicon.tsv"):
+        _, triggers, pattern = line.split("\t")
+        patterns.append(re.compile(pattern))
+        if not triggers:
+            always.append(len(patterns) - 1)
+        for word in filter(None, triggers.split("|")):
+            rows = automaton.get(word, ())
+            automaton.add_word(word, (*rows, len(patterns) - 1))
+    automaton.make_automaton()
+    return always, automaton, patterns
 
 
 RULES = _boilerplate()
-LEXICON = _lexicon()
-LEXICON_ANY = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in LEXICON))   # one pass for most lines
+LEXICON_ALWAYS, LEXICON_TRIGGERS, LEXICON = _lexicon()
+LEXICON_ANCHORED = re.compile("|".join(f"(?:{LEXICON[row].pattern})" for row in LEXICON_ALWAYS))   # all start with ^
 HEADING_RE = re.compile("|".join(f"(?:{pattern})" for pattern in _data_lines("headings.txt")))
 SPEECH_LINE_RE = re.compile("|".join(f"(?:{pattern})" for pattern in _data_lines("speech_lines.txt")))
 
@@ -205,19 +218,31 @@ def _drop_page_furniture(lines, cut):
 
 def is_page_furniture(line: str) -> bool:
     """A line of what every site prints (lexicon), or a menu, and not a sentence of the article."""
-    pieces = MENU_SPLIT_RE.split(line)
-    if len(pieces) >= MENU_MIN and all(len(piece) <= MENU_ITEM_MAX for piece in pieces) \
-            and not SENTENCE_MARK_RE.search(line):
-        return True
-    if len(line) > SENTENCE_LINE_MIN and SENTENCE_END_RE.search(line) or not LEXICON_ANY.search(line):
+    if len(line) > SENTENCE_LINE_MIN and SENTENCE_END_RE.search(line):
         return False
-    left = line
-    for pattern in LEXICON:
-        left = pattern.sub("", left)
+    if _is_menu(line):
+        return True
+    rows = {row for _, found in LEXICON_TRIGGERS.iter(line) for row in found}
+    if not rows and not LEXICON_ANCHORED.match(line):
+        return False
+    left, hit = line, False
+    for row in sorted(rows.union(LEXICON_ALWAYS)):
+        left, count = LEXICON[row].subn("", left)
+        hit |= count > 0
+    if not hit:
+        return False
     left = FILLER_RE.sub("", left)
     if len(PUNCT_RE.sub("", left)) <= LEFT_SHORT:
         return True
     return not SENTENCE_MARK_RE.search(left) and (len(left) <= LEFT_MAX or len(left) <= LEFT_SHARE * len(line))
+
+
+def _is_menu(line: str) -> bool:
+    if "|" not in line and "｜" not in line and " " not in line:
+        return False
+    pieces = MENU_SPLIT_RE.split(line)
+    return (len(pieces) >= MENU_MIN and all(len(piece) <= MENU_ITEM_MAX for piece in pieces)
+            and not SENTENCE_MARK_RE.search(line))
 
 
 def _drop_furniture(lines, furniture, cut):
