@@ -40,6 +40,8 @@ CHARS_PER_MARK = 50      # Chinese prose, laws included, has a mark every 10-30 
 UNMARKED_MAX = 40        # a heading or label; a longer unpunctuated string is a keyword list
 UNMARKED_WEIGHT = 0.1      # a long menu of labels (hundreds of site names) must not outweigh the article
 HIDDEN_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+TAB_MIN = 4              # a row of this many one-element labels is a tab bar or menu
+TAB_LABEL_MAX = 8
 MAIN_SHARE = 0.7         # descend into a child while it holds this share of the sentence text
 LINK_HEAVY = 0.5         # a line whose characters are mostly link text is a link list, not prose
 SPARE_SHARE = 0.5        # a furniture-named element holding this share of the text is kept anyway
@@ -287,6 +289,16 @@ def _is_prose(node: Tag, weights: dict[int, float]) -> bool | None:
     return weights.get(id(node), 0.0) >= PROSE_WEIGHT * len(text)
 
 
+def _is_tab_row(parts: list[str], text: str) -> bool:
+    """A row of short labels, each its own element (政策原文 政务服务 新闻发布会 政策解读: tabs without links).
+
+    A list of names typed into one paragraph (张三 李四 王五 赵六) is one text node and stays.
+    """
+    labels = [part.strip() for part in parts if part.strip()]
+    return (len(labels) >= TAB_MIN and len(labels) == len(text.split(" "))
+            and all(len(label) <= TAB_LABEL_MAX for label in labels) and not SENTENCE_MARK_RE.search(text))
+
+
 def _lines(root: Tag, main: set[int]) -> tuple[list[str], list[dict]]:
     """(prose lines of the main block, removed lines): a new line at every block element and <br>.
 
@@ -324,6 +336,8 @@ def _lines(root: Tag, main: set[int]) -> tuple[list[str], list[dict]]:
             removed.append({"text": text, "reason": "html_outside_main"})
         elif link_chars > LINK_HEAVY * len(text):
             removed.append({"text": text, "reason": "html_links"})
+        elif _is_tab_row(parts, text):
+            removed.append({"text": text, "reason": "html_nav"})
         else:
             prose.append(text)
     return prose, removed
