@@ -171,3 +171,12 @@ def test_hidden_keyword_blocks_do_not_outweigh_the_article():
     html = (f"<html><body><div style='display:none'>{keywords}</div><div class='main'>{article}</div>"
             f"<div>{keywords}</div></body></html>")
     assert len(extract(html).lines) == 5
+
+
+def test_a_row_of_tab_labels_goes_but_a_list_of_names_stays():
+    tabs = "".join(f"<span>{label}</span> " for label in ("政策原文", "政务服务", "新闻发布会", "政策解读"))
+    html = (f"<html><body><div class='content'><div>{tabs}</div><p>同志们：安全生产工作，责任重于泰山。</p>"
+            "<p>出席会议的有：</p><p>张三 李四 王五 赵六</p></div></body></html>")
+    result = extract(html)
+    assert result.lines == ["同志们：安全生产工作，责任重于泰山。", "出席会议的有：", "张三 李四 王五 赵六"]
+    assert {"text": "政策原文 政务服务 新闻发布会 政策解读", "reason": "html_nav"} in result.removed
