@@ -10,6 +10,8 @@ soak:
 
 bench:
 	scripts/setup
+	.venv/bin/python -m pip install --quiet -e ".[bench]"
+	.venv/bin/python bench/bench_extract.py
 	.venv/bin/python bench/bench_clean.py
 	.venv/bin/python bench/bench_metadata.py
 	.venv/bin/python bench/bench_index.py

@@ -121,6 +121,17 @@ def gne_body(path: Path, data: bytes) -> str:
 RUNNERS = {"ours": ours, "trafilatura": trafilatura_body, "gne": gne_body}
 
 
+def _available(system: str) -> bool:
+    if system == "ours":
+        return True
+    try:
+        __import__(system)
+        return True
+    except ImportError:
+        print(f"跳过 {system}：未安装（pip install -e '.[bench]'）", file=sys.stderr)
+        return False
+
+
 def pages(only=None) -> list[dict]:
     rows = []
     for manifest in sorted(DATA.glob("manifest*.jsonl")):
@@ -172,7 +183,7 @@ def main():
     parser.add_argument("--misses", type=int, default=0, help="list the N worst pages of this project")
     parser.add_argument("--only", default="", help="comma-separated page ids")
     args = parser.parse_args()
-    systems = [name for name in args.systems.split(",") if name]
+    systems = [name for name in args.systems.split(",") if name and _available(name)]
     rows = pages(set(filter(None, args.only.split(","))))
     if not rows:
         sys.exit(f"没有找到评测页面：{DATA}/manifest*.jsonl（每行一页，pages/ 与 truth/ 下的文件须存在）")
