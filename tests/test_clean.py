@@ -219,3 +219,12 @@ def test_document_sharing_page_loses_its_info_line_paywall_tail_and_related_list
     assert removed(cleaned, "paywall") == ["剩余 10 页未读，继续阅读"]
     assert removed(cleaned, "recommend") == ["相关文档", "2019年安全生产工作总结", "安全生产月活动方案"]
     assert {"_百度文库", ".doc"} <= set(removed(cleaned, "title_suffix"))
+
+
+def test_document_sharing_download_prompts_inline_and_alone():
+    # as a 文库 page prints them, glued to the last visible paragraph or on their own lines
+    cleaned = clean(["投标书范本", "开户行地址：[开户行地址] 下载文档到电脑，查找使用更方便 1下载券 6681人已下载 下载 还剩 15页未读，继续阅读.",
+                     "下载文档到电脑，查找使用更方便", "2下载券  42人已下载", "下载", "还剩3页未读，继续阅读", "下载 收藏 举报"])
+    assert [p["text"] for p in cleaned.paragraphs] == ["开户行地址：[开户行地址]"]
+    assert cleaned.truncated
+    assert removed(cleaned, "paywall") == ["还剩 15页未读，继续阅读.", "还剩3页未读，继续阅读"]
