@@ -26,7 +26,8 @@ CODE_HAN_MAX = 0.3       # code lines are mostly ASCII; a sentence quoting a tag
 COMMENT_HEAD_CHARS = 80  # the header is at the start of each comment
 COMMENT_RUN_MIN = 3      # comments come in runs; two similar blocks with dates are just two items,
 COMMENT_PAIR_MIN = 2     # unless both carry a cue only threads print (a question and its one answer)
-COMMENT_HEAD_SHARE = 0.6 # share of the run's blocks that must start with a header
+COMMENT_HEAD_SHARE = 0.6 # share of the run's blocks that must start with a header (or carry a date, for lists)
+LIST_ITEM_MAX = 300      # a feed item or related entry: a headline and a summary
 # never comment blocks: table rows and paragraphs (an article's chronology or a schedule table starts each
 # line with a date and time), inline elements
 ROW_TAGS = frozenset("tr td th tbody thead tfoot option p br span a b i em strong font img".split())
@@ -67,7 +68,8 @@ def _cues():
 
 FURNITURE_TAGS, FURNITURE_NAMES = _furniture_rules()
 CUES = _cues()
-COMMENT_HEAD_RE, COMMENT_STRONG_RE, CODE_RE = CUES["comment_head"], CUES["comment_strong"], CUES["code"]
+COMMENT_HEAD_RE, COMMENT_STRONG_RE, DATED_RE, CODE_RE = (CUES[name] for name in ("comment_head", "comment_strong",
+                                                                                  "dated", "code"))
 SCRIPT_TAGS = frozenset(tag for tag, reason in FURNITURE_TAGS.items() if reason == "script")
 
 
@@ -157,52 +159,65 @@ def _unlink(node: Tag, weights: dict[int, float]) -> None:
 
 
 def _drop_comments(root: Tag, weights: dict[int, float], removed: list[dict]) -> None:
-    """Cut runs of similar sibling blocks that each start like a comment (user/date header, floor, re:).
+    """Cut runs of similar sibling blocks: comments, and dated lists.
 
-    Similar: same tag and class words (ids differ per post). A forum page's opening post is the first
-    block of such a run: it stays when the page has less sentence text outside the run than in it.
+    Similar: same tag and class words (ids differ per post). A run is `comments` when its blocks start
+    like a comment (user/date header, floor, re:); a forum page's opening post is the first block of
+    such a run and stays when the page has less sentence text outside the run than in it. A run of
+    short blocks that each carry a date and time elsewhere is a news feed or a related list
+    (`html_related`), unless it is most of the page.
     """
     runs = []
     for node in [root, *root.descendants]:
-        if not isinstance(node, Tag) or len(node.contents) < COMMENT_RUN_MIN:
+        if not isinstance(node, Tag) or len(node.contents) < COMMENT_PAIR_MIN:
             continue
         groups = defaultdict(list)
         for child in node.contents:
             if isinstance(child, Tag) and child.name not in ROW_TAGS:
                 groups[(child.name, tuple(sorted(set(re.sub(r"\d+", "", " ".join(child.get("class") or ())).split()))))].append(child)
         for members in groups.values():
-            if len(members) >= COMMENT_PAIR_MIN:
-                heads = [_head_text(member) for member in members]
-                if len(members) >= COMMENT_RUN_MIN:
-                    is_run = sum(bool(COMMENT_HEAD_RE.search(head)) for head in heads) >= COMMENT_HEAD_SHARE * len(heads)
-                else:
-                    is_run = all(COMMENT_STRONG_RE.search(head) for head in heads)
-                if is_run:
-                    runs.append(members)
+            reason = _run_reason(members) if len(members) >= COMMENT_PAIR_MIN else None
+            if reason:
+                runs.append((members, reason))
     doomed = set()
-    for members in runs:
+    for members, reason in runs:
         if any(id(parent) in doomed for parent in members[0].parents):
             continue                             # a reply run inside a comment already cut
         run_weight = sum(weights.get(id(member), 0.0) for member in members)
         if weights.get(id(root), 0.0) - run_weight < weights.get(id(members[0]), 0.0):
+            if reason != "comments":
+                continue                         # the page is this list
             members = members[1:]                # the opening post of a forum thread is its article
         for member in members:
             doomed.add(id(member))
             text = _text(member)
             _unlink(member, weights)
             if text:
-                removed.append({"text": text, "reason": "comments"})
+                removed.append({"text": text, "reason": reason})
 
 
-def _head_text(node: Tag) -> str:
+def _run_reason(members: list[Tag]) -> str | None:
+    heads = [_head_text(member, LIST_ITEM_MAX + 1) for member in members]
+    starts = [head[:COMMENT_HEAD_CHARS] for head in heads]
+    if len(members) < COMMENT_RUN_MIN:
+        return "comments" if all(COMMENT_STRONG_RE.search(start) for start in starts) else None
+    needed = COMMENT_HEAD_SHARE * len(members)
+    if sum(bool(COMMENT_HEAD_RE.search(start)) for start in starts) >= needed:
+        return "comments"
+    if sum(len(head) <= LIST_ITEM_MAX and bool(DATED_RE.search(head)) for head in heads) >= needed:
+        return "html_related"
+    return None
+
+
+def _head_text(node: Tag, limit: int) -> str:
     parts, size = [], 0
     for child in node.descendants:
         if _is_text(child) and child.strip():
             parts.append(child.strip())
-            size += len(parts[-1])
-            if size >= COMMENT_HEAD_CHARS:
+            size += len(parts[-1]) + 1
+            if size >= limit:
                 break
-    return " ".join(parts)[:COMMENT_HEAD_CHARS]
+    return " ".join(parts)[:limit]
 
 
 def _last_descendant(tag: Tag):

@@ -180,3 +180,13 @@ def test_a_row_of_tab_labels_goes_but_a_list_of_names_stays():
     result = extract(html)
     assert result.lines == ["同志们：安全生产工作，责任重于泰山。", "出席会议的有：", "张三 李四 王五 赵六"]
     assert {"text": "政策原文 政务服务 新闻发布会 政策解读", "reason": "html_nav"} in result.removed
+
+
+def test_a_feed_of_dated_summaries_beside_the_article_is_cut_as_related():
+    article = "".join(f"<p>据报道，第{i}段讲述会议审查了停火提案的细节，各方立场仍有分歧，谈判将继续进行。</p>" for i in range(5))
+    feed = "".join(f"<div class='item'><p>5月{20 + i}日，某地开展第{i}次防汛应急演练，提升处置能力。【详细】</p>"
+                   f"<p>强图打榜 2024-05-{20 + i} 09:4{i}:17</p></div>" for i in range(8))
+    result = extract(f"<html><body><div class='left'><div class='text'>{article}</div><div class='feed'>{feed}</div>"
+                     "</div></body></html>")
+    assert len(result.lines) == 5 and all(line.startswith("据报道") for line in result.lines)
+    assert [cut["reason"] for cut in result.removed].count("html_related") == 8
