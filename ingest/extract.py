@@ -23,7 +23,8 @@ TOKEN_RE = re.compile(r"[A-Za-z0-9]+")
 CAMEL_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 HAN_RE = re.compile(r"[\u3400-\u9fff]")
 CODE_HAN_MAX = 0.3       # code lines are mostly ASCII; a sentence quoting a tag name is mostly Han
-COMMENT_HEAD_CHARS = 80  # the header is at the start of each comment
+COMMENT_HEAD_CHARS = 80  # the header is at the start of each comment: a forum cue within this many characters,
+COMMENT_DATE_CHARS = 40  # a user name and date within this many (a feed item has its date after the summary)
 COMMENT_RUN_MIN = 3      # comments come in runs; two similar blocks with dates are just two items,
 COMMENT_PAIR_MIN = 2     # unless both carry a cue only threads print (a question and its one answer)
 COMMENT_HEAD_SHARE = 0.6 # share of the run's blocks that must start with a header (or carry a date, for lists)
@@ -202,7 +203,8 @@ def _run_reason(members: list[Tag]) -> str | None:
     if len(members) < COMMENT_RUN_MIN:
         return "comments" if all(COMMENT_STRONG_RE.search(start) for start in starts) else None
     needed = COMMENT_HEAD_SHARE * len(members)
-    if sum(bool(COMMENT_HEAD_RE.search(start)) for start in starts) >= needed:
+    if sum(bool(COMMENT_STRONG_RE.search(start) or COMMENT_HEAD_RE.search(start[:COMMENT_DATE_CHARS]))
+           for start in starts) >= needed:
         return "comments"
     if sum(len(head) <= LIST_ITEM_MAX and bool(DATED_RE.search(head)) for head in heads) >= needed:
         return "html_related"
