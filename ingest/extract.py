@@ -20,7 +20,8 @@ SENTENCE_MARK_RE = re.compile(r"[，。；：！？、]")
 SPACE_RE = re.compile(r"\s+")
 # class/id words: whole runs (copyRight -> copyright) and camelCase parts (BreadcrumbNav -> breadcrumb, nav)
 TOKEN_RE = re.compile(r"[A-Za-z0-9]+")
-CAMEL_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+CAMEL_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+CAMEL_PART_MIN = 3       # hashed CSS-module names (summary_EGg7N, para_wER59) must not yield "ad" or "gg"
 HAN_RE = re.compile(r"[\u3400-\u9fff]")
 CODE_HAN_MAX = 0.3       # code lines are mostly ASCII; a sentence quoting a tag name is mostly Han
 COMMENT_HEAD_CHARS = 80  # the header is at the start of each comment: a forum cue within this many characters,
@@ -116,7 +117,9 @@ def _furniture_reason(tag: Tag) -> str | None:
     if tag.has_attr("hidden") or HIDDEN_RE.search(tag.get("style") or ""):
         return "hidden"             # invisible to a reader (SEO keywords, templates); spared when it is the article
     names = " ".join([tag.get("id") or ""] + list(tag.get("class") or ()))
-    tokens = {token.lower() for token in TOKEN_RE.findall(names) + CAMEL_RE.findall(names)}
+    words = TOKEN_RE.findall(names)
+    tokens = {word.lower() for word in words} | {part.lower() for word in words if word.isalpha()
+                                                 for part in CAMEL_RE.findall(word) if len(part) >= CAMEL_PART_MIN}
     for reason, pattern in FURNITURE_NAMES:
         if any(pattern.fullmatch(token) for token in tokens):
             return reason

@@ -190,3 +190,12 @@ def test_a_feed_of_dated_summaries_beside_the_article_is_cut_as_related():
                      "</div></body></html>")
     assert len(result.lines) == 5 and all(line.startswith("据报道") for line in result.lines)
     assert [cut["reason"] for cut in result.removed].count("html_related") == 8
+
+
+def test_hashed_css_module_class_names_are_not_furniture_words():
+    # Baidu Baike's <div class="para_wER59 summary_EGg7N"> must not read as "gg" (广告)
+    html = ("<html><body><div class='content'><div class='para_wER59 summary_EGg7N'>河北雄安高新技术产业开发区，"
+            "隶属河北省雄安新区，为省级高新技术产业开发区。</div><p>规划用地总面积952.7463公顷，四至范围见附图。</p>"
+            "</div></body></html>")
+    result = extract(html)
+    assert result.lines[0].startswith("河北雄安高新技术产业开发区") and len(result.lines) == 2
