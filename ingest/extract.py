@@ -23,6 +23,7 @@ TOKEN_RE = re.compile(r"[A-Za-z0-9]+")
 CAMEL_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 CAMEL_PART_MIN = 3       # hashed CSS-module names (summary_EGg7N, para_wER59) must not yield "ad" or "gg"
 HAN_RE = re.compile(r"[\u3400-\u9fff]")
+PRE_TAGS = frozenset(("pre", "code"))     # code an article shows on purpose is not ad code
 CODE_HAN_MAX = 0.3       # code lines are mostly ASCII; a sentence quoting a tag name is mostly Han
 COMMENT_HEAD_CHARS = 80  # the header is at the start of each comment: a forum cue within this many characters,
 COMMENT_DATE_CHARS = 40  # a user name and date within this many (a feed item has its date after the summary)
@@ -140,6 +141,10 @@ def _drop_furniture(root: Tag, weights: dict[int, float]) -> list[dict]:
                 skip_until = None
             continue
         if isinstance(node, Tag):
+            if node.name in PRE_TAGS:        # highlighted code: <span class="hljs-comment"> is not a comment box
+                last = _last_descendant(node)
+                skip_until = last if last is not node else None
+                continue
             reason = _furniture_reason(node)
             if reason and (reason == "script" or weights[id(node)] <= SPARE_SHARE * weights[id(root)]):
                 doomed.append((node, reason))
@@ -325,14 +330,15 @@ def _lines(root: Tag, main: set[int]) -> tuple[list[str], list[dict]]:
     Lines outside the main block and link lists inside it are returned as removed, so the page's
     date line (often just above the article) can still be found and the cut can be audited.
     """
-    block_of, in_link, in_main = {}, {}, {}
-    lines, current = [], None          # current: [parts, link chars, block id, in main]
+    block_of, in_link, in_main, in_pre = {}, {}, {}, {}
+    lines, current = [], None          # current: [parts, link chars, block id, in main, in <pre>]
     for node in [root, *root.descendants]:
         if isinstance(node, Tag):
             parent = id(node.parent)
             block_of[id(node)] = id(node) if node.name in BLOCK_TAGS else block_of.get(parent)
             in_link[id(node)] = in_link.get(parent, False) or node.name == "a"
             in_main[id(node)] = id(node) in main or in_main.get(parent, False)
+            in_pre[id(node)] = in_pre.get(parent, False) or node.name in PRE_TAGS
             if node.name == "br":
                 current = None
             continue
@@ -340,17 +346,17 @@ def _lines(root: Tag, main: set[int]) -> tuple[list[str], list[dict]]:
             continue
         parent = id(node.parent)
         if current is None or current[2] != block_of.get(parent):
-            current = [[], 0, block_of.get(parent), in_main.get(parent, False)]
+            current = [[], 0, block_of.get(parent), in_main.get(parent, False), in_pre.get(parent, False)]
             lines.append(current)
         current[0].append(str(node))
         if in_link.get(parent, False):
             current[1] += len(node.strip())
     prose, removed = [], []
-    for parts, link_chars, _, inside in lines:
+    for parts, link_chars, _, inside, shown in lines:
         text = _tidy("".join(parts))
         if not text:
             continue
-        if CODE_RE.search(text) and len(HAN_RE.findall(text)) < CODE_HAN_MAX * len(text):
+        if not shown and CODE_RE.search(text) and len(HAN_RE.findall(text)) < CODE_HAN_MAX * len(text):
             removed.append({"text": text, "reason": "html_script"})
         elif not inside:
             removed.append({"text": text, "reason": "html_outside_main"})

@@ -199,3 +199,14 @@ def test_hashed_css_module_class_names_are_not_furniture_words():
             "</div></body></html>")
     result = extract(html)
     assert result.lines[0].startswith("河北雄安高新技术产业开发区") and len(result.lines) == 2
+
+
+def test_code_an_article_shows_stays_with_its_highlighted_comments():
+    code = ('<pre><code><span class="hljs-comment"># 参考链接：https://hub.docker.com/r/bitnami/zookeeper</span>\n'
+            'docker run -d --name zookeeper -e ALLOW_ANONYMOUS_LOGIN=yes bitnami/zookeeper:latest\n'
+            'var timeout = 30; function check() { return true; }</code></pre>')
+    html = (f"<html><body><div class='post'><p>前言：本文以实际的线上例子，分享部署经验，供大家参考。</p>{code}"
+            "<p>以上脚本可直接使用，兼容mac和linux系统。</p></div></body></html>")
+    text = "\n".join(extract(html).lines)
+    assert "# 参考链接：https://hub.docker.com/r/bitnami/zookeeper" in text
+    assert "function check()" in text
