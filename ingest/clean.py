@@ -40,6 +40,8 @@ LEFT_SHARE = 0.4
 FILLER_RE = re.compile(r"[\s|｜/\\·•>»›<«‹\-－—_:：\[\]【】()（）]+")
 # menus: a line cut into >= MENU_MIN short pieces by | or " - " (搜狐首页 - 新闻 - 体育 …, 好文网 - 工作总结|讲话稿)
 MENU_SPLIT_RE = re.compile(r"\s*[|｜]\s*|\s+[-－—/·]\s+")
+MENU_SEPARATORS = ("|", "｜", " - ", " － ", " — ", " / ", " · ")
+MENU_SEPARATOR = "menu"    # what the lexicon automaton yields for a separator
 MENU_MIN = 4
 MENU_ITEM_MAX = 8
 
@@ -58,7 +60,8 @@ def _boilerplate():
 
 
 def _lexicon():
-    """(regexes always tried, Aho-Corasick automaton: trigger word -> indexes of the regexes it admits, regexes)."""
+    """(regexes always tried, Aho-Corasick automaton, regexes): the automaton maps each trigger word to the
+    indexes of the regexes it admits, and each menu separator to MENU_SEPARATOR (counted, one pass for both)."""
     always, automaton, patterns = [], ahocorasick.Automaton(), []
     for line in _data_lines("furniture_lexicon.tsv"):
         _, triggers, pattern = line.split("\t")
@@ -68,6 +71,8 @@ def _lexicon():
         for word in filter(None, triggers.split("|")):
             rows = automaton.get(word, ())
             automaton.add_word(word, (*rows, len(patterns) - 1))
+    for separator in MENU_SEPARATORS:
+        automaton.add_word(separator, MENU_SEPARATOR)
     automaton.make_automaton()
     return always, automaton, patterns
 
@@ -220,9 +225,14 @@ def is_page_furniture(line: str) -> bool:
     """A line of what every site prints (lexicon), or a menu, and not a sentence of the article."""
     if len(line) > SENTENCE_LINE_MIN and SENTENCE_END_RE.search(line):
         return False
-    if _is_menu(line):
+    rows, separators = set(), 0
+    for _, found in LEXICON_TRIGGERS.iter(line):
+        if found is MENU_SEPARATOR:
+            separators += 1
+        else:
+            rows.update(found)
+    if separators >= MENU_MIN - 1 and _is_menu(line):
         return True
-    rows = {row for _, found in LEXICON_TRIGGERS.iter(line) for row in found}
     if not rows and not LEXICON_ANCHORED.match(line):
         return False
     left, hit = line, False
@@ -238,8 +248,6 @@ def is_page_furniture(line: str) -> bool:
 
 
 def _is_menu(line: str) -> bool:
-    if "|" not in line and "｜" not in line and " " not in line:
-        return False
     pieces = MENU_SPLIT_RE.split(line)
     return (len(pieces) >= MENU_MIN and all(len(piece) <= MENU_ITEM_MAX for piece in pieces)
             and not SENTENCE_MARK_RE.search(line))

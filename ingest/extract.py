@@ -6,6 +6,7 @@ with 10,000 nested <div>s costs the same as a flat one.
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from bs4 import BeautifulSoup, NavigableString, Tag
@@ -115,9 +116,20 @@ def _title(soup) -> str | None:
 def _furniture_reason(tag: Tag) -> str | None:
     if tag.name in FURNITURE_TAGS:
         return FURNITURE_TAGS[tag.name]
-    if tag.has_attr("hidden") or HIDDEN_RE.search(tag.get("style") or ""):
+    attrs = tag.attrs
+    if not attrs:
+        return None
+    style = attrs.get("style")
+    if "hidden" in attrs or (style and HIDDEN_RE.search(style)):
         return "hidden"             # invisible to a reader (SEO keywords, templates); spared when it is the article
-    names = " ".join([tag.get("id") or ""] + list(tag.get("class") or ()))
+    ident, classes = attrs.get("id"), attrs.get("class")
+    if not ident and not classes:
+        return None
+    return _name_reason(" ".join([ident or "", *(classes or ())]))
+
+
+@lru_cache(maxsize=4096)            # class strings repeat on a page (30 × <li class="item">)
+def _name_reason(names: str) -> str | None:
     words = TOKEN_RE.findall(names)
     tokens = {word.lower() for word in words} | {part.lower() for word in words if word.isalpha()
                                                  for part in CAMEL_RE.findall(word) if len(part) >= CAMEL_PART_MIN}
