@@ -158,6 +158,8 @@ def _drop_furniture(root: Tag, weights: dict[int, float]) -> list[dict]:
                 skip_until = last if last is not node else None
                 continue
             reason = _furniture_reason(node)
+            if reason == "hidden" and _reads_as_prose(node, weights):
+                continue                     # folded article text (展开全文) stays; keyword lists and labels go
             if reason and (reason == "script" or weights[id(node)] <= SPARE_SHARE * weights[id(root)]):
                 doomed.append((node, reason))
                 last = _last_descendant(node)
@@ -169,6 +171,11 @@ def _drop_furniture(root: Tag, weights: dict[int, float]) -> list[dict]:
         if text:
             removed.append({"text": text, "reason": f"html_{reason}"})
     return removed
+
+
+def _reads_as_prose(node: Tag, weights: dict[int, float]) -> bool:
+    text = _text(node)
+    return len(text) >= PROSE_MIN and weights.get(id(node), 0.0) >= PROSE_WEIGHT * len(text)
 
 
 def _unlink(node: Tag, weights: dict[int, float]) -> None:

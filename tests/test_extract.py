@@ -210,3 +210,13 @@ def test_code_an_article_shows_stays_with_its_highlighted_comments():
     text = "\n".join(extract(html).lines)
     assert "# 参考链接：https://hub.docker.com/r/bitnami/zookeeper" in text
     assert "function check()" in text
+
+
+def test_article_text_folded_behind_display_none_stays():
+    shown = "".join(f"<p>第{i}段：各地要压实安全生产责任，开展隐患排查整治，确保形势稳定。</p>" for i in range(3))
+    folded = "".join(f"<p>第{i}段：要加强应急值守，完善预案，做好物资储备和队伍建设。</p>" for i in range(3, 5))
+    html = (f"<html><body><div class='article'>{shown}<div style='display:none' class='fold'>{folded}</div>"
+            "<a class='more'>展开全文</a></div><div style='display: none'>热门搜索 关键词 标签 专题</div></body></html>")
+    result = extract(html)
+    assert len(result.lines) == 5 and result.lines[-1].startswith("第4段")
+    assert {"text": "热门搜索 关键词 标签 专题", "reason": "html_hidden"} in result.removed
