@@ -220,3 +220,11 @@ def test_article_text_folded_behind_display_none_stays():
     result = extract(html)
     assert len(result.lines) == 5 and result.lines[-1].startswith("第4段")
     assert {"text": "热门搜索 关键词 标签 专题", "reason": "html_hidden"} in result.removed
+
+
+def test_blog_post_keeps_its_code_listing_and_loses_the_comment_box():
+    result = real("blog_code_listing.html")
+    text = "\n".join(result.lines)
+    assert "# 参考链接：https://blog.51cto.com/u_15162069/2780080?articleABtest=1" in text   # <span class="hljs-comment">
+    assert "docker stop zookeeper && docker rm zookeeper" in text
+    assert "登录后才能查看或发表评论" not in text and "【推荐】" not in text

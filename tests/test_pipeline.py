@@ -135,3 +135,14 @@ def test_furniture_learnt_from_a_site_is_cut_from_its_pages(tmp_path):
     (doc,) = ingest.clean_file(pages[0], furniture=furniture)
     assert [p["text"] for p in doc["paragraphs"]] == ["同志们：", speeches[0]]
     assert {cut["text"] for cut in doc["removed"] if cut["reason"] == "furniture"} == {"本站资料均来自网友投稿", "更多精彩讲话稿尽在本站"}
+
+
+def test_a_real_gbk_portal_page_loses_its_source_and_licence_notes():
+    page = Path(__file__).parent / "data" / "html" / "real" / "portal_gbk_disclaimer.html"
+    (doc,) = ingest.clean_file(page, problems=[])
+    texts = [p["text"] for p in doc["paragraphs"]]
+    assert doc["encoding"] == "gb18030"
+    assert "明星创新公司Uber最近被泼了一盆冷水，就是刷单泛滥。" in texts
+    furniture = [cut["text"] for cut in doc["removed"] if cut["reason"] == "furniture"]
+    assert "原标题：[亦观察] No.553 刷单是Uber中国的第一个危机？" in furniture
+    assert any(text.startswith("本文为金错刀授权网易财经") for text in furniture)
