@@ -27,6 +27,7 @@ HALF_PAREN_RE = re.compile(rf"\(([^()]*[{HAN}][^()]*)\)")
 FULL_WIDTH = str.maketrans(",;:!?", "，；：！？")
 TITLE_KEY_DROP_RE = re.compile(rf"[^{HAN}A-Za-z0-9]+")
 SENTENCE_END_RE = re.compile(r"[。！？；!?;…]\s*$")
+CLAUSE_END_RE = re.compile(r"[。；;]\s*$")
 STRIP = " \t\r\n\u3000\xa0\u200b\u200c\u200d\ufeff"
 # a lexicon line is furniture unless it reads as a sentence of the article: what is left once the
 # furniture words are taken out has a sentence mark, or is long (both as seen on real portal pages:
@@ -177,7 +178,10 @@ def iso_date(text: str) -> str | None:
 
 
 def _is_ad(line):
-    return len(line) <= AD_LINE_MAX and any(pattern.fullmatch(line) for _, pattern in RULES["ad_anchor"])
+    """A short line with an ad word that does not end like a sentence of a law or speech (。；): real
+    regulations say 会员, 付费 and 倒卖 too (`(二)红十字会会员；`); ads end in ！ or nothing."""
+    return (len(line) <= AD_LINE_MAX and not CLAUSE_END_RE.search(line)
+            and any(pattern.fullmatch(line) for _, pattern in RULES["ad_anchor"]))
 
 
 def _drop_ad_blocks(lines, cut):

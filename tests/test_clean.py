@@ -228,3 +228,14 @@ def test_document_sharing_download_prompts_inline_and_alone():
     assert [p["text"] for p in cleaned.paragraphs] == ["开户行地址：[开户行地址]"]
     assert cleaned.truncated
     assert removed(cleaned, "paywall") == ["还剩 15页未读，继续阅读.", "还剩3页未读，继续阅读"]
+
+
+def test_regulations_that_say_member_resale_or_fee_are_not_ads():
+    # lines of real regulations (shared/corpus-real) that the ad words 会员 / 倒卖 / 付费 used to cut
+    lines = ["最高人民法院关于对变造、倒卖变造邮票行为如何适用法律问题的解释",
+             "为了正确适用刑法，现对审理变造、倒卖变造邮票案件如何适用法律问题解释如下：",
+             "(二)红十字会会员；", "(一)倒卖购票证件、客票和航空运输企业的有效订座凭证；",
+             "(十)需要旅游者另行付费的游览项目及价格；"]
+    cleaned = clean(lines)
+    assert cleaned.removed == []
+    assert len(cleaned.paragraphs) == 4
