@@ -294,15 +294,33 @@ def title_key(text: str) -> str:
 
 
 def _drop_repeats(lines, title, cut):
+    """Title repeats, and the crawler's duplicates: a long line right after itself, or a run of lines
+    repeating an earlier run. A single long line recurring further on is content (a regulation repeats
+    `(一)…的；` clauses under several articles: 101 such lines in shared/corpus-real)."""
     key = title_key(title) if title else None
-    seen, kept = set(), []
-    for line in lines:
+    first = {}
+    earlier = [None] * len(lines)          # index of the line's first occurrence, for long repeated lines
+    for i, line in enumerate(lines):
+        if len(line) >= REPEAT_MIN:
+            if line in first:
+                earlier[i] = first[line]
+            else:
+                first[line] = i
+
+    def duplicated(i):
+        j = earlier[i]
+        if j is None:
+            return False
+        return (j == i - 1 or (i > 0 and earlier[i - 1] == j - 1)
+                or (i + 1 < len(lines) and earlier[i + 1] is not None and earlier[i + 1] == j + 1))
+
+    kept = []
+    for i, line in enumerate(lines):
         if key and len(line) <= TITLE_MAX + 20 and title_key(line) == key:
             cut(line, "duplicate_title")
-        elif len(line) >= REPEAT_MIN and line in seen:
+        elif duplicated(i):
             cut(line, "repeated_line")
         else:
-            seen.add(line)
             kept.append(line)
     return kept
 

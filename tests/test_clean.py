@@ -239,3 +239,15 @@ def test_regulations_that_say_member_resale_or_fee_are_not_ads():
     cleaned = clean(lines)
     assert cleaned.removed == []
     assert len(cleaned.paragraphs) == 4
+
+
+def test_a_clause_repeated_under_two_articles_stays_but_a_duplicated_block_goes():
+    clause = "(一)委托未取得相应许可证的单位进行民用核安全设备设计、制造、安装和无损检验活动的；"
+    law = ["民用核安全设备监督管理条例", "第四十四条 有下列情形之一的，责令停止违法行为：", clause,
+           "第四十五条 有下列情形之一的，处10万元以上50万元以下的罚款：", clause]
+    assert [p["text"] for p in clean(law).paragraphs] == law[1:]
+    block = ["要坚持问题导向，拿这些问题说事、向这些问题开刀，不解决誓不罢休、不见效绝不收兵。",
+             "要压实各级领导干部的安全生产责任，做到守土有责、守土负责、守土尽责，决不能掉以轻心。"]
+    cleaned = clean(["讲话", "同志们：", *block, "谢谢大家！", *block])
+    assert [p["text"] for p in cleaned.paragraphs] == ["同志们：", *block, "谢谢大家！"]
+    assert removed(cleaned, "repeated_line") == block
