@@ -242,7 +242,7 @@ def test_regulations_that_say_member_resale_or_fee_are_not_ads():
 
 
 def test_a_clause_repeated_under_two_articles_stays_but_a_duplicated_block_goes():
-    clause = "(一)委托未取得相应许可证的单位进行民用核安全设备设计、制造、安装和无损检验活动的；"
+    clause = "（一）委托未取得相应许可证的单位进行民用核安全设备设计、制造、安装和无损检验活动的；"
     law = ["民用核安全设备监督管理条例", "第四十四条 有下列情形之一的，责令停止违法行为：", clause,
            "第四十五条 有下列情形之一的，处10万元以上50万元以下的罚款：", clause]
     assert [p["text"] for p in clean(law).paragraphs] == law[1:]
