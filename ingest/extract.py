@@ -25,6 +25,7 @@ CAMEL_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 CAMEL_PART_MIN = 3       # hashed CSS-module names (summary_EGg7N, para_wER59) must not yield "ad" or "gg"
 HAN_RE = re.compile(r"[\u3400-\u9fff]")
 PRE_TAGS = frozenset(("pre", "code"))     # code an article shows on purpose is not ad code
+CODE_MARKS = "<.({$="     # one of these is in every match of the code cue (tags, calls, assignments, CSS rules)
 CODE_HAN_MAX = 0.3       # code lines are mostly ASCII; a sentence quoting a tag name is mostly Han
 COMMENT_HEAD_CHARS = 80  # the header is at the start of each comment: a forum cue within this many characters,
 COMMENT_DATE_CHARS = 40  # a user name and date within this many (a feed item has its date after the summary)
@@ -333,11 +334,19 @@ def _is_prose(node: Tag, weights: dict[int, float]) -> bool | None:
     return weights.get(id(node), 0.0) >= PROSE_WEIGHT * len(text)
 
 
+def _looks_like_code(text: str) -> bool:
+    if not any(mark in text for mark in CODE_MARKS):     # cheap: every code cue has one of these
+        return False
+    return bool(CODE_RE.search(text)) and len(HAN_RE.findall(text)) < CODE_HAN_MAX * len(text)
+
+
 def _is_tab_row(parts: list[str], text: str) -> bool:
     """A row of short labels, each its own element (政策原文 政务服务 新闻发布会 政策解读: tabs without links).
 
     A list of names typed into one paragraph (张三 李四 王五 赵六) is one text node and stays.
     """
+    if len(parts) < TAB_MIN or " " not in text:
+        return False
     labels = [part.strip() for part in parts if part.strip()]
     return (len(labels) >= TAB_MIN and len(labels) == len(text.split(" "))
             and all(len(label) <= TAB_LABEL_MAX for label in labels) and not SENTENCE_MARK_RE.search(text))
@@ -375,7 +384,7 @@ def _lines(root: Tag, main: set[int]) -> tuple[list[str], list[dict]]:
         text = _tidy("".join(parts))
         if not text:
             continue
-        if not shown and CODE_RE.search(text) and len(HAN_RE.findall(text)) < CODE_HAN_MAX * len(text):
+        if not shown and _looks_like_code(text):
             removed.append({"text": text, "reason": "html_script"})
         elif not inside:
             removed.append({"text": text, "reason": "html_outside_main"})
