@@ -76,6 +76,7 @@ CUES = _cues()
 COMMENT_HEAD_RE, COMMENT_STRONG_RE, DATED_RE, CODE_RE = (CUES[name] for name in ("comment_head", "comment_strong",
                                                                                   "dated", "code"))
 SCRIPT_TAGS = frozenset(tag for tag, reason in FURNITURE_TAGS.items() if reason == "script")
+NEVER_SPARED = frozenset(("script", "popup"))
 
 
 @dataclass
@@ -161,7 +162,7 @@ def _drop_furniture(root: Tag, weights: dict[int, float]) -> list[dict]:
             reason = _furniture_reason(node)
             if reason == "hidden" and _reads_as_prose(node, weights):
                 continue                     # folded article text (展开全文) stays; keyword lists and labels go
-            if reason and (reason == "script" or weights[id(node)] <= SPARE_SHARE * weights[id(root)]):
+            if reason and (reason in NEVER_SPARED or weights[id(node)] <= SPARE_SHARE * weights[id(root)]):
                 doomed.append((node, reason))
                 last = _last_descendant(node)
                 skip_until = last if last is not node else None     # an empty element has nothing to skip

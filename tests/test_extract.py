@@ -228,3 +228,13 @@ def test_blog_post_keeps_its_code_listing_and_loses_the_comment_box():
     assert "# 参考链接：https://blog.51cto.com/u_15162069/2780080?articleABtest=1" in text   # <span class="hljs-comment">
     assert "docker stop zookeeper && docker rm zookeeper" in text
     assert "登录后才能查看或发表评论" not in text and "【推荐】" not in text
+
+
+def test_a_dialog_is_furniture_however_much_text_it_holds():
+    rules = "".join(f"<li>第{i}条：禁止发布广告、灌水、抄袭等内容，违者将被删除，情节严重的封禁账号。</li>" for i in range(12))
+    html = ("<html><body><div class='ui modal report'><ul>" + rules + "</ul></div><div class='pusher'>"
+            "<h1>解决新项目依赖报错</h1><p>每次打开别人新的项目，依赖都会各种报错，很烦。</p>"
+            "<p>先安装检查工具，再按提示安装缺失的依赖。</p></div></body></html>")
+    result = extract(html)
+    assert result.lines == ["解决新项目依赖报错", "每次打开别人新的项目，依赖都会各种报错，很烦。", "先安装检查工具，再按提示安装缺失的依赖。"]
+    assert any(cut["reason"] == "html_popup" for cut in result.removed)
