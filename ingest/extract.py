@@ -1,5 +1,11 @@
 """HTML to lines: drop the page furniture, find the main text block, keep its paragraphs apart.
 
+In order: furniture elements by tag and class/id word (data/html_furniture.tsv), hidden non-prose and
+dialogs; runs of similar sibling blocks that are comments or dated feeds (data/html_cues.tsv); the main
+block by sentence weight, joined by the prose blocks just before it; then one line per block, cutting
+link lists, tab rows and code shown as text. Every cut of visible text is returned in `removed` with
+its reason (scripts, styles, frames and the <head> are not text).
+
 Every walk over the tree is a loop over `descendants` (document order), never recursion, so a page
 with 10,000 nested <div>s costs the same as a flat one.
 """
@@ -39,12 +45,12 @@ ROW_TAGS = frozenset("tr td th tbody thead tfoot option p br span a b i em stron
 # a sibling of the main block joins it when its text is sentences: it ends like one, is not a label,
 # and little of it is link text (the weight counts punctuated non-link text in full)
 MERGE_LEVELS = 2
-PROSE_END_RE = re.compile(r"[。！？!?…”）)]\s*$|[。！？]")
+PROSE_END_RE = re.compile(r"[。！？]|[!?…”）)]\s*$")
 PROSE_MIN = 15
 PROSE_WEIGHT = 0.7
 CHARS_PER_MARK = 50      # Chinese prose, laws included, has a mark every 10-30 characters
 UNMARKED_MAX = 40        # a heading or label; a longer unpunctuated string is a keyword list
-UNMARKED_WEIGHT = 0.1      # a long menu of labels (hundreds of site names) must not outweigh the article
+UNMARKED_WEIGHT = 0.1    # a long menu of labels (hundreds of site names) must not outweigh the article
 HIDDEN_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 TAB_MIN = 4              # a row of this many one-element labels is a tab bar or menu
 TAB_LABEL_MAX = 8
