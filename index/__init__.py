@@ -8,9 +8,10 @@ from .formatting import format_results, format_stats
 from .health import IndexDamaged, IndexMissing, IndexOutdated, IndexProblem, check
 from .maintenance import backup, reindex, restore
 from .query import QueryError
+from .schema import IndexFormatError
 from .searching import SearchIndex
 from .writing import IndexLocked, IngestSummary, add_documents, ingest_paths, remove
 
-__all__ = ["SearchIndex", "QueryError", "IndexLocked", "IngestSummary", "add_documents", "ingest_paths",
+__all__ = ["SearchIndex", "QueryError", "IndexLocked", "IndexFormatError", "IngestSummary", "add_documents", "ingest_paths",
            "remove", "format_results", "format_stats", "initialize", "check", "reindex", "backup", "restore",
            "IndexProblem", "IndexMissing", "IndexDamaged", "IndexOutdated"]

@@ -20,14 +20,15 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
 from . import health
 from .analysis import RESTORED_OFFSET, paragraph_position
 from .health import IndexDamaged, IndexMissing
-from .schema import make_schema
+from .postings import PostingsCodec
+from .schema import check_schema, make_schema
 from .store import STORE_FILE, DocumentStore
 
 LOCK_FILE = "ingest.lock"
@@ -192,21 +193,8 @@ class _ParallelWriter(MpWriter):
             SegmentWriter.cancel(self)
 
 
-class _FieldWriter(W3FieldWriter):
-    """Skips the per-posting document-length lookups (about an eighth of commit time): they only
-    feed block statistics for Whoosh's own scorer shortcuts, and matching.py scores by itself."""
-
-    def add_postings(self, schema, lengths, items):
-        super().add_postings(schema, None, items)
-
-
-class _Codec(W3Codec):
-    def __init__(self):
-        # Uncompressed posting blocks: zlib was a fifth of commit time; the index grows ~30 %.
-        super().__init__(compression=0)
-
-    def field_writer(self, storage, segment):
-        return _FieldWriter(self, storage, segment)
+# Segments of existing indexes were pickled naming this class: it must stay importable here.
+_Codec = PostingsCodec
 
 
 def _codec() -> W3Codec:
@@ -237,10 +225,16 @@ def open_index(index_dir: Path, create: bool = False):
     health.check_format(index_dir)
     health.read_toc(index_dir, generation)   # a clear IndexDamaged for a garbled TOC
     try:
-        return whoosh_index.open_dir(str(index_dir))
+        ix = whoosh_index.open_dir(str(index_dir))
     except Exception as exc:   # the TOC vanished or changed between the two reads
         raise IndexDamaged(f"无法打开索引 {index_dir}（{type(exc).__name__}：{str(exc)[:120]}）："
                            f"{health.rebuild_advice(index_dir)}") from None
+    try:
+        check_schema(ix.schema, index_dir)
+    except Exception:
+        ix.close()
+        raise
+    return ix
 
 
 def new_writer(ix):

@@ -1,0 +1,112 @@
+"""The on-disk forms of postings: compact positions and blocks, and indexes written in the old forms."""
+from __future__ import annotations
+
+import random
+
+import pytest
+from whoosh import index as whoosh_index
+
+import index
+from index import health, postings
+from index.analysis import RESTORED_OFFSET, paragraph_position
+from index.schema import POSITIONS_FORMAT, PiecewisePositions, decode_positions, encode_positions, make_schema
+from search_service.cli import main as cli
+from conftest import make_doc
+
+QUERIES = ["安全生产", "\"烟花爆竹\"", "煤矿 OR 消防", "主体责任 落实", "安全 -煤矿", "title:通知", "第十条",
+           "\"生产经营单位\"", "应急管理 隐患排查"]
+
+
+def test_positions_survive_encoding_across_paragraphs_restored_text_and_long_jumps():
+    rng = random.Random(5)
+    cases = [[0], [3], [paragraph_position(1)], [paragraph_position(2, restored=True) + 4],
+             [7, 7, 9],                                         # a sub-word twice inside one word
+             [paragraph_position(n) + rng.randrange(400) for n in (1, 2, 90, 70_000)]]
+    for _ in range(2000):
+        cases.append([paragraph_position(rng.randrange(200), rng.random() < 0.1) + rng.randrange(600)
+                      for _ in range(rng.randint(1, 30))])
+    for positions in cases:
+        positions.sort()
+        assert decode_positions(encode_positions(positions)) == positions
+    # a paragraph hit costs a byte or two, not Whoosh's 5-byte pickled int and 12 bytes of framing
+    hits = [paragraph_position(n) + 40 for n in range(1, 40, 3)]
+    assert len(encode_positions(hits)) == 2 * len(hits)
+
+
+def test_compact_blocks_hold_ids_weights_and_values_exactly():
+    values = [encode_positions([paragraph_position(n)]) for n in range(1, 6)] + [b"x" * 300]
+    for ids, weights, boost in [([0, 1, 5, 300, 70_000, 5_000_000], [3.0, 6.0, 3.0, 9.0, 3.0, 300.0], 3.0),
+                                ([2, 3, 4, 10, 11, 12], [1.0] * 6, 1.0),
+                                ([2, 3, 4, 10, 11, 12], [0.5, 1.25, 2.0, 1.0, 7.0, 1.0], 1.0)]:
+        data = postings.encode_block(ids, weights, values, boost)
+        (deltas, got_weights, got_values), _ = postings.decode_block(data, len(ids), boost)
+        assert [sum(deltas[:i + 1]) for i in range(len(ids))] == ids
+        assert list(got_weights or [1.0] * len(ids)) == weights
+        assert list(got_values) == values
+
+
+def _old_format_index(path, monkeypatch):
+    """An empty index as the code before format 2 wrote it: Whoosh's positions, pickled blocks."""
+    schema = make_schema()
+    for name in schema.names():
+        if isinstance(schema[name].format, PiecewisePositions):
+            del schema[name].format.positions_format
+    path.mkdir()
+    health.write_format(path)
+    whoosh_index.create_in(str(path), schema)
+    monkeypatch.setattr(postings, "encode_block", lambda *args: None)
+
+
+def _results(ix: index.SearchIndex) -> list:
+    out = []
+    for q in QUERIES:
+        found = ix.search(q, per_page=20)
+        out.append((q, found["total"], [(r["doc_id"], [p["n"] for p in r["paragraphs"]],
+                                         [p["html"] for p in r["paragraphs"]]) for r in found["results"]]))
+    return out
+
+
+def test_an_index_in_the_old_format_answers_as_a_new_one_and_keeps_growing(tmp_path, corpus_docs, purpose_docs,
+                                                                          monkeypatch):
+    docs = corpus_docs + list(purpose_docs.values())
+    first, later = docs[: len(docs) // 2], docs[len(docs) // 2:]
+    old, new = tmp_path / "old", tmp_path / "new"
+    _old_format_index(old, monkeypatch)
+    index.add_documents(old, first)
+    monkeypatch.undo()
+    index.add_documents(new, first)
+    old_ix, new_ix = index.SearchIndex(old), index.SearchIndex(new)
+    assert old_ix.ix.schema["body"].format.positions_format == 1
+    assert new_ix.ix.schema["body"].format.positions_format == POSITIONS_FORMAT
+    assert _results(old_ix) == _results(new_ix)
+    assert _segment_bytes(new) < 0.7 * _segment_bytes(old)   # really two formats
+
+    # Documents added now go in compact blocks (still format-1 positions), beside the old blocks,
+    # and a merge rewrites the old blocks.
+    index.add_documents(old, later)
+    index.add_documents(new, later)
+    assert _results(old_ix) == _results(new_ix)
+    writer = old_ix.ix.writer(codec=index.writing._codec())
+    writer.commit(optimize=True)
+    assert len(whoosh_index.open_dir(str(old))._segments()) == 1
+    assert _results(old_ix) == _results(new_ix)
+
+
+def _segment_bytes(folder) -> int:
+    return sum(p.stat().st_size for p in folder.glob("*.seg"))
+
+
+def test_an_index_of_a_newer_format_is_refused_with_a_chinese_message(tmp_path, capsys):
+    path = tmp_path / "future"
+    schema = make_schema()
+    schema["body"].format.positions_format = POSITIONS_FORMAT + 1
+    path.mkdir()
+    health.write_format(path)
+    whoosh_index.create_in(str(path), schema)
+    with pytest.raises(index.IndexFormatError, match="重新导入"):
+        index.SearchIndex(path)
+    with pytest.raises(index.IndexFormatError, match=f"第 {POSITIONS_FORMAT + 1} 版位置格式"):
+        index.add_documents(path, [make_doc("通知", ["严禁燃放烟花爆竹。"])])
+    assert cli(["search", "--index", str(path), "烟花爆竹"]) != 0
+    err = capsys.readouterr().err
+    assert "请升级程序，或删除该索引目录后重新导入" in err and "Traceback" not in err
