@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from whoosh import index as whoosh_index  # noqa: E402
 from whoosh.codec.whoosh3 import W3Codec, W3TermInfo  # noqa: E402
 
-from index.postings import BLOCK_INFO, COMPACT, block_info, decode_block  # noqa: E402
+from index.postings import BLOCK_INFO, COMPACT, _TermInfo, block_info, decode_block  # noqa: E402
 from index.schema import PiecewisePositions  # noqa: E402
 
 MAGIC = 4            # WHOOSH3_HEADER_MAGIC at the start of each term's postings
@@ -86,17 +86,16 @@ def _value_split(fmt, value: bytes, fb: FieldBytes) -> None:
     positions = list(fmt.decode_positions(value))
     fb.positions += len(positions)
     fb.paragraph_hits += len({p >> 20 for p in positions})
-    size = position_payload(fmt, value, positions)
+    size = position_payload(fmt, value, positions) if getattr(fmt, "positions_format", 1) == 1 else len(value)
     fb.positions_bytes += size
     fb.value_header += len(value) - size
 
 
 def position_payload(fmt, value: bytes, positions: list[int]) -> int:
-    """Bytes of `value` that hold the positions themselves (not counts or framing)."""
-    if value[4:6] == b"\x80\x02":  # Whoosh's Positions: pack_uint(count) + pickle.dumps(deltas, 2)
-        deltas = [b - a for a, b in zip([0] + positions, positions)]
-        return _pickled(deltas, 2) - (5 if len(deltas) > 1 else 4)   # minus list, memo, mark, append(s)
-    return len(value)   # format 2: nothing but the positions' codes
+    """Bytes of a format-1 `value` that hold the positions themselves (not the count or framing)."""
+    # Whoosh's Positions (format 1): pack_uint(count) + pickle.dumps(deltas, 2)
+    deltas = [b - a for a, b in zip([0] + positions, positions)]
+    return _pickled(deltas, 2) - (5 if len(deltas) > 1 else 4)   # minus list, memo, mark, append(s)
 
 
 def _blocks(post: bytes, offset: int, length: int):
@@ -149,7 +148,7 @@ def segment_bytes(ix, segment) -> tuple[dict[str, FieldBytes], dict[str, int]]:
     for (fieldname, tbytes), info_bytes in ((terms._keydecoder(k), v) for k, v in terms._tindex.items()):
         fb = fields[fieldname]
         fmt = ix.schema[fieldname].format
-        info = W3TermInfo.from_bytes(info_bytes)
+        info = _TermInfo.from_bytes(info_bytes)   # either layout
         fb.terms += 1
         entries += 1
         fb.dictionary += 8 + 2 + len(tbytes) + len(info_bytes)   # HashWriter lengths + key + value
@@ -218,8 +217,8 @@ def breakdown(index_dir: Path) -> dict:
 
 
 def timings(index_dir: Path, sample: int = 400, rounds: int = 3) -> dict:
-    """Per positioned field: µs a posting to read blocks (ids, weights, values) and to decode positions,
-    over the most frequent terms and a random sample of the rest (best of `rounds`)."""
+    """Per positioned field: CPU µs a posting to read blocks (ids, weights, values) and to decode
+    positions, over the most frequent terms and a random sample of the rest (best of `rounds`)."""
     import random
     import time
 
@@ -239,16 +238,16 @@ def timings(index_dir: Path, sample: int = 400, rounds: int = 3) -> dict:
             chosen = [t for _, t in terms[:sample // 4]] + [t for _, t in rng.sample(terms, min(sample, len(terms)))]
             best_read = best_decode = float("inf")
             for _ in range(rounds):
-                started, values = time.perf_counter(), []
+                started, values = time.process_time(), []
                 for leaf, _ in reader.leaf_readers():
                     for t in chosen:
                         if (name, t) in leaf:
                             values += _leaf_postings(leaf.postings(name, t))[2]
-                best_read = min(best_read, time.perf_counter() - started)
-                started = time.perf_counter()
+                best_read = min(best_read, time.process_time() - started)
+                started = time.process_time()
                 for v in values:
                     fmt.decode_positions(v)
-                best_decode = min(best_decode, time.perf_counter() - started)
+                best_decode = min(best_decode, time.process_time() - started)
             out[name] = {"postings": len(values), "read_us_per_posting": round(best_read / len(values) * 1e6, 3),
                          "decode_us_per_posting": round(best_decode / len(values) * 1e6, 3)}
     return out

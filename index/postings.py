@@ -8,6 +8,10 @@ little-endian arrays: one code byte each, then the document-number deltas, the w
 counts when every weight is a count times the field boost, which is how `Positions` weighs), the
 value lengths, and the values back to back.
 
+A term's dictionary entry (its term info: document frequency, first and last document, where its
+postings are) is likewise a marker byte, two float32 and varints, about 18 bytes instead of 38;
+old entries start with Whoosh's flags byte (0 or 1) and read as before.
+
 The block info (postings, last document number, highest weight) is a 10-byte struct instead of a
 27-byte pickled tuple; its first byte is never pickle's 0x80, and the matcher sets the compression
 field to `COMPACT`. Blocks written before (pickled info and data) are read as before, so indexes
@@ -22,7 +26,9 @@ import sys
 from array import array
 
 import whoosh
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter
+from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldCursor, W3FieldWriter, W3LeafMatcher,
+                                  W3PostingsWriter, W3TermInfo, W3TermsReader)
+from whoosh.reading import TermNotFound
 
 if whoosh.__version__ != (2, 7, 4):
     raise ImportError(f"index.postings 依赖 Whoosh 2.7.4 的编码内部结构，当前安装的是 "
@@ -168,12 +174,112 @@ class _LeafMatcher(W3LeafMatcher):
         self._data = decode_block(data, self._blocklength, self.format.field_boost or 1.0)[0]
 
 
+TERM_INFO_MARK = 2      # Whoosh's term info starts with its inlined flag, 0 or 1
+_WEIGHTS = struct.Struct("<ff")   # total weight, max weight
+
+
+def _read_varint(data: bytes, at: int) -> tuple[int, int]:
+    x = shift = 0
+    while True:
+        byte = data[at]
+        at += 1
+        x |= (byte & 127) << shift
+        if byte < 128:
+            return x, at
+        shift += 7
+
+
+def _write_varint(out: bytearray, x: int) -> None:
+    while x > 127:
+        out.append(x & 127 | 128)
+        x >>= 7
+    out.append(x)
+
+
+class _TermInfo(W3TermInfo):
+    def to_bytes(self):
+        if self.is_inlined() or self._minid is None or self._minlength or self._maxlength:
+            return super().to_bytes()   # never so here: postings are not inlined, lengths not kept
+        out = bytearray([TERM_INFO_MARK])
+        out += _WEIGHTS.pack(self._weight, self._maxweight)
+        for x in (self._df, self._minid, self._maxid - self._minid, self._offset, self._length):
+            _write_varint(out, x)
+        return bytes(out)
+
+    @classmethod
+    def from_bytes(cls, s):
+        if s[0] != TERM_INFO_MARK:
+            return super().from_bytes(s)
+        info = cls()
+        info._weight, info._maxweight = _WEIGHTS.unpack_from(s, 1)
+        at = 1 + _WEIGHTS.size
+        info._df, at = _read_varint(s, at)
+        info._minid, at = _read_varint(s, at)
+        span, at = _read_varint(s, at)
+        info._maxid = info._minid + span
+        info._offset, at = _read_varint(s, at)
+        info._length, at = _read_varint(s, at)
+        info._minlength = info._maxlength = 0
+        return info
+
+    @classmethod
+    def read_weight(cls, dbfile, datapos):
+        if dbfile.get_byte(datapos) != TERM_INFO_MARK:
+            return super().read_weight(dbfile, datapos)
+        return _WEIGHTS.unpack(dbfile.get(datapos + 1, _WEIGHTS.size))[0]
+
+    @classmethod
+    def read_doc_freq(cls, dbfile, datapos):
+        if dbfile.get_byte(datapos) != TERM_INFO_MARK:
+            return super().read_doc_freq(dbfile, datapos)
+        return _read_varint(dbfile.get(datapos + 1 + _WEIGHTS.size, 10), 0)[0]
+
+
+class _TermsReader(W3TermsReader):
+    """W3TermsReader reading term infos through _TermInfo (which also reads Whoosh's own)."""
+
+    def cursor(self, fieldname, fieldobj):
+        return _FieldCursor(self._tindex, fieldname, self._keycoder, self._keydecoder, fieldobj)
+
+    def items(self):
+        return ((self._keydecoder(k), _TermInfo.from_bytes(v)) for k, v in self._tindex.items())
+
+    def items_from(self, fieldname, prefix):
+        return ((self._keydecoder(k), _TermInfo.from_bytes(v))
+                for k, v in self._tindex.items_from(self._keycoder(fieldname, prefix)))
+
+    def term_info(self, fieldname, tbytes):
+        try:
+            return _TermInfo.from_bytes(self._tindex[self._keycoder(fieldname, tbytes)])
+        except KeyError:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}") from None
+
+    def frequency(self, fieldname, tbytes):
+        return _TermInfo.read_weight(self._dbfile, self._range_for_key(fieldname, tbytes)[0])
+
+    def doc_frequency(self, fieldname, tbytes):
+        return _TermInfo.read_doc_freq(self._dbfile, self._range_for_key(fieldname, tbytes)[0])
+
+
+class _FieldCursor(W3FieldCursor):
+    def term_info(self):
+        if self._pos is None:
+            return None
+        return _TermInfo.from_bytes(self._tindex.dbfile.get(self._datapos, self._datalen))
+
+
 class _FieldWriter(W3FieldWriter):
     """Skips the per-posting document-length lookups (about an eighth of commit time): they only
     feed block statistics for Whoosh's own scorer shortcuts, and matching.py scores by itself."""
 
     def add_postings(self, schema, lengths, items):
         super().add_postings(schema, None, items)
+
+    def start_term(self, btext):
+        if self._postwriter is None:
+            raise Exception("Called start_term before start_field")
+        self._btext = btext
+        self._postwriter.start_postings(self._fieldobj.format, _TermInfo())
 
 
 class PostingsCodec(W3Codec):
@@ -187,6 +293,11 @@ class PostingsCodec(W3Codec):
     def postings_writer(self, dbfile, byteids=False):
         return _PostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
                                compression=self._compression, inlinelimit=self._inlinelimit)
+
+    def terms_reader(self, storage, segment):
+        name = segment.make_filename(self.TERMS_EXT)
+        return _TermsReader(self, storage.open_file(name), storage.file_length(name),
+                            segment.open_file(storage, self.POSTS_EXT))
 
     def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
         if terminfo.is_inlined():

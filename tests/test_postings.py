@@ -5,6 +5,7 @@ import random
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3TermInfo
 
 import index
 from index import health, postings
@@ -33,6 +34,16 @@ def test_positions_survive_encoding_across_paragraphs_restored_text_and_long_jum
     assert len(encode_positions(hits)) == 2 * len(hits)
 
 
+def test_compact_term_infos_hold_frequencies_and_extents_exactly():
+    for df, minid, maxid, offset, length in [(3, 7, 900, 5_000_000, 40), (300, 0, 2_000_000, 5_000_000_000, 70_000)]:
+        info = postings._TermInfo(weight=12.0, df=df, maxweight=6.0, minid=minid, maxid=maxid)
+        info.set_extent(offset, length)
+        back = postings._TermInfo.from_bytes(info.to_bytes())
+        assert (back.weight(), back.doc_frequency(), back.max_weight(), back.min_id(), back.max_id(),
+                back.extent()) == (12.0, df, 6.0, minid, maxid, (offset, length))
+    assert len(info.to_bytes()) < 0.7 * len(W3TermInfo.to_bytes(info))   # even for a large term
+
+
 def test_compact_blocks_hold_ids_weights_and_values_exactly():
     values = [encode_positions([paragraph_position(n)]) for n in range(1, 6)] + [b"x" * 300]
     for ids, weights, boost in [([0, 1, 5, 300, 70_000, 5_000_000], [3.0, 6.0, 3.0, 9.0, 3.0, 300.0], 3.0),
@@ -46,7 +57,7 @@ def test_compact_blocks_hold_ids_weights_and_values_exactly():
 
 
 def _old_format_index(path, monkeypatch):
-    """An empty index as the code before format 2 wrote it: Whoosh's positions, pickled blocks."""
+    """An empty index as the code before format 2 wrote it: Whoosh's positions, pickled blocks and term infos."""
     schema = make_schema()
     for name in schema.names():
         if isinstance(schema[name].format, PiecewisePositions):
@@ -55,6 +66,7 @@ def _old_format_index(path, monkeypatch):
     health.write_format(path)
     whoosh_index.create_in(str(path), schema)
     monkeypatch.setattr(postings, "encode_block", lambda *args: None)
+    monkeypatch.setattr(postings._TermInfo, "to_bytes", W3TermInfo.to_bytes)
 
 
 def _results(ix: index.SearchIndex) -> list:
