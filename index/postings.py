@@ -9,7 +9,7 @@ counts when every weight is a count times the field boost, which is how `Positio
 value lengths, and the values back to back.
 
 A term's dictionary entry (its term info: document frequency, first and last document, where its
-postings are) is likewise a marker byte, two float32 and varints, about 18 bytes instead of 38;
+postings are) is likewise a marker byte, two float32 and varints, about 18 bytes instead of 35;
 old entries start with Whoosh's flags byte (0 or 1) and read as before.
 
 The block info (postings, last document number, highest weight) is a 10-byte struct instead of a
