@@ -9,7 +9,6 @@ for the documents that need them: phrase candidates, and the page's results for 
 from __future__ import annotations
 
 import math
-import pickle
 import threading
 from collections import OrderedDict
 
@@ -32,8 +31,8 @@ CACHED_POSTINGS = 2_000_000   # bounds the memory of a worker's posting cache
 def _leaf_postings(matcher) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
     """(ids, weights, encoded positions) of one segment's posting list, read a block at a time.
 
-    Uses the block layout of Whoosh 2.7.4's W3LeafMatcher (pinned in pyproject): each block's data
-    is a pickled (delta-coded ids, weights, values) tuple.
+    Uses the `_data` tuple (delta-coded ids, weights, values) that Whoosh 2.7.4's W3LeafMatcher and
+    index/postings.py's compact reader build for each block.
     """
     ids, weights, values = [], [], []
     while True:
@@ -52,13 +51,6 @@ def _leaf_postings(matcher) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
             break
         matcher._goto(matcher._nextoffset)
     return np.concatenate(ids), np.concatenate(weights), values
-
-
-def _decode_positions(value: bytes) -> np.ndarray:
-    """Whoosh 2.7.4's Positions encoding: a 4-byte count, then the pickled list of deltas."""
-    if not value.endswith(b"."):
-        value += b"."
-    return np.cumsum(np.asarray(pickle.loads(value[4:]), dtype=np.int64))
 
 
 def _isin_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -135,6 +127,7 @@ class Evaluator:
         """docnum -> positions of a term in each of `docnums` that contains it (decoded once, cached)."""
         ids, _, values = self.postings(fieldname, text)
         decoded = self._decoded.setdefault((fieldname, text), {})
+        decode = self.searcher.schema[fieldname].format.decode_positions   # the index's positions format
         docnums = np.asarray(docnums, dtype=np.int64)
         at = np.searchsorted(ids, docnums)
         out = {}
@@ -142,7 +135,7 @@ class Evaluator:
             if i < len(ids) and ids[i] == d:
                 found = decoded.get(d)
                 if found is None:
-                    found = decoded[d] = _decode_positions(values[i])
+                    found = decoded[d] = np.asarray(decode(values[i]), dtype=np.int64)
                 out[d] = found
         return out
 
