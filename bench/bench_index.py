@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 import index  # noqa: E402
 
-REAL = Path("/work/shared/corpus-real")
+REAL = ROOT.parent / "shared" / "corpus-real"   # beside the project root, as in CI
 DOC_TYPES = ["讲话", "通知", "方案", "意见", "报告", "规定", "法律法规", "其他"]
 TOPICS = ["煤矿", "危险化学品", "消防", "道路交通", "建筑施工", "非煤矿山", "烟花爆竹", "特种设备", "防汛"]
 LEVELS = ["省", "市", "县", "区", None]

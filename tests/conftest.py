@@ -85,7 +85,7 @@ def corpus_docs() -> list[dict]:
     return [doc for path in SEEDS for doc in ingest.clean_file(path)]
 
 
-# ---- search_service fixtures (owner: service engineer; keep this block separate) -------------------
+# ---- search_service fixtures ----------------------------------------------------------------------
 
 SERVICE_DOCS = Path(__file__).parent / "data" / "service"
 
