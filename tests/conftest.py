@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -124,3 +126,31 @@ def service_client(service_app):
     return service_app.test_client()
 
 # ---- end of search_service fixtures -----------------------------------------------------------------
+
+
+# ---- a numbered batch for the crash, concurrency and health tests ----------------------------------
+
+def batch() -> list[dict]:
+    """120 documents of 6 paragraphs drawn from the bundled corpus, numbered."""
+    lines = [line.strip() for path in sorted(CORPUS.glob("*.txt"))
+             for line in path.read_text(encoding="utf-8").splitlines() if len(line.strip()) > 15]
+    docs = []
+    for i in range(120):
+        rng = random.Random(i)
+        paras = [f"第{i}号文件"] + rng.sample(lines, 5)
+        docs.append(make_doc(f"安全生产文件第{i}号", paras, source=f"crash/{i:04d}.txt", year=2000 + i % 25))
+    return docs
+
+
+def committed_doc_ids(index_dir: Path) -> list[str]:
+    store = index_dir / "documents.sqlite"
+    if not store.exists():
+        return []
+    with sqlite3.connect(store) as db:   # a kill in the first instant: the file exists, its tables not yet
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'documents'").fetchone():
+            return []
+    import index
+
+    ix = index.SearchIndex(index_dir)
+    _, table, _ = ix._current()
+    return [d for d in table.doc_ids[table.live]]

@@ -11,13 +11,13 @@ import pytest
 
 import index
 from conftest import ROOT
-from test_crash import batch
+from conftest import batch
 
 INGEST = textwrap.dedent("""
     import sys
     sys.path.insert(0, {tests!r})
     import index
-    from test_crash import batch
+    from conftest import batch
     print("START", flush=True)
     index.add_documents({index_dir!r}, batch()[{start}:{stop}], commit_every=10)
 """)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import index
-from conftest import CORPUS, ROOT
+from conftest import ROOT, batch, committed_doc_ids
 
 COMMIT_EVERY = 15
 
@@ -26,26 +25,12 @@ CHILD = textwrap.dedent("""
     import sys
     sys.path.insert(0, {tests!r})
     import index
-    from test_crash import batch
+    from conftest import batch
     def said(summary):
         print("COMMIT", summary.added + summary.duplicates + summary.replaced, flush=True)
     index.add_documents({index_dir!r}, batch(), commit_every={every}, on_commit=said, lock_timeout=30)
     print("DONE", flush=True)
 """)
-
-
-def batch() -> list[dict]:
-    """120 documents of 6 paragraphs drawn from the bundled corpus, numbered."""
-    from conftest import make_doc
-
-    lines = [line.strip() for path in sorted(CORPUS.glob("*.txt"))
-             for line in path.read_text(encoding="utf-8").splitlines() if len(line.strip()) > 15]
-    docs = []
-    for i in range(120):
-        rng = random.Random(i)
-        paras = [f"第{i}号文件"] + rng.sample(lines, 5)
-        docs.append(make_doc(f"安全生产文件第{i}号", paras, source=f"crash/{i:04d}.txt", year=2000 + i % 25))
-    return docs
 
 
 def run_and_kill(index_dir: Path, delay: float) -> tuple[int, bool, bool]:
@@ -70,18 +55,6 @@ def run_and_kill(index_dir: Path, delay: float) -> tuple[int, bool, bool]:
     words = " ".join(lines).split()
     added = [int(words[i + 1]) for i, w in enumerate(words) if w == "COMMIT" and i + 1 < len(words)]
     return (added[-1] if added else 0), "DONE" in words, writing
-
-
-def committed_doc_ids(index_dir: Path) -> list[str]:
-    store = index_dir / "documents.sqlite"
-    if not store.exists():
-        return []
-    with sqlite3.connect(store) as db:   # a kill in the first instant: the file exists, its tables not yet
-        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'documents'").fetchone():
-            return []
-    ix = index.SearchIndex(index_dir)
-    _, table, _ = ix._current()
-    return [d for d in table.doc_ids[table.live]]
 
 
 def check_after_kill(index_dir: Path, before: int, reported: int, finished: bool) -> int:

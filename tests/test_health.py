@@ -17,7 +17,7 @@ import index
 from conftest import CORPUS
 from index import health
 from test_concurrency import start_ingest
-from test_crash import batch, committed_doc_ids
+from conftest import batch, committed_doc_ids
 
 QUERIES = ("安全生产", '"隐患排查"', "消防 OR 烟花爆竹", "title:讲话")
 
