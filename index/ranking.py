@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from whoosh import query as wq
 
-from .analysis import PARAGRAPH_BITS
+from .analysis import PARAGRAPH_BITS, is_cjk_word, words
 from .matching import KEY_BITS, Evaluator, _isin_sorted
 from .query import Hit
 
@@ -47,6 +47,7 @@ TITLE = 1.5                 # the title scores like a paragraph, half again as m
                             # 安全 in one paragraph outranks the document titled 職業安全…
 PRIOR = 0.15                # share of the query's weight for the best BM25F of the window: a tie-breaker
 SHOWN = 3                   # paragraphs shown with a result
+CANDIDATES = 40             # paragraphs of a document holding every part kept for choosing the ones shown
 PARAGRAPH_KEY = PARAGRAPH_BITS
 N_MASK = (1 << (KEY_BITS - PARAGRAPH_BITS)) - 1
 
@@ -57,6 +58,7 @@ class Ranked:
     score: float
     paragraphs: list[int]                        # best first
     explain: dict = field(default_factory=dict)
+    complete: list[int] = field(default_factory=list)   # up to CANDIDATES paragraphs holding every part, best first
 
 
 def _saturated(count: np.ndarray) -> np.ndarray:
@@ -145,7 +147,8 @@ def _bonuses(parts: list[_Occurrences], keys: np.ndarray) -> tuple[np.ndarray, n
 
 
 def _paragraph_scores(parts: list[_Occurrences]) -> dict[int, list[tuple[float, int, tuple]]]:
-    """docnum -> [(score, n, (parts held, bonus, counts))] of its paragraphs holding a part, best first."""
+    """docnum -> [(score, n, (parts held, bonus, counts))] of its paragraphs holding a part, best first:
+    the best SHOWN, then the other paragraphs holding every part, up to CANDIDATES in all."""
     keys = np.unique(np.concatenate([p.paragraphs for p in parts]))
     if not len(keys):
         return {}
@@ -161,8 +164,9 @@ def _paragraph_scores(parts: list[_Occurrences]) -> dict[int, list[tuple[float, 
     n_of = keys & N_MASK
     order = np.lexsort((n_of, -total, doc_of))
     rank_in_doc = np.arange(len(order)) - np.searchsorted(doc_of[order], doc_of[order])
+    complete = (counts > 0).all(axis=0)[order]
     out: dict[int, list] = {}
-    for i in order[rank_in_doc < SHOWN].tolist():
+    for i in order[(rank_in_doc < SHOWN) | complete & (rank_in_doc < CANDIDATES)].tolist():
         out.setdefault(int(doc_of[i]), []).append(
             (float(total[i]), int(n_of[i]), (float(held[i]), float(bonus[i]), counts[:, i])))
     return out
@@ -190,7 +194,8 @@ def rank(evaluator: Evaluator, hits: list[Hit], docnums, prior: np.ndarray) -> l
         title_score = TITLE * in_title[0]
         bm25f = PRIOR * total_weight * float(prior[d]) / best_prior
         score = best + title_score + bm25f
-        ranked.append(Ranked(d, score, [n for _, n, _ in scored[:SHOWN]], {
+        complete = [n for _, n, (_, _, counts) in scored if (counts > 0).all()]
+        ranked.append(Ranked(d, score, [n for _, n, _ in scored[:SHOWN]], complete=complete, explain={
             "score": round(score, 3), "best_paragraph": _explained(hits, scored[0][1], *scored[0][2]) if scored else None,
             "title": round(title_score, 3),
             "title_parts": _explained(hits, 0, *in_title[2])["held"] if in_title[2] is not None else {},
@@ -198,3 +203,26 @@ def rank(evaluator: Evaluator, hits: list[Hit], docnums, prior: np.ndarray) -> l
         }))
     ranked.sort(key=lambda r: -r.score)
     return ranked
+
+
+def shown_paragraphs(ranked: Ranked, texts: dict[int, str], hits: list[Hit], idf) -> list[int]:
+    """The SHOWN paragraphs of a result: when more paragraphs than that hold every part, the ones whose
+    distinctive wording the query names come first.
+
+    People type the words that stood out in the paragraph they remember, so among paragraphs that all
+    hold the query's words, the one remembered is the one with the fewest other words rarer than the
+    least rare word asked for (`idf` of a word over the body field). Chosen on the relevance bench's
+    seeds 1–4 (the 94 of 1,280 known-item queries whose document has more than three paragraphs holding
+    every word): this order puts the remembered paragraph among the three in 81, the score order in about
+    54, the shortest paragraphs first in 35. Ties keep the score order.
+    """
+    if len(ranked.complete) <= SHOWN:
+        return ranked.paragraphs
+    asked = [hit.label for hit in hits]
+    floor = min(idf(a) for a in asked)
+
+    def unasked(n: int) -> int:
+        own = {w for w, _, _ in words(texts.get(n, "")) if len(w) > 1 and is_cjk_word(w)}
+        return sum(1 for w in own if idf(w) > floor and not any(w in a or a in w for a in asked))
+
+    return sorted(ranked.complete, key=unasked)[:SHOWN]

@@ -26,7 +26,7 @@ from .health import FileVerifier, IndexDamaged, IndexMissing, IndexProblem, rebu
 from .highlight import highlight
 from .matching import Evaluator
 from .query import Compiled, QueryError, compile_query
-from .ranking import RERANK_DEPTH, Ranked, rank
+from .ranking import RERANK_DEPTH, Ranked, rank, shown_paragraphs
 from .store import STORE_FILE, DocumentStore
 from .writing import open_index
 
@@ -89,6 +89,7 @@ class SearchIndex:
         self._verifier.verify(self._searcher.reader().generation())
         self._table = None
         self._evaluator = None
+        self._idf: dict[str, float] = {}
 
     def generation(self) -> int:
         return self.ix.latest_generation()
@@ -124,6 +125,7 @@ class SearchIndex:
             if self._table is None:
                 self._table = FacetTable(self._searcher.reader(), self.store)
                 self._evaluator = Evaluator(self._searcher, self._table.live)
+                self._idf = {}
             return self._searcher, self._table, self._evaluator
 
     # --- search ---
@@ -188,7 +190,10 @@ class SearchIndex:
                 continue
             by_n = {p["n"]: p for p in doc["paragraphs"]}
             scored = ranked.get(d)
-            chosen = [n for n in (scored.paragraphs if scored else []) if n in by_n] or [doc["paragraphs"][0]["n"]]
+            if scored:
+                texts = {n: by_n[n].get("restored") or by_n[n]["text"] for n in scored.complete if n in by_n}
+                shown = shown_paragraphs(scored, texts, compiled.hits, self._word_idf)
+            chosen = [n for n in (shown if scored else []) if n in by_n] or [doc["paragraphs"][0]["n"]]
             result = {
                 **_summary(doc), "copies": int(table.copies[d]),
                 "title_html": highlight(doc.get("title") or "", marks),
@@ -198,6 +203,16 @@ class SearchIndex:
                 result["explain"] = scored.explain if scored else None
             results.append(result)
         return results
+
+    def _word_idf(self, word: str) -> float:
+        """IDF of a word over the body field (as query.py weighs the parts), cached per generation."""
+        idf = self._idf.get(word)
+        if idf is None:
+            if len(self._idf) > 200_000:
+                self._idf.clear()
+            n = max(self._searcher.doc_count(), 1)
+            idf = self._idf[word] = math.log(1 + n / (1 + self._searcher.doc_frequency("body", word)))
+        return idf
 
     # --- documents and paragraphs ---
 
