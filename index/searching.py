@@ -26,7 +26,7 @@ from .health import FileVerifier, IndexDamaged, IndexMissing, IndexProblem, rebu
 from .highlight import highlight
 from .matching import Evaluator
 from .query import Compiled, QueryError, compile_query
-from .ranking import RERANK_DEPTH, Ranked, rank, shown_paragraphs
+from .ranking import RERANK_DEPTH, SPECIFIC_TOP, Ranked, by_specificity, rank, shown_paragraphs
 from .store import STORE_FILE, DocumentStore
 from .writing import open_index
 
@@ -161,12 +161,17 @@ class SearchIndex:
         total = int(final.sum())
         start = (page - 1) * per_page
         ranked: dict[int, Ranked] = {}
+        loaded: dict = {}
         if sort != "relevance" or compiled is None:
             docnums = table.by_date(final, oldest_first=sort == "date_asc")[start:start + per_page].tolist()
         else:
             found = np.flatnonzero(final)
             found = found[np.lexsort((table.seq[found], -scores[found]))]
             window = rank(evaluator, compiled.hits, found[:RERANK_DEPTH], scores)
+            head = window[:SPECIFIC_TOP]
+            loaded = self.store.get_many([table.doc_ids[r.docnum] for r in head])
+            window = by_specificity(head, lambda d: _texts(loaded.get(table.doc_ids[d])), compiled.hits,
+                                    self._word_idf) + window[SPECIFIC_TOP:]
             ordered = [r.docnum for r in window] + found[RERANK_DEPTH:].tolist()
             docnums = ordered[start:start + per_page]
             ranked = {r.docnum: r for r in window}
@@ -175,13 +180,13 @@ class SearchIndex:
             ranked.update((r.docnum, r) for r in rank(evaluator, compiled.hits, missing, scores))
         return {
             "total": total, "page": page, "per_page": per_page, "sort": sort,
-            "results": self._results(table, docnums, ranked, compiled, explain),
+            "results": self._results(table, docnums, ranked, compiled, explain, loaded),
             "facets": table.counts(base, masks),
         }
 
     def _results(self, table: FacetTable, docnums: list[int], ranked: dict, compiled: Compiled | None,
-                 explain: bool):
-        docs = self.store.get_many([table.doc_ids[d] for d in docnums])
+                 explain: bool, loaded: dict):
+        docs = {**loaded, **self.store.get_many([table.doc_ids[d] for d in docnums if table.doc_ids[d] not in loaded])}
         marks = [m for hit in compiled.hits for m in hit.marks] if compiled else []
         results = []
         for d in docnums:
@@ -191,8 +196,7 @@ class SearchIndex:
             by_n = {p["n"]: p for p in doc["paragraphs"]}
             scored = ranked.get(d)
             if scored:
-                texts = {n: by_n[n].get("restored") or by_n[n]["text"] for n in scored.complete if n in by_n}
-                shown = shown_paragraphs(scored, texts, compiled.hits, self._word_idf)
+                shown = shown_paragraphs(scored, _texts(doc), compiled.hits, self._word_idf)
             chosen = [n for n in (shown if scored else []) if n in by_n] or [doc["paragraphs"][0]["n"]]
             result = {
                 **_summary(doc), "copies": int(table.copies[d]),
@@ -318,6 +322,11 @@ def _summary(doc: dict) -> dict:
     keys = ("doc_id", "title", "year", "published", "region", "level", "doc_type", "topics", "source",
             "restored")
     return {k: doc.get(k) for k in keys}
+
+
+def _texts(doc: dict | None) -> dict[int, str] | None:
+    """{n: the paragraph's text as searched (its restored wording where de-spun)} of a stored document."""
+    return {p["n"]: p.get("restored") or p["text"] for p in doc["paragraphs"]} if doc else None
 
 
 def _shown(p: dict, marks: list[str], window: int | None = None) -> dict:
