@@ -152,3 +152,33 @@ def test_a_document_without_a_title_leaves_the_others_scores_intact(tmp_path):
     result = index.SearchIndex(tmp_path).search("煤矿", explain=True)
     assert ids(result) == [titled["doc_id"], untitled["doc_id"]]      # the title holds 煤矿
     assert all(math.isfinite(r["explain"]["score"]) for r in result["results"])
+
+
+# --- the paragraph whose distinctive words were typed ------------------------------------------------
+
+def test_of_paragraphs_holding_every_word_the_one_without_other_rare_words_is_shown_first(tmp_path):
+    plain = "特种设备违法行为涉嫌犯罪的，由有关部门依照规定移送司法机关。"
+    law = make_doc("某省特种设备安全条例", [        # the other four hold the two words closer together
+        "特种设备锅炉爆燃的，移送司法机关。", "特种设备起重机倾覆的，移送司法机关。",
+        "特种设备气瓶爆裂的，移送司法机关。", "特种设备索道坠落的，移送司法机关。", plain],
+        source="tests/specific/law.txt")
+    others = [make_doc(f"执法衔接通知{i}", ["各有关单位：", plain], source=f"tests/specific/other{i}.txt")
+              for i in range(2)]
+    index.add_documents(tmp_path, [law, *others])
+    result = index.SearchIndex(tmp_path).search("特种设备 司法机关")
+    shown = next(r for r in result["results"] if r["doc_id"] == law["doc_id"])["paragraphs"]
+    assert shown[0]["n"] == 5 and len(shown) == 3     # the one a person typing these two words recalls
+
+
+def test_of_two_laws_sharing_a_clause_the_one_whose_rare_words_were_typed_ranks_first(tmp_path):
+    longer = make_doc("村民委员会选举办法", [
+        "年满十八周岁的村民，不分民族、家庭出身、居住期限，都有选举权；但是，依照法律被剥夺政治权利的人除外。"],
+        source="tests/specific/village.txt")
+    plain = make_doc("人民代表选举办法", ["年满十八周岁的公民，不分民族、家庭出身、居住期限，都有选举权。"] + FILLER * 3,
+                     source="tests/specific/people.txt")   # the longer document: BM25F alone puts it second
+    index.add_documents(tmp_path, [longer, plain])
+    result = index.SearchIndex(tmp_path).search("家庭出身 居住期限", explain=True)
+    assert ids(result) == [plain["doc_id"], longer["doc_id"]]
+    assert result["results"][1]["explain"]["unasked"] > result["results"][0]["explain"].get("unasked", 0)
+    # asked for, those rare words bring the other law first
+    assert ids(index.SearchIndex(tmp_path).search("家庭出身 剥夺"))[0] == longer["doc_id"]
