@@ -86,8 +86,8 @@ class Ranked:
     score: float
     paragraphs: list[int]                        # best first
     explain: dict = field(default_factory=dict)
-    candidates: list[tuple[int, float, bool]] = field(default_factory=list)   # (n, score, holds every
-                                                 # part) of the best SHOWN and up to CANDIDATES holding every part
+    candidates: list[tuple] = field(default_factory=list)   # (n, score, holds every part, (parts held,
+                                                 # bonus, counts)) of the best SHOWN and up to CANDIDATES holding every part
     chosen: bool = False                         # `paragraphs` already chosen by by_specificity
 
 
@@ -224,7 +224,7 @@ def rank(evaluator: Evaluator, hits: list[Hit], docnums, prior: np.ndarray) -> l
         title_score = TITLE * in_title[0]
         bm25f = PRIOR * total_weight * float(prior[d]) / best_prior
         score = best + title_score + bm25f
-        candidates = [(n, total, bool((counts >= 1).all())) for total, n, (_, _, counts) in scored]
+        candidates = [(n, total, bool((parts[2] >= 1).all()), parts) for total, n, parts in scored]
         ranked.append(Ranked(d, score, [n for _, n, _ in scored[:SHOWN]], candidates=candidates, explain={
             "score": round(score, 3), "best_paragraph": _explained(hits, scored[0][1], *scored[0][2]) if scored else None,
             "title": round(title_score, 3),
@@ -240,7 +240,7 @@ def _specific(ranked: Ranked, texts: dict[int, str], hits: list[Hit], idf) -> li
     paragraphs, those holding every part first, best first (see by_specificity)."""
     out = []
     each = UNASKED * sum(hit.weight for hit in hits) / len(hits)
-    for n, score, complete in ranked.candidates:
+    for n, score, complete, _ in ranked.candidates:
         unasked = min(unasked_words(texts.get(n, ""), hits, idf), UNASKED_CAP)
         out.append((complete, score - each * unasked, n, unasked))
     return sorted(out, key=lambda s: (not s[0], -s[1]))
@@ -272,8 +272,9 @@ def by_specificity(head: list[Ranked], texts_of, hits: list[Hit], idf) -> list[R
     People type the words that stood out in the paragraph they remember, and many laws share a clause
     nearly word for word (…家庭出身…居住期限…). So a paragraph holding every part loses UNASKED for each
     of its words not asked for that is rarer (by `idf` over the body field) than every word asked for:
-    the paragraph remembered is the one whose rare words were typed. Its document takes its best such
-    paragraph's score in place of the best paragraph's, and those paragraphs are shown first.
+    the paragraph remembered is the one whose rare words were typed. Paragraphs holding every part come
+    first, best first by that score; the document takes the first one's score in place of its best
+    paragraph's (and explain names it).
     `texts_of(docnum)` gives {n: text} of a result's paragraphs, or None (left as it was).
 
     Only the first page's documents are read (their text is loaded for the page anyway). Chosen on the
@@ -285,9 +286,9 @@ def by_specificity(head: list[Ranked], texts_of, hits: list[Hit], idf) -> list[R
             continue
         specific = _specific(r, texts, hits, idf)
         r.paragraphs, r.chosen = [n for _, _, n, _ in specific[:SHOWN]], True
-        _, best_score, best_n, unasked = max(specific, key=lambda s: s[1])
-        change = best_score - r.candidates[0][1]
-        r.score += change
-        r.explain.update(score=round(r.score, 3), unasked=unasked, specificity=round(change, 3),
-                         specific_paragraph=best_n)
+        _, best_score, best_n, unasked = specific[0]        # the paragraph shown first scores the document
+        n, score, _, parts = next(c for c in r.candidates if c[0] == best_n)
+        r.score += best_score - r.candidates[0][1]
+        r.explain.update(score=round(r.score, 3), best_paragraph=_explained(hits, n, *parts), unasked=unasked,
+                         specificity=round(best_score - score, 3))
     return sorted(head, key=lambda r: -r.score)
