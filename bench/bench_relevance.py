@@ -111,9 +111,12 @@ class BruteForce:
             for name in ("province", "city", "county"):
                 if region.get(name):
                     counts[name][region[name]] += 1
-            for name in ("level", "doc_type"):
-                if doc.get(name):
-                    counts[name][doc[name]] += 1
+            # 未知 is a bucket of its own for province and level; a national text's missing province is 全国
+            if not region.get("province") and doc.get("level") != "国家":
+                counts["province"][None] += 1
+            counts["level"][doc.get("level")] += 1
+            if doc.get("doc_type"):
+                counts["doc_type"][doc["doc_type"]] += 1
             for topic in doc.get("topics") or []:
                 counts["topic"][topic] += 1
         return {name: dict(c) for name, c in counts.items()}
