@@ -1,8 +1,10 @@
-"""Describe a clean document: its year, region, level, document type and topics.
+"""Describe a clean document: its year, region, level, document type and topics, each with its evidence.
 
-Every rule's words live in data/ (level_cues.tsv, year_cues.tsv, doc_types.tsv, topics.tsv, …);
-this module only reads them once and applies them. Traditional text is converted to Simplified for
-matching only.
+Every rule's words live in data/ (level_cues.tsv, year_cues.tsv, date_lines.tsv, doc_types.tsv,
+topics.tsv, …); this module only reads them once and weighs them. Traditional text is converted to
+Simplified for matching only. Each field's evidence is the quoted text that decided it and where it
+was found (title, body, site: a line the cleaner cut as page furniture, date_line), so a person can
+check why a document sits under 2019 and 济宁市.
 """
 import re
 from collections import Counter
@@ -15,16 +17,33 @@ from ingest import region
 
 DATA = Path(__file__).parent / "data"
 TITLE_WEIGHT = 5            # one title cue outweighs a handful of 全市 in the body
-NATIONAL_HEAD = 3           # paragraphs searched for a national issuer, after the title
+HEAD = 3                    # paragraphs after the title that hold an issuer or a national header
+DATE_HEAD = 8               # opening paragraphs searched for a date line (site furniture may come first)
+HISTORY = 12                # opening paragraphs searched for a promulgation or revision line
+TAIL = 4                    # closing paragraphs that hold a signature date
+OFFICIAL_TYPES = {"通知", "意见", "方案", "预案", "制度", "法律法规", "报告"}   # dated by their own date or number
+CITED_RE = re.compile(r"《[^《》\n]*》")
+ARTICLE_RE = re.compile(r"第[一二三四五六七八九十]+[章条]")
 NATIONAL = "国家"
-REGION_DEPTH = {"省": "province", "市": "city"}
-CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
-# a year is four digits not touching another digit or a redaction mark (20**, 202x, 二〇**)
-YEAR_RE = re.compile(r"(?<![\d*＊xX×])((?:19|20)\d\d)(?![\d*＊xX×])")
-CN_YEAR_RE = re.compile(r"(?<![〇零一二三四五六七八九*＊])([一二][〇零一二三四五六七八九]{3})年")
-# a national text opens with its promulgation and revision history: 2004年1月13日…公布, 根据2014年7月29日…修订
+# how deep the region goes for a speaker of each level; None (unknown), 开发区 and 企业 keep all the text tells
+REGION_DEPTH = {"省": "province", "市": "city", "县": "county", "区": "county", "乡": "town", "镇": "town",
+                "街道": "town"}
+CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "000123456789")
+CN_YEAR_RE = re.compile(r"[一二][〇零○一二三四五六七八九]{3}(?=[ \t]*年)")
+# the month and day of a date whose year is already digits: 2006年八月二十六日 -> 2006年8月26日
+CN_DATE_RE = re.compile(r"(\d{4}年)([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日")
+SPACED_RE = re.compile(r"[ \t]+(?=[\d年月日])")     # the space starts the pattern: lookbehinds first were slow
+FULL_WIDTH_RE = re.compile("[０-９\u3000]")
+# a year is four digits not touching another digit or a redaction mark (20**, 202x); 2017年以来 is history
+YEAR_RE = re.compile(r"(?<![\d*＊xX×])((?:19|20)\d\d)(?![\d*＊xX×])(?!\s*年?(?:以来|来))")
+# a text opens with its promulgation and revision history: 2004年1月13日…公布, 根据2014年7月29日…修订
 ENACTED_RE = re.compile(r"((?:19|20)\d\d)年\d{1,2}月\d{1,2}日(?:[^。；\n]{0,80}?(?:公布|通过|修正|修订|发布|批准)|\s*$)")
-TRAILING_NOTE_RE = re.compile(r"(?:（[^（）]*）|\([^()]*\)|\s)+$")
+TRAILING_NOTE_RE = re.compile(r"(?:（[^（）]*）|\([^()]*\)|\s|(?<=\D)\d{1,2})+$")   # 总结（2021年）, 总结10
+OPENING = 5                 # paragraphs whose wording tells the type of a text without a title
+NO_LAW_LEVELS = {"企业", "乡", "镇", "街道", "开发区"}     # their 规定 and 办法 are internal rules (制度)
+OPENING_CHARS = 40          # an issuer in the body is named in the opening clause (X月X日，XX镇召开…)
+FULL_WIDTH = str.maketrans("０１２３４５６７８９\u3000", "0123456789 ")
+QUOTE_AROUND = 20           # characters each side of a cue quoted as evidence
 
 _to_simplified = opencc.OpenCC("t2s").convert
 
@@ -37,8 +56,10 @@ def _rows(name):
 LEVEL_CUES = [(level, float(weight), re.compile(pattern)) for level, weight, pattern in _rows("level_cues.tsv")]
 LEVEL_TITLE_CUES = [(level, re.compile(pattern)) for level, pattern in _rows("level_title_cues.tsv")]
 NATIONAL_RE = re.compile("|".join(f"(?:{row[0]})" for row in _rows("national_cues.txt")), re.M)
-YEAR_CUES = [(int(offset), re.compile(pattern)) for offset, pattern in _rows("year_cues.tsv")]
-DOC_TYPES = [(doc_type, where, re.compile(pattern)) for doc_type, where, pattern in _rows("doc_types.tsv")]
+YEAR_CUES = [(int(offset), rank, re.compile(pattern)) for offset, rank, pattern in _rows("year_cues.tsv")]
+DATE_LINES = [re.compile(pattern) for (pattern,) in _rows("date_lines.tsv")]
+DOC_TYPES = [(doc_type, where, re.compile(pattern, re.M)) for doc_type, where, pattern in _rows("doc_types.tsv")]
+ISSUER_RE = re.compile("|".join(f"(?:{row[0]})" for row in _rows("issuer_cues.txt")))
 TOPICS = {topic: (int(min_hits), keywords.split("|")) for topic, min_hits, keywords in _rows("topics.tsv")}
 TOPIC_OF = {}
 for _topic, (_, _keywords) in TOPICS.items():
@@ -48,118 +69,276 @@ for _topic, (_, _keywords) in TOPICS.items():
 TOPIC_RE = re.compile("|".join(map(re.escape, sorted(TOPIC_OF, key=len, reverse=True))))
 
 
-def describe(title: str, paragraphs: list[str], published: str | None) -> dict:
-    """Year (with its source), region, level, doc_type and topics of one document.
+def _evidence(quote, source):
+    return {"quote": quote[:120], "source": source}
+
+
+def _around(text, match):
+    return text[max(0, match.start() - QUOTE_AROUND): match.end() + QUOTE_AROUND].strip()
+
+
+def normalise(text):
+    """Simplified text with full-width digits folded, 二〇二三年 as 2023年 and no spaces inside 2018 年 3 月."""
+    text = _to_simplified(text)
+    if FULL_WIDTH_RE.search(text):
+        text = text.translate(FULL_WIDTH)
+    text = CN_YEAR_RE.sub(_cn_year, text)
+    if "月" in text:
+        text = CN_DATE_RE.sub(lambda m: f"{m.group(1)}{_cn_number(m.group(2))}月{_cn_number(m.group(3))}日", text)
+    return SPACED_RE.sub(_inside_date, text)
+
+
+def _cn_number(text):
+    """一 -> 1, 十二 -> 12, 二十六 -> 26 (up to 三十一)."""
+    tens, _, units = text.rpartition("十")
+    if "十" not in text:
+        return str(int(text.translate(CN_DIGITS)))
+    return str(int((tens or "一").translate(CN_DIGITS)) * 10 + (int(units.translate(CN_DIGITS)) if units else 0))
+
+
+def _cn_year(match):
+    """二〇二三 as 2023, unless it is the tail of a longer numeral or a redaction (一二〇二三, *二〇二三)."""
+    before = match.string[match.start() - 1] if match.start() else ""
+    return match.group() if before in "〇零○一二三四五六七八九*＊" and before else match.group().translate(CN_DIGITS)
+
+
+def _inside_date(match):
+    """'' for a space inside a date (2018 年, 3 月 5), else the space unchanged."""
+    before = match.string[match.start() - 1] if match.start() else ""
+    after = match.string[match.end()]
+    inside = (before.isdigit() and after in "年月日") or (before in "年月" and after.isdigit())
+    return "" if inside else match.group()
+
+
+def describe(title: str | None, paragraphs: list[str], published: str | None, site: list[str] = ()) -> dict:
+    """Year (with its source), region, level, doc_type, topics and the evidence of each, for one document.
 
     `paragraphs` is the cleaned, de-spun text (Simplified or Traditional); `published` is the page's
-    ISO date from a date line, or None.
+    ISO date from a date line, or None; `site` are the lines the cleaner cut as page furniture (footer,
+    banner, source line), which tell the site's own place and date.
     """
-    title = _to_simplified(title or "")
-    paragraphs = [_to_simplified(text) for text in paragraphs]
-    level = speaker_level(title, paragraphs)
-    if level == NATIONAL:
-        place = dict.fromkeys(("province", "city", "county"))
-    else:
-        place = region.resolve(title, paragraphs, REGION_DEPTH.get(level, "county"))
-        if level == "区" and not place["city"] and (place["province"] or "").endswith("自治区"):
-            level = "省"      # 全区 in an autonomous region's speech is the whole region
-    year, year_source = speech_year(title, paragraphs, published, national=level == NATIONAL)
+    title = normalise(title or "")
+    # one pass over the joined text: the per-paragraph calls cost more than the work
+    paragraphs = normalise("\n".join(text.replace("\n", " ") for text in paragraphs)).split("\n") if paragraphs else []
+    site = [normalise(text) for text in site]
+    evidence = {}
+    level, evidence["level"], placement = speaker_level(title, paragraphs, site)
+    depth = REGION_DEPTH.get(level, "town")
+    place = placement.names(depth) if placement else dict.fromkeys(region.LEVELS)
+    quote = placement.quote(depth) if placement else None
+    evidence["region"] = _evidence(*quote) if quote and (place["province"] or place["town"]) else None
+    doc_type, evidence["doc_type"] = document_type(title, paragraphs, level)
+    year, year_source, evidence["year"] = speech_year(title, paragraphs, published, site, doc_type)
     return {
         "year": year,
         "year_source": year_source,
         "region": place,
         "level": level,
-        "doc_type": document_type(title, paragraphs),
+        "doc_type": doc_type,
         "topics": topics(title, paragraphs),
+        "evidence": evidence,
     }
 
 
-def speaker_level(title, paragraphs):
-    """国家 for a national text, else 省/市/区/县 from how the speaker addresses the audience; None if silent."""
-    if NATIONAL_RE.search("\n".join([title, *paragraphs[:NATIONAL_HEAD]])):
-        return NATIONAL
-    score = Counter()
+# --- level ------------------------------------------------------------------------------------------
+
+def level_of_area(code):
+    """The level a speaker for this division has: 省, 市, 县 (county-level cities too), 区, 乡, 镇, 街道."""
+    area = region.AREAS_BY_CODE[code]
+    if area.level == "province":
+        return "省"
+    if area.level == "city":
+        return "县" if len(code) == 6 else "市"     # a 省直辖县级市 (仙桃市) has a county's six-digit code
+    if area.level == "county":
+        return "区" if area.name.endswith("区") and not area.name.endswith(("林区", "矿区")) else "县"
+    return "街道" if area.name.endswith(("街道", "办事处")) else "乡" if area.name.endswith(("乡", "苏木")) else "镇"
+
+
+def speaker_level(title, paragraphs, site=()):
+    """(level, evidence, placement): the issuer's or speaker's own level and where they sit.
+
+    The issuer named in the title or opening (济南市…条例, XX镇召开…, XX人民政府关于…) decides; else a
+    national text (国务院令, 中华人民共和国…法) is 国家 and has no place; else how the speaker addresses
+    the audience (我镇, 全县, 我公司) is counted, the title's cues weighing most. Level (None, None, …)
+    when the text is silent.
+    """
+    issuer = issuing_place(title, paragraphs)
+    # a national document cited by name (《国务院关于…的意见》) does not make the citing text national
+    head = CITED_RE.sub("《》", "\n".join([title, *paragraphs[:HEAD]]))
+    national = None if issuer else NATIONAL_RE.search(head)
+    if national:
+        return NATIONAL, _evidence(_around(head, national), "title" if national.start() < len(title) else "body"), None
+    placement = region.place(title, paragraphs, site)
+    if issuer:
+        code, mention = issuer
+        return _adjust(level_of_area(code), placement), _evidence(mention.quote, mention.where), placement
+    score, first = Counter(), {}
     for level, pattern in LEVEL_TITLE_CUES:
-        if pattern.search(title):
+        match = pattern.search(title)
+        if match:
             score[level] += TITLE_WEIGHT
+            first.setdefault(level, _evidence(_around(title, match), "title"))
     body = "\n".join(paragraphs)
     for level, weight, pattern in LEVEL_CUES:
-        score[level] += weight * len(pattern.findall(body))
+        found = pattern.findall(body)
+        if found:
+            score[level] += weight * len(found)
+            first.setdefault(level, _evidence(_around(body, pattern.search(body)), "body"))
     best = score.most_common(1)
-    return best[0][0] if best and best[0][1] > 0 else None
+    if not best or best[0][1] <= 0:
+        return None, None, placement
+    return _adjust(best[0][0], placement), first[best[0][0]], placement
 
+
+def _adjust(level, placement):
+    """Conventions: a county-level city's 我市 is 县, a 直辖市's 全市 is 省, an autonomous region's 全区 is 省."""
+    codes = placement.codes
+    province = region.AREAS_BY_CODE[codes["province"]] if codes["province"] else None
+    if level == "市" and province and province.name.endswith("市"):
+        return "省"
+    if level == "市" and codes["county"]:
+        county = region.AREAS_BY_CODE[codes["county"]]
+        city_direct = placement.direct.get(codes["city"], 0)
+        if county.name.endswith("市") and placement.direct.get(county.code, 0) > city_direct:
+            return "县"
+    if level == "区" and province and province.name.endswith("自治区") and not codes["county"]:
+        return "省"
+    return level
+
+
+def issuing_place(title, paragraphs):
+    """(code, mention) of the division that issues or holds the document, or None.
+
+    A place that opens the title (济南市安全生产条例, 通州区启动…), or one followed by an issuing body or
+    a verb of holding (XX人民政府, XX应急管理局, XX镇召开) in the title or the opening clause of the text.
+    A shared name (通州区) counts when its parent is named nearby.
+    """
+    head = region.place(title, paragraphs[:2])
+    chosen = set(head.codes.values())
+    mentions = head.mentions
+    for i, mention in enumerate(mentions):
+        codes = [code for code in mention.codes if len(mention.codes) == 1 or code in chosen]
+        if len(codes) != 1 or mention.weight <= 0 or (mention.where == "body" and mention.start > OPENING_CHARS):
+            continue
+        if (mention.where == "title" and mention.start == 0) or ISSUER_RE.match(mention.after):
+            return _deepest(codes[0], mention, mentions[i + 1:])
+    return None
+
+
+def _deepest(code, mention, following):
+    """The issuer written as a chain (北京市东城区人民政府, 山西省泽州县高都镇) is its last link."""
+    end = mention.start + len(mention.form)
+    for other in following:
+        if other.where != mention.where or other.start != end:
+            break
+        inside = [c for c in other.codes if code in region.ancestors(c)]
+        if len(inside) != 1:
+            break
+        code, mention, end = inside[0], other, other.start + len(other.form)
+    return code, mention
+
+
+# --- year -------------------------------------------------------------------------------------------
 
 def _plausible(year):
     return 1949 <= year <= date.today().year + 1
 
 
 def title_year(title):
-    """The first plausible year written in the title (2023年…, 二〇二三年…, a glued 2022…), or None."""
+    """(year, match) of the first plausible year written in the title (2023年…, a glued 2022…), or None."""
     for match in YEAR_RE.finditer(title):
         if _plausible(int(match.group(1))):
-            return int(match.group(1))
-    for match in CN_YEAR_RE.finditer(title):
-        year = int(match.group(1).translate(CN_DIGITS))
-        if _plausible(year):
-            return year
+            return int(match.group(1)), match
     return None
 
 
-def body_year(paragraphs):
-    """The year the body dates itself to (部署2023年工作, 今年是2023年, 总结2022年 -> 2023), or None.
+def cue_years(paragraphs, rank):
+    """(year, evidence) the body dates itself to with cues of this rank (部署2023年工作 -> 2023, 总结2022年 -> 2023).
 
     Years only mentioned as history do not count; when cues disagree the most frequent wins, then the latest.
     """
-    votes = Counter()
+    votes, quotes = Counter(), {}
     for text in paragraphs:
-        for offset, pattern in YEAR_CUES:
+        for offset, cue_rank, pattern in YEAR_CUES:
+            if cue_rank != rank:
+                continue
             for match in pattern.finditer(text):
                 year = int(match.group(1)) + offset
                 if _plausible(year):
                     votes[year] += 1
+                    quotes.setdefault(year, _around(text, match))
     if not votes:
         return None
-    return max(votes, key=lambda year: (votes[year], year))
+    year = max(votes, key=lambda year: (votes[year], year))
+    return year, quotes[year]
 
 
 def enacted_year(paragraphs):
-    """The latest promulgation or revision year in a national text's opening history lines, or None."""
-    years = []
-    for i, text in enumerate(paragraphs):
-        found = ENACTED_RE.findall(text)
-        if not found and i >= NATIONAL_HEAD:
-            break
-        years += [int(year) for year in found]
-    return max(filter(_plausible, years), default=None)
+    """(year, quote): the latest promulgation or revision in the opening history lines, or None."""
+    found = []
+    for i, text in enumerate(paragraphs[:HISTORY]):
+        if ARTICLE_RE.match(text):
+            break        # 第一章 总则, 第一条: the history is above the articles
+        found += [(int(m.group(1)), _around(text, m)) for m in ENACTED_RE.finditer(text) if _plausible(int(m.group(1)))]
+    return max(found, default=None)
 
 
-def speech_year(title, paragraphs, published, national=False):
-    """(year, source): the title, else explicit body evidence, else the date line, else (None, "none").
+def dated_line(texts):
+    """(year, quote) of the first date line among `texts` (发布时间：2024-03-27, 2005年7月18日 alone, 17.05.2017 03:31,
+    a document number 国发〔2010〕23号)."""
+    for text in texts:
+        for pattern in DATE_LINES:
+            match = pattern.search(text)
+            if match and _plausible(int(match.group("year"))):
+                return int(match.group("year")), match.group().strip()
+    return None
 
-    For a national text the body evidence is its latest promulgation or revision date.
+
+def speech_year(title, paragraphs, published, site=(), doc_type=None):
+    """(year, source, evidence): the year the text is from, with the evidence that tells it.
+
+    The title's year first, then a promulgation or revision line. Then it depends on the kind of text: a
+    news report is dated by its page's date line; an official document by its own date or number
+    (a date line in its opening or closing lines); a speech by what its body says (部署2023年工作) before
+    the page's date, which may be a later repost. Weak body cues (rank 2) come last.
     """
-    year = title_year(title)
-    if year:
-        return year, "title"
-    year = enacted_year(paragraphs) if national else None
-    if year:
-        return year, "body"
-    year = body_year(paragraphs)
-    if year:
-        return year, "body"
-    if published and YEAR_RE.match(published) and _plausible(int(published[:4])):
-        return int(published[:4]), "date_line"
-    return None, "none"
+    found = title_year(title)
+    if found:
+        return found[0], "title", _evidence(title, "title")
+    enacted = enacted_year(paragraphs)
+    if enacted:
+        return enacted[0], "body", _evidence(enacted[1], "body")
+    page = (int(published[:4]), published) if published and YEAR_RE.match(published) \
+        and _plausible(int(published[:4])) else None
+    dated = dated_line([*paragraphs[:DATE_HEAD], *paragraphs[-TAIL:], *site])
+    cued = cue_years(paragraphs, "1")
+    if doc_type == "新闻":
+        order = [(page, "date_line"), (dated, "date_line"), (cued, "body")]
+    elif doc_type in OFFICIAL_TYPES:
+        order = [(dated, "date_line"), (cued, "body"), (page, "date_line")]
+    else:
+        order = [(cued, "body"), (page, "date_line"), (dated, "date_line")]
+    for found, source in order + [(cue_years(paragraphs, "2"), "body")]:
+        if found:
+            return found[0], source, _evidence(found[1], source)
+    return None, "none", None
 
 
-def document_type(title, paragraphs):
-    """讲话, 通知, 方案, 意见, 报告, 法律法规, 规定 … from the title (else the opening line), or 其他."""
+# --- document type and topics ----------------------------------------------------------------------
+
+def document_type(title, paragraphs, level=None):
+    """(doc_type, evidence) from the title, else the opening paragraphs' cues, else 其他 (data/doc_types.tsv)."""
     bare_title = TRAILING_NOTE_RE.sub("", title)
-    opening = paragraphs[0] if paragraphs else ""
+    opening = "\n".join(paragraphs[:OPENING])
     for doc_type, where, pattern in DOC_TYPES:
-        if pattern.search(bare_title if where == "title" else opening):
-            return doc_type
-    return "其他"
+        if where == "rules" and level not in NO_LAW_LEVELS:
+            continue
+        texts = [opening] if where == "opening" else [bare_title, opening] if where in ("rules", "news") else [bare_title]
+        for text in texts:
+            match = pattern.search(text)
+            if match:
+                return doc_type, _evidence(_around(text, match), "title" if text is bare_title else "body")
+    return "其他", None
 
 
 def topics(title, paragraphs):

@@ -13,10 +13,9 @@ import re
 import unicodedata
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlparse
 
-from ingest import spin
-from ingest.clean import clean, find_published, learn_furniture
+from ingest import spin, titles
+from ingest.clean import clean, find_published, learn_furniture, outline, title_key
 from ingest.decode import decode, html_charset
 from ingest.errors import SkipFile
 from ingest.extract import extract
@@ -30,6 +29,8 @@ DUMP_SUFFIXES = {".jsonl"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | DUMP_SUFFIXES
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024   # no speech is this long; bigger pages are media or junk
 HTML_END_RE = re.compile(r"</html\s*>", re.I)
+# lines the cleaner cut that still tell the page's own place and date (footer, banner, source line, intro)
+SITE_REASONS = {"date_line", "site", "furniture", "intro", "html_footer", "html_header"}
 
 
 def clean_file(path, furniture: frozenset[str] = frozenset(), problems: list[str] | None = None) -> list[dict]:
@@ -148,26 +149,38 @@ def clean_text(text: str, is_html: bool, source: str, encoding: str = "utf-8", f
     cleaned = clean(lines, title_hint, furniture)
     if not cleaned.paragraphs:
         raise SkipFile("没有正文（只有导航、广告或站点装饰）")
+    removed += cleaned.removed
     published = cleaned.published or (find_published([cut["text"] for cut in removed]) if is_html else None)
-    title_scraped = cleaned.title or _fallback_title(source)
     texts = [paragraph["text"] for paragraph in cleaned.paragraphs]
+    title_scraped, title_source = titles.choose(cleaned.title, lines, texts, removed, is_html)
+    if title_scraped != cleaned.title:
+        if cleaned.title:
+            removed.append({"text": cleaned.title, "reason": "site"})
+        key = title_key(title_scraped) if title_scraped else None
+        repeats = [text for text in texts if key and len(text) <= len(title_scraped) + 20 and title_key(text) == key]
+        if repeats and len(repeats) < len(texts):      # the headline (原标题：…) stood among the paragraphs
+            removed += [{"text": text, "reason": "duplicate_title"} for text in repeats]
+            texts = [text for text in texts if text not in repeats]
+            cleaned.paragraphs = outline(texts)
     restorations = Counter()
-    restored = spin.is_spun([title_scraped, *texts])
+    restored = spin.is_spun([title_scraped or "", *texts])
+    title = title_scraped
     if restored:
-        title = spin.restore(title_scraped, restorations)
+        title = spin.restore(title_scraped, restorations) if title_scraped else None
         for paragraph in cleaned.paragraphs:
             text = spin.restore(paragraph["text"], restorations)
             paragraph["restored"] = text if text != paragraph["text"] else None
-    else:
-        title = title_scraped
     paragraphs = [{"n": p["n"], "text": p["text"], "restored": p.get("restored"), "heading": p["heading"],
                    "section": p["section"]} for p in cleaned.paragraphs]
     warnings = list(warnings)
-    metadata = _describe(title, [p["restored"] or p["text"] for p in paragraphs], published, warnings)
+    site = [cut["text"] for cut in removed if cut["reason"] in SITE_REASONS]
+    metadata = _describe(title, [p["restored"] or p["text"] for p in paragraphs], published, site, warnings)
+    metadata["evidence"]["title"] = {"quote": title_scraped, "source": title_source} if title_scraped else None
     return {
-        "doc_id": document_id(title, texts),
+        "doc_id": document_id(title or "", texts),
         "title": title,
         "title_scraped": title_scraped,
+        "title_source": title_source,
         "paragraphs": paragraphs,
         **metadata,
         "published": published,
@@ -177,22 +190,18 @@ def clean_text(text: str, is_html: bool, source: str, encoding: str = "utf-8", f
         "restored": restored,
         "restorations": dict(restorations.most_common()),
         "truncated": cleaned.truncated,
-        "removed": removed + cleaned.removed,
+        "removed": removed,
         "warnings": warnings,
     }
 
 
-def _fallback_title(source: str) -> str:
-    return Path(urlparse(source).path).stem or source
-
-
-def _describe(title, texts, published, warnings) -> dict:
+def _describe(title, texts, published, site, warnings) -> dict:
     try:
-        return describe(title, texts, published)
+        return describe(title, texts, published, site)
     except Exception as exc:  # one odd document must not stop a batch; the note says what failed
         warnings.append(f"元数据提取失败：{exc.__class__.__name__}: {exc}")
-        return {"year": None, "year_source": "none", "region": dict.fromkeys(("province", "city", "county")),
-                "level": None, "doc_type": None, "topics": []}
+        return {"year": None, "year_source": "none", "region": dict.fromkeys(("province", "city", "county", "town")),
+                "level": None, "doc_type": None, "topics": [], "evidence": {}}
 
 
 def document_id(title: str, texts: list[str]) -> str:

