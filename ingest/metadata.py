@@ -19,17 +19,22 @@ DATA = Path(__file__).parent / "data"
 TITLE_WEIGHT = 5            # one title cue outweighs a handful of 全市 in the body
 HEAD = 3                    # paragraphs after the title that hold an issuer or a national header
 DATE_HEAD = 8               # opening paragraphs searched for a date line (site furniture may come first)
-HISTORY = 12                # opening paragraphs searched for a promulgation or revision line
+HISTORY = 20                # opening paragraphs searched for a promulgation or revision line
 TAIL = 4                    # closing paragraphs that hold a signature date
-OFFICIAL_TYPES = {"通知", "意见", "方案", "预案", "制度", "法律法规", "报告"}   # dated by their own date or number
+OFFICIAL_TYPES = {"通知", "意见", "方案", "预案", "制度", "法律法规", "报告", "解读"}   # dated by own date or number
+# official texts a government site posts itself, so its page date is theirs; 预案, 报告 and 制度 are mostly
+# copies on content sites, whose page date is a repost date (measured on the development set: 3 of 4)
+POSTED_TYPES = {"通知", "意见", "方案", "解读", "法律法规"}
+RANGE_END_RE = re.compile(r"(?:19|20)\d\d\s*年?\s*[—–\-~～至到]\s*$")
 CITED_RE = re.compile(r"《[^《》\n]*》")
 ARTICLE_RE = re.compile(r"第[一二三四五六七八九十]+[章条]")
 NATIONAL = "国家"
-# how deep the region goes for a speaker of each level; None (unknown), 开发区 and 企业 keep all the text tells
+# how deep the region goes for a speaker of each level; None (unknown), 开发区 and 企业 keep all the text tells.
+# A 省直辖县级市 is a city in the gazetteer (nothing above it but the province): 县 reads it to the city level.
 REGION_DEPTH = {"省": "province", "市": "city", "县": "county", "区": "county", "乡": "town", "镇": "town",
                 "街道": "town"}
-CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "000123456789")
-CN_YEAR_RE = re.compile(r"[一二][〇零○一二三四五六七八九]{3}(?=[ \t]*年)")
+CN_DIGITS = str.maketrans("〇零○OＯ一二三四五六七八九", "00000123456789")   # 二OO九: a Latin O for 〇
+CN_YEAR_RE = re.compile(r"[一二][〇零○OＯ一二三四五六七八九]{3}(?=[ \t]*年)")
 # the month and day of a date whose year is already digits: 2006年八月二十六日 -> 2006年8月26日
 CN_DATE_RE = re.compile(r"(\d{4}年)([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日")
 SPACED_RE = re.compile(r"[ \t]+(?=[\d年月日])")     # the space starts the pattern: lookbehinds first were slow
@@ -57,9 +62,8 @@ LEVEL_CUES = [(level, float(weight), re.compile(pattern)) for level, weight, pat
 LEVEL_TITLE_CUES = [(level, re.compile(pattern)) for level, pattern in _rows("level_title_cues.tsv")]
 NATIONAL_RE = re.compile("|".join(f"(?:{row[0]})" for row in _rows("national_cues.txt")), re.M)
 YEAR_CUES = [(int(offset), rank, re.compile(pattern)) for offset, rank, pattern in _rows("year_cues.tsv")]
-DATE_LINES = [re.compile(pattern) for (pattern,) in _rows("date_lines.tsv")]
+DATE_LINES = [(kind, re.compile(pattern)) for kind, pattern in _rows("date_lines.tsv")]
 DOC_TYPES = [(doc_type, where, re.compile(pattern, re.M)) for doc_type, where, pattern in _rows("doc_types.tsv")]
-ISSUER_RE = re.compile("|".join(f"(?:{row[0]})" for row in _rows("issuer_cues.txt")))
 TOPICS = {topic: (int(min_hits), keywords.split("|")) for topic, min_hits, keywords in _rows("topics.tsv")}
 TOPIC_OF = {}
 for _topic, (_, _keywords) in TOPICS.items():
@@ -99,7 +103,8 @@ def _cn_number(text):
 def _cn_year(match):
     """二〇二三 as 2023, unless it is the tail of a longer numeral or a redaction (一二〇二三, *二〇二三)."""
     before = match.string[match.start() - 1] if match.start() else ""
-    return match.group() if before in "〇零○一二三四五六七八九*＊" and before else match.group().translate(CN_DIGITS)
+    year = match.group().translate(CN_DIGITS)
+    return match.group() if (before and before in "〇零○一二三四五六七八九*＊") or not year.isdigit() else year
 
 
 def _inside_date(match):
@@ -196,6 +201,8 @@ def _adjust(level, placement):
     province = region.AREAS_BY_CODE[codes["province"]] if codes["province"] else None
     if level == "市" and province and province.name.endswith("市"):
         return "省"
+    if level == "市" and codes["city"] and len(codes["city"]) == 6:
+        return "县"        # 我市 in a 省直辖县级市 (天门市)
     if level == "市" and codes["county"]:
         county = region.AREAS_BY_CODE[codes["county"]]
         city_direct = placement.direct.get(codes["city"], 0)
@@ -218,9 +225,9 @@ def issuing_place(title, paragraphs):
     mentions = head.mentions
     for i, mention in enumerate(mentions):
         codes = [code for code in mention.codes if len(mention.codes) == 1 or code in chosen]
-        if len(codes) != 1 or mention.weight <= 0 or (mention.where == "body" and mention.start > OPENING_CHARS):
+        if len(codes) != 1 or mention.weight < 1 or (mention.where == "body" and mention.start > OPENING_CHARS):
             continue
-        if (mention.where == "title" and mention.start == 0) or ISSUER_RE.match(mention.after):
+        if (mention.where == "title" and mention.start == 0) or region.ISSUER_RE.match(mention.after):
             return _deepest(codes[0], mention, mentions[i + 1:])
     return None
 
@@ -245,11 +252,13 @@ def _plausible(year):
 
 
 def title_year(title):
-    """(year, match) of the first plausible year written in the title (2023年…, a glued 2022…), or None."""
+    """(year, match) of the title's year: the latest one written (总结2017年暨部署2018年), the start of a
+    range (三年行动计划（2018—2020年）); None when the title names none."""
+    found = []
     for match in YEAR_RE.finditer(title):
-        if _plausible(int(match.group(1))):
-            return int(match.group(1)), match
-    return None
+        if _plausible(int(match.group(1))) and not RANGE_END_RE.search(title, 0, match.start()):
+            found.append((int(match.group(1)), match))
+    return max(found, key=lambda item: item[0], default=None)
 
 
 def cue_years(paragraphs, rank):
@@ -283,11 +292,10 @@ def enacted_year(paragraphs):
     return max(found, default=None)
 
 
-def dated_line(texts):
-    """(year, quote) of the first date line among `texts` (发布时间：2024-03-27, 2005年7月18日 alone, 17.05.2017 03:31,
-    a document number 国发〔2010〕23号)."""
-    for text in texts:
-        for pattern in DATE_LINES:
+def dated_line(texts, kind):
+    """(year, quote) of the first date line of this kind ("page" or "own", see data/date_lines.tsv) among `texts`."""
+    for line_kind, pattern in DATE_LINES:      # the data file's order is the order of trust
+        for text in texts if line_kind == kind else ():
             match = pattern.search(text)
             if match and _plausible(int(match.group("year"))):
                 return int(match.group("year")), match.group().strip()
@@ -297,10 +305,11 @@ def dated_line(texts):
 def speech_year(title, paragraphs, published, site=(), doc_type=None):
     """(year, source, evidence): the year the text is from, with the evidence that tells it.
 
-    The title's year first, then a promulgation or revision line. Then it depends on the kind of text: a
-    news report is dated by its page's date line; an official document by its own date or number
-    (a date line in its opening or closing lines); a speech by what its body says (部署2023年工作) before
-    the page's date, which may be a later repost. Weak body cues (rank 2) come last.
+    The title's year first, then a promulgation or revision line. A news report is then dated by its
+    page's date line; an official text (通知, 方案…) by its own date (a signature date, a document number),
+    its body, then (for the kinds a government site posts itself) the page's date; a speech by what its body
+    says (部署2023年工作) or its own date, never by the page's date, which for a speech copied by a content
+    site is only when it was reposted. Weak body cues (rank 2) come last.
     """
     found = title_year(title)
     if found:
@@ -308,16 +317,17 @@ def speech_year(title, paragraphs, published, site=(), doc_type=None):
     enacted = enacted_year(paragraphs)
     if enacted:
         return enacted[0], "body", _evidence(enacted[1], "body")
-    page = (int(published[:4]), published) if published and YEAR_RE.match(published) \
-        and _plausible(int(published[:4])) else None
-    dated = dated_line([*paragraphs[:DATE_HEAD], *paragraphs[-TAIL:], *site])
+    lines = [*paragraphs[:DATE_HEAD], *paragraphs[-TAIL:], *site]
+    own = dated_line(lines, "own")
     cued = cue_years(paragraphs, "1")
+    page = (int(published[:4]), published) if published and YEAR_RE.match(published) \
+        and _plausible(int(published[:4])) else dated_line(lines, "page")
     if doc_type == "新闻":
-        order = [(page, "date_line"), (dated, "date_line"), (cued, "body")]
+        order = [(page, "date_line"), (own, "date_line"), (cued, "body")]
     elif doc_type in OFFICIAL_TYPES:
-        order = [(dated, "date_line"), (cued, "body"), (page, "date_line")]
+        order = [(own, "date_line"), (cued, "body")] + [(page, "date_line")] * (doc_type in POSTED_TYPES)
     else:
-        order = [(cued, "body"), (page, "date_line"), (dated, "date_line")]
+        order = [(cued, "body"), (own, "date_line")]
     for found, source in order + [(cue_years(paragraphs, "2"), "body")]:
         if found:
             return found[0], source, _evidence(found[1], source)

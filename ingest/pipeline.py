@@ -154,14 +154,14 @@ def clean_text(text: str, is_html: bool, source: str, encoding: str = "utf-8", f
     texts = [paragraph["text"] for paragraph in cleaned.paragraphs]
     title_scraped, title_source = titles.choose(cleaned.title, lines, texts, removed, is_html)
     if title_scraped != cleaned.title:
-        if cleaned.title:
-            removed.append({"text": cleaned.title, "reason": "site"})
+        if cleaned.title:      # the cleaner's first line was no title (a date, a promulgation note): it is text
+            texts.insert(0, cleaned.title)
         key = title_key(title_scraped) if title_scraped else None
         repeats = [text for text in texts if key and len(text) <= len(title_scraped) + 20 and title_key(text) == key]
         if repeats and len(repeats) < len(texts):      # the headline (原标题：…) stood among the paragraphs
             removed += [{"text": text, "reason": "duplicate_title"} for text in repeats]
             texts = [text for text in texts if text not in repeats]
-            cleaned.paragraphs = outline(texts)
+        cleaned.paragraphs = outline(texts)
     restorations = Counter()
     restored = spin.is_spun([title_scraped or "", *texts])
     title = title_scraped

@@ -23,6 +23,9 @@ SHORT_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自
 TITLE_WEIGHT = 3
 BOOK_TITLE_WEIGHT = 0.5       # inside 《》: a document's name, weak evidence of the speaker's place
 MIN_SUPPORT = 1.5             # one plain mention is not enough to place a document
+MIN_LEVEL_SUPPORT = 1.0       # below the province, a place needs one plain mention (a venue's 0.3 is not enough)
+LEVEL_CHARS = "省市县区镇乡"   # 我镇安监…: after 全/我/本/该/各 this is the level word, not a short form (镇安)
+SELF_CHARS = "全我本该各"
 SITE_WEIGHT = 1.0             # a place in the page's footer or banner: a plain mention, never more
 CLAUSE_END_RE = re.compile(r"[，,；;！!？?\n]|。(?!\d)")   # 。 between digits is a spun date (11。28)
 CLAUSE_LIMIT = 40
@@ -164,15 +167,19 @@ TOWN_LENGTHS = range(max(map(len, TOWN_FORMS)), 2, -1)
 
 
 def _read_cues():
-    cues = {"before": [], "after": [], "clause": [], "settlement": [], "venue": []}
+    cues = {"before": [], "after": [], "after_re": [], "clause": [], "settlement": [], "venue": []}
     for line in _read_lines("region_cues.tsv"):
         kind, weight, cue = line.split("\t")
-        cues[kind].append((cue, float(weight)))
+        cues[kind].append((re.compile(cue) if kind in ("after_re", "clause") else cue, float(weight)))
+    # the issuing or holding body (XX人民政府, XX应急管理局, XX召开…): the cues metadata.py reads an issuer by
+    cues["after_re"].append((ISSUER_RE, ISSUER_WEIGHT))
     return cues
 
 
+ISSUER_RE = re.compile("|".join(f"(?:{line})" for line in _read_lines("issuer_cues.txt")))
+ISSUER_WEIGHT = 3.0
 CUES = _read_cues()
-CLAUSE_CUE_RE = re.compile("|".join(re.escape(cue) for cue, _ in CUES["clause"]))
+CLAUSE_CUE_RE = re.compile("|".join(f"(?:{cue.pattern})" for cue, _ in CUES["clause"]))
 
 
 def _is_whole_word(text, start, end=None):
@@ -190,7 +197,7 @@ def _weight(text, start, end, in_title):
     found = CLAUSE_END_RE.search(text, end, end + CLAUSE_LIMIT)
     clause_end = found.start() if found else min(len(text), end + CLAUSE_LIMIT)
     if CLAUSE_CUE_RE.search(text, end, clause_end):
-        return min(weight for cue, weight in CUES["clause"] if cue in text[end:clause_end])
+        return min(weight for cue, weight in CUES["clause"] if cue.search(text, end, clause_end))
     if text.endswith("在", 0, start):
         venue = [weight for cue, weight in CUES["venue"] if text.startswith(cue, end, end + 8) or cue in text[end:end + 8]]
         if venue and not in_title:
@@ -201,6 +208,9 @@ def _weight(text, start, end, in_title):
             weight = max(weight, cue_weight)
     for cue, cue_weight in CUES["after"]:
         if text.startswith(cue, end):
+            weight = max(weight, cue_weight)
+    for cue, cue_weight in CUES["after_re"]:
+        if cue.match(text, end):
             weight = max(weight, cue_weight)
     if in_title:
         weight = max(weight, TITLE_WEIGHT)
@@ -249,6 +259,8 @@ def find_mentions(title, paragraphs, site=()):
     for where, text in texts:
         for start, end, form, codes, is_short in _names_in(text):
             if is_short and any(text.startswith(cue, end) for cue, _ in CUES["settlement"]):
+                continue
+            if is_short and text[start] in LEVEL_CHARS and start and text[start - 1] in SELF_CHARS:
                 continue
             # a full name may run into the next word (开封市委), but must not start inside one (行政和县级)
             if not _is_whole_word(text, start, end if is_short or end - start == 2 else None):
@@ -302,6 +314,9 @@ class Placement:
             out["town"] = self.town
         if out["province"] and out["city"] is None and AREAS_BY_CODE[self.codes["province"]].name.endswith("市"):
             out["city"] = out["province"]     # a 直辖市 is its own city
+        city = self.codes.get("city")
+        if city and len(city) == 6 and out["city"]:
+            out["city"], out["county"] = None, out["city"]   # a 省直辖县级市 (天门市) is a county with no city above
         return out
 
     def quote(self, depth="town"):
@@ -344,23 +359,19 @@ def place(title, paragraphs, site=()):
         for ancestor in ancestors(code):
             support[ancestor] = support.get(ancestor, 0) + weight
 
-    def best(level, parent):
-        candidates = [c for c, w in support.items() if w > 0 and AREAS_BY_CODE[c].level == level
-                      and AREAS_BY_CODE[c].parent == parent]
+    def best(level, above):
+        candidates = [c for c, w in support.items() if w >= MIN_LEVEL_SUPPORT and AREAS_BY_CODE[c].level == level
+                      and (above is None and level == "province" or above in ancestors(c))]
         return max(candidates, key=lambda c: support[c], default=None)
 
     codes = dict.fromkeys(LEVELS)
     province = best("province", None)
     if province is not None and support[province] >= MIN_SUPPORT:
-        codes["province"] = province
-        parent = province
-        for level in LEVELS[1:]:
-            found = best(level, parent)
-            if found is None and level == "city":
-                continue      # a 直辖市's districts and a 省直辖县级市 hang right under the province
-            if found is None:
-                break
-            codes[level] = parent = found
+        deepest = province
+        for level in LEVELS[1:]:      # a level may be skipped: a 直辖市 has no city, a town's county may go unnamed
+            deepest = best(level, deepest) or deepest
+        for code in [deepest, *ancestors(deepest)]:
+            codes[AREAS_BY_CODE[code].level] = code
     town = max(orphans, key=orphans.get) if orphans else None
     if town and orphans[town] < 1:
         town = None
