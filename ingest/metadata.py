@@ -26,6 +26,8 @@ OFFICIAL_TYPES = {"通知", "意见", "方案", "预案", "制度", "法律法�
 # copies on content sites, whose page date is a repost date (measured on the development set: 3 of 4)
 POSTED_TYPES = {"通知", "意见", "方案", "解读", "法律法规"}
 RANGE_END_RE = re.compile(r"(?:19|20)\d\d\s*年?\s*[—–\-~～至到]\s*$")
+# a development zone named after its place (吴江开发区, 西安经开区, 安康市恒口示范区): the issuer is the zone
+ZONE_RE = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:经济技术开发区|经济开发区|经开区|开发区|高新区|高新技术产业开发区|示范区|工业园区|产业园区)")
 CITED_RE = re.compile(r"《[^《》\n]*》")
 ARTICLE_RE = re.compile(r"第[一二三四五六七八九十]+[章条]")
 NATIONAL = "国家"
@@ -176,7 +178,8 @@ def speaker_level(title, paragraphs, site=()):
     placement = region.place(title, paragraphs, site)
     if issuer:
         code, mention = issuer
-        return _adjust(level_of_area(code), placement), _evidence(mention.quote, mention.where), placement
+        level = "开发区" if ZONE_RE.match(mention.after) else _adjust(level_of_area(code), placement)
+        return level, _evidence(mention.quote, mention.where), placement
     score, first = Counter(), {}
     for level, pattern in LEVEL_TITLE_CUES:
         match = pattern.search(title)
@@ -227,7 +230,8 @@ def issuing_place(title, paragraphs):
         codes = [code for code in mention.codes if len(mention.codes) == 1 or code in chosen]
         if len(codes) != 1 or mention.weight < 1 or (mention.where == "body" and mention.start > OPENING_CHARS):
             continue
-        if (mention.where == "title" and mention.start == 0) or region.ISSUER_RE.match(mention.after):
+        if (mention.where == "title" and mention.start == 0) or region.ISSUER_RE.match(mention.after) \
+                or ZONE_RE.match(mention.after):
             return _deepest(codes[0], mention, mentions[i + 1:])
     return None
 

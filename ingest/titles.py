@@ -17,12 +17,20 @@ TITLE_MIN, TITLE_MAX = 5, 60
 BREADCRUMB_RE = re.compile(r"\s*(?:>>?|＞|»|›|->|→)\s*")
 # a date, or a news dateline without a year (人民网石家庄10月10日电)
 DATE_RE = re.compile(r"(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]|\d{1,2}\.\d{1,2}\.(?:19|20)\d\d|\d{1,2}月\d{1,2}日[电讯]")
-LABEL_RE = re.compile(r"^(?:原标题|标\s*题|【标题】|\[标题\])\s*[:：]?\s*|^【[^】]{1,6}】|^(?:19|20)\d{6}\s*[:：]")
+LABEL_RE = re.compile(r"^[•·\s]*(?:原标题|标\s*题|【标题】|\[标题\])\s*[:：]?\s*|^【[^】]{1,6}】|^(?:19|20)\d{6}\s*[:：]")
 # not a title: a list item (1. …, 一、…), a sentence (an inner 。), an organisation's name (a signature line)
 NOT_TITLE_RE = re.compile(r"^(?:\d+\s*[.．、]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|第.{1,4}条"
-                          r"|近日|日前|\d{1,2}月\d{1,2}日|日[，,])|[。！？!?；;\ufffd]|《[^》]*$|(?:委员会|人民政府|办公厅|办公室|管理局|[省市县区]委|人大常委会|公司|集团)$")
+                          r"|近日|日前|\d{1,2}月\d{1,2}日[，,]|日[，,]|[答问]\s*[:：]"
+                          r"|会议(?:听取|强调|指出|要求|认为|传达|通报|审议|研究))"
+                          r"|[。；;\ufffd]|[！？!?]$|《[^》]*$|(?:网|网站|频道|在线|之家|首页)$"
+                          r"|(?:发言人|司长|局长|部长|主任|书记)$|^(?:应用|信息|主题)?分类\s*[:：]"
+                          r"|^(?:发文字号|文号|发布机构|发文机关|索引号|来源|作者|类别|效力级别)\s*[:：]|厅$|(?:委员会|人民政府|办公厅|办公室|管理局|[省市县区]委|人大常委会|公司|集团)$")
 # trailing decoration of a scraped title: a document number (青政〔2021〕24号), a file extension
-TITLE_TAIL_RE = re.compile(r"\s*(?:[（(][^（）()]*[〔\[]\d{4}[〕\]][^（）()]*[)）]|\.(?:docx?|pdf|wps|txt))$")
+TITLE_TAIL_RE = re.compile(r"\s*(?:[（(][^（）()]*[〔\[]\d{4}[〕\]][^（）()]*[)）]|\.(?:docx?|pdf|wps|txt)|[（(][图圖][)）]"
+                           r"|【已废止】|_第\d+页)$")
+# a content site's decoration: 乡镇安全生产工作总结（大全10篇）, 主持词（通用8篇）, 讲话稿 篇1, 第一篇：…, 类型…
+FARM_TAIL_RE = re.compile(r"\s*(?:[（(【\[](?:通用|大全|精选|最新|优秀|热门|汇编)?\s*\d+\s*篇[)）】\]]|篇\s*\d+|最佳|范文\d*)$")
+FARM_HEAD_RE = re.compile(r"^(?:第[一二三四五六七八九十\d]+篇\s*[:：]\s*|类型\s*)")
 SPEAKER_RE = re.compile(r"^[^：:，,]{2,24}[：:](?=在.{4,60}(?:讲话|发言|致辞)$)")       # 山西省副省长胡玉亭：在…上的讲话
 INTRO_RE = re.compile(r"(?:整理|收集|搜集|精选|准备|推荐|带来|分享|提供)(?:的|了)?(?:关于)?[“《]?"
                       r"(?P<title>[^“”《》，,。]{5,60}?)[”》]?(?:（[^）]*）|\([^)]*\))?(?:[，,。]|供|希望|欢迎|仅供)")
@@ -47,8 +55,13 @@ def is_title(text: str | None) -> bool:
 
 
 def tidy(title: str) -> str:
-    """A scraped title without its site suffix, document number, file extension or speaker prefix."""
-    title = TITLE_TAIL_RE.sub("", clean_title(title))
+    """A scraped title without its site suffix, document number, file extension, speaker prefix or a content
+    site's decoration; of a line holding two titles, the first when the second is the site's (…（大全10篇）)."""
+    title = TITLE_TAIL_RE.sub("", clean_title(LABEL_RE.sub("", title)))
+    farmed = FARM_TAIL_RE.search(title)
+    title = FARM_HEAD_RE.sub("", FARM_TAIL_RE.sub("", title))
+    if farmed and " " in title and is_title(title.split()[0]):
+        title = title.split()[0]
     return SPEAKER_RE.sub("", title).strip()
 
 
@@ -75,8 +88,10 @@ def headline(raw_lines: list[str]) -> str | None:
         if title is None:
             continue
         score = 1 if i == 0 else 0.5
-        if any(DATE_RE.search(after) for after in lines[i + 1: i + 3]):
+        if any(DATE_RE.search(after) for after in lines[i + 1: i + 2]):
             score += 2
+        elif any(DATE_RE.search(after) for after in lines[i + 2: i + 3]):
+            score += 1
         if sum(_candidate(other) == title for other in lines) > 1:
             score += 2
         if score > best_score:
