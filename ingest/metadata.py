@@ -34,7 +34,10 @@ NATIONAL = "国家"
 # how deep the region goes for a speaker of each level; None (unknown), 开发区 and 企业 keep all the text tells.
 # A 省直辖县级市 is a city in the gazetteer (nothing above it but the province): 县 reads it to the city level.
 REGION_DEPTH = {"省": "province", "市": "city", "县": "county", "区": "county", "乡": "town", "镇": "town",
-                "街道": "town"}
+                "街道": "town", "开发区": "county"}
+# speakers that are no government (a zone, a company) sit in a county only when the text names it: the towns
+# a zone's report lists are the places it works in, not its address
+NAMED_COUNTY_ONLY = {"开发区", "企业"}
 CN_DIGITS = str.maketrans("〇零○OＯ一二三四五六七八九", "00000123456789")   # 二OO九: a Latin O for 〇
 CN_YEAR_RE = re.compile(r"[一二][〇零○OＯ一二三四五六七八九]{3}(?=[ \t]*年)")
 # the month and day of a date whose year is already digits: 2006年八月二十六日 -> 2006年8月26日
@@ -131,8 +134,12 @@ def describe(title: str | None, paragraphs: list[str], published: str | None, si
     evidence = {}
     level, evidence["level"], placement = speaker_level(title, paragraphs, site)
     depth = REGION_DEPTH.get(level, "town")
-    place = placement.names(depth) if placement else dict.fromkeys(region.LEVELS)
-    quote = placement.quote(depth) if placement else None
+    # a text that names one place only, of the speaker's own level (赤山镇 and 我镇), is placed by that mention
+    single = level in REGION_DEPTH
+    place = placement.names(depth, single) if placement else dict.fromkeys(region.LEVELS)
+    if level in NAMED_COUNTY_ONLY and place["county"] and not placement.direct.get(placement.codes["county"]):
+        place["county"] = place["town"] = None
+    quote = placement.quote(depth, single) if placement else None
     evidence["region"] = _evidence(*quote) if quote and (place["province"] or place["town"]) else None
     doc_type, evidence["doc_type"] = document_type(title, paragraphs, level)
     year, year_source, evidence["year"] = speech_year(title, paragraphs, published, site, doc_type)
@@ -172,7 +179,7 @@ def speaker_level(title, paragraphs, site=()):
     issuer = issuing_place(title, paragraphs)
     # a national document cited by name (《国务院关于…的意见》) does not make the citing text national
     head = CITED_RE.sub("《》", "\n".join([title, *paragraphs[:HEAD]]))
-    national = None if issuer else NATIONAL_RE.search(head)
+    national = None if issuer and issuer[1].where == "title" else NATIONAL_RE.search(head)
     if national:
         return NATIONAL, _evidence(_around(head, national), "title" if national.start() < len(title) else "body"), None
     placement = region.place(title, paragraphs, site)
@@ -211,8 +218,9 @@ def _adjust(level, placement):
         city_direct = placement.direct.get(codes["city"], 0)
         if county.name.endswith("市") and placement.direct.get(county.code, 0) > city_direct:
             return "县"
-    if level == "区" and province and province.name.endswith("自治区") and not codes["county"]:
-        return "省"
+    county = region.AREAS_BY_CODE[codes["county"]] if codes["county"] else None
+    if level == "区" and province and province.name.endswith("自治区") and not (county and county.name.endswith("区")):
+        return "省"        # 我区 of an autonomous region, unless one of its districts speaks
     return level
 
 

@@ -25,7 +25,7 @@ BOOK_TITLE_WEIGHT = 0.5       # inside 《》: a document's name, weak evidence 
 MIN_SUPPORT = 1.5             # one plain mention is not enough to place a document
 MIN_LEVEL_SUPPORT = 1.0       # below the province, a place needs one plain mention (a venue's 0.3 is not enough)
 LEVEL_CHARS = "省市县区镇乡"   # 我镇安监…: after 全/我/本/该/各 this is the level word, not a short form (镇安)
-SELF_CHARS = "全我本该各"
+SELF_CHARS = "全我本该各乡城"
 SITE_WEIGHT = 1.0             # a place in the page's footer or banner: a plain mention, never more
 CLAUSE_END_RE = re.compile(r"[，,；;！!？?\n]|。(?!\d)")   # 。 between digits is a spun date (11。28)
 CLAUSE_LIMIT = 40
@@ -87,7 +87,9 @@ def _load_areas():
 
 
 AREAS_BY_CODE = _load_areas()
-ETHNIC_GROUPS = sorted(_read_lines("region_ethnic_groups.txt"), key=len, reverse=True)
+# 维吾尔族 is also written 维吾尔 (新疆维吾尔自治区): both forms, longest first
+ETHNIC_GROUPS = sorted({form for group in _read_lines("region_ethnic_groups.txt")
+                        for form in (group, group.removesuffix("族")) if len(form) >= 2}, key=len, reverse=True)
 NOT_NAMES = set(_read_lines("region_not_names.txt"))
 
 
@@ -150,10 +152,15 @@ def _automaton(words):
 
 
 def _town_forms():
+    """Full name -> codes; an ethnic township also by the name people write (黄道侗族乡 -> 黄道乡)."""
     towns = {}
     for code, area in AREAS_BY_CODE.items():
         if area.level == "town":
-            towns.setdefault(area.name, []).append(code)
+            towns.setdefault(area.name, set()).add(code)
+            for group in ETHNIC_GROUPS:
+                for suffix in ("乡", "镇"):
+                    if area.name.endswith(group + suffix) and len(area.name) - len(group) - 1 >= 2:
+                        towns.setdefault(area.name[: -len(group) - 1] + suffix, set()).add(code)
     return {name: tuple(sorted(codes)) for name, codes in towns.items()}
 
 
@@ -262,8 +269,10 @@ def find_mentions(title, paragraphs, site=()):
                 continue
             if is_short and text[start] in LEVEL_CHARS and start and text[start - 1] in SELF_CHARS:
                 continue
-            # a full name may run into the next word (开封市委), but must not start inside one (行政和县级)
-            if not _is_whole_word(text, start, end if is_short or end - start == 2 else None):
+            # a full name may run into the next word (开封市委), but must not start inside one (行政和县级);
+            # a short form may run into the name of its medium or company (辽宁日报, 浙江正元集团)
+            named = is_short and any(cue.match(text, end) for cue, _ in CUES["after_re"][:-1])
+            if not _is_whole_word(text, start, end if (is_short and not named) or end - start == 2 else None):
                 continue
             weight = min(_weight(text, start, end, where == "title"), SITE_WEIGHT) if where == "site" \
                 else _weight(text, start, end, where == "title")
@@ -300,29 +309,43 @@ class Placement:
     support: dict              # code -> summed weight of the mentions of it and of places inside it
     direct: dict               # code -> summed weight of the mentions of that very place
     evidence: dict             # code -> the heaviest Mention of that very place
+    single: dict = None        # the chain of the one place named (below MIN_SUPPORT), when all mentions agree
     town: str | None = None    # a town named without any parent in the text (刘桥镇 exists three times)
     town_mention: Mention | None = None
     mentions: list = ()        # every mention found, in text order
 
-    def names(self, depth="town"):
-        """{"province", "city", "county", "town"}: full names down to `depth`, None below it or unknown."""
+    def names(self, depth="town", single=False):
+        """{"province", "city", "county", "town"}: full names down to `depth`, None below it or unknown.
+
+        `single`: when the text names only one place, once, and it is of the speaker's level (赤山镇 in a
+        speech that says 我镇), take it.
+        """
         out = dict.fromkeys(LEVELS)
+        codes = self._codes(depth, single)
         for level in LEVELS[: LEVELS.index(depth) + 1]:
-            code = self.codes.get(level)
+            code = codes.get(level)
             out[level] = AREAS_BY_CODE[code].name if code else None
         if depth == "town" and out["town"] is None and out["county"] is None and self.town:
             out["town"] = self.town
-        if out["province"] and out["city"] is None and AREAS_BY_CODE[self.codes["province"]].name.endswith("市"):
+        if out["province"] and out["city"] is None and AREAS_BY_CODE[codes["province"]].name.endswith("市"):
             out["city"] = out["province"]     # a 直辖市 is its own city
-        city = self.codes.get("city")
-        if city and len(city) == 6 and out["city"]:
-            out["city"], out["county"] = None, out["city"]   # a 省直辖县级市 (天门市) is a county with no city above
+        town = self.evidence.get(codes.get("town")) if out["town"] and depth == "town" else None
+        if town:
+            out["town"] = town.form      # as written: 黄道乡 for 黄道侗族乡
         return out
 
-    def quote(self, depth="town"):
+    def _codes(self, depth, single):
+        if single and not self.codes["province"] and self.single:
+            deepest = max((level for level in LEVELS if self.single[level]), key=LEVELS.index)
+            if LEVELS.index(deepest) <= LEVELS.index(depth):
+                return self.single
+        return self.codes
+
+    def quote(self, depth="town", single=False):
         """(quote, where) of the heaviest mention behind the deepest level kept, or None."""
+        codes = self._codes(depth, single)
         for level in reversed(LEVELS[: LEVELS.index(depth) + 1]):
-            mention = self.evidence.get(self.codes.get(level))
+            mention = self.evidence.get(codes.get(level))
             if mention:
                 return mention.quote, mention.where
         if depth == "town" and self.town_mention:
@@ -375,7 +398,19 @@ def place(title, paragraphs, site=()):
     town = max(orphans, key=orphans.get) if orphans else None
     if town and orphans[town] < 1:
         town = None
-    return Placement(codes, support, direct, evidence, town, orphan_mentions.get(town), mentions)
+    return Placement(codes, support, direct, evidence, _single(direct), town, orphan_mentions.get(town), mentions)
+
+
+def _single(direct):
+    """{level: code} of the chain of the deepest place named, when every place named lies on it; else None."""
+    named = [code for code, weight in direct.items() if weight >= MIN_LEVEL_SUPPORT]
+    if not named:
+        return None
+    deepest = max(named, key=lambda code: LEVELS.index(AREAS_BY_CODE[code].level))
+    chain = [deepest, *ancestors(deepest)]
+    if any(code not in chain for code in named):
+        return None
+    return {**dict.fromkeys(LEVELS), **{AREAS_BY_CODE[code].level: code for code in chain}}
 
 
 def resolve(title, paragraphs, depth="county", site=()):
