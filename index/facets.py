@@ -14,8 +14,9 @@ from ingest.canonical import canonical_key
 from .query import QueryError
 from .store import FACET_COLUMNS, DocumentStore
 
-FACETS = ("year", "province", "city", "county", "level", "doc_type", "topic")
-CODED = ("province", "city", "county", "level", "doc_type")
+FACETS = ("year", "province", "city", "county", "town", "level", "doc_type", "topic")
+CODED = ("province", "city", "county", "town", "level", "doc_type")
+REGION_LEVELS = ("province", "city", "county", "town")
 # Facets whose missing value is a bucket of its own (None = 未知). A missing city or county is not
 # unknown (a province-level text has none), and a national text's missing province means 全国.
 UNKNOWN_BUCKETS = ("year", "province", "level")
@@ -145,9 +146,9 @@ class FacetTable:
         if name == "topic":
             i = self.topic_index.get(value) if isinstance(value, str) else None
             return self.topics[:, i] if i is not None else np.zeros(self.size, dtype=bool)
-        if name == "region":  # any level: 天津市 matches a province, 北辰区 a county
+        if name == "region":  # any level: 天津市 matches a province, 北辰区 a county, 宜兴埠镇 a town
             found = np.zeros(self.size, dtype=bool)
-            for level in ("province", "city", "county"):
+            for level in REGION_LEVELS:
                 found |= self._value_mask(level, value)
             return found
         return self._value_mask(name, value)
@@ -177,7 +178,7 @@ class FacetTable:
         for name in FACETS:
             mask = base.copy()
             for other, m in masks.items():
-                if other != name and not (name in ("province", "city", "county") and other == "region"):
+                if other != name and not (name in REGION_LEVELS and other == "region"):
                     mask &= m
             out[name] = self._count(name, mask)
         return out

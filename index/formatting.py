@@ -6,7 +6,7 @@ import re
 
 MARK = re.compile(r"</?mark>")
 
-FACET_LABELS = {"year": "年份", "province": "省份", "city": "城市", "county": "区县", "level": "层级",
+FACET_LABELS = {"year": "年份", "province": "省份", "city": "城市", "county": "区县", "town": "乡镇街道", "level": "层级",
                 "doc_type": "文种", "topic": "专题"}
 
 
@@ -16,7 +16,7 @@ def _plain(snippet: str) -> str:
 
 
 def _region(region: dict | None) -> str:
-    parts = [region.get(k) for k in ("province", "city", "county")] if region else []
+    parts = [region.get(k) for k in ("province", "city", "county", "town")] if region else []
     return "".join(dict.fromkeys(p for p in parts if p)) or "地区未知"
 
 

@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS documents (
     level TEXT, doc_type TEXT, topics TEXT, restored INTEGER, n_paragraphs INTEGER,
     truncated INTEGER, length INTEGER,
     signature BLOB,
-    body TEXT NOT NULL             -- the clean document as JSON
+    body TEXT NOT NULL,            -- the clean document as JSON
+    town TEXT                      -- added with issue 10; older stores gain it on the next ingest
 );
 CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
 CREATE TABLE IF NOT EXISTS input_files (
@@ -36,7 +37,9 @@ CREATE TABLE IF NOT EXISTS input_files (
 """
 
 FACET_COLUMNS = ("doc_id", "source", "seq", "group_id", "year", "published", "province", "city", "county",
-                 "level", "doc_type", "topics", "restored", "n_paragraphs", "truncated", "length")
+                 "town", "level", "doc_type", "topics", "restored", "n_paragraphs", "truncated", "length")
+ROW_COLUMNS = ("doc_id", "source", "seq", "group_id", "year", "published", "province", "city", "county", "town",
+               "level", "doc_type", "topics", "restored", "n_paragraphs", "truncated", "length", "signature", "body")
 
 
 class DocumentStore:
@@ -47,6 +50,12 @@ class DocumentStore:
         if not readonly:
             with self._connect() as db:
                 db.executescript(SCHEMA)
+                if "town" not in self._columns(db):    # a store written before towns were known
+                    db.execute("ALTER TABLE documents ADD COLUMN town TEXT")
+
+    @staticmethod
+    def _columns(db) -> set[str]:
+        return {row[1] for row in db.execute("PRAGMA table_info(documents)")}
 
     def _connect(self) -> sqlite3.Connection:
         if self.readonly:
@@ -87,9 +96,9 @@ class DocumentStore:
         doc = {k: v for k, v in doc.items() if k != "signature"}   # kept apart, as a blob
         paragraphs = doc.get("paragraphs") or []
         self.db.execute(
-            "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT OR REPLACE INTO documents ({', '.join(ROW_COLUMNS)}) VALUES ({', '.join('?' * len(ROW_COLUMNS))})",
             (doc["doc_id"], doc.get("source"), seq, group_id, doc.get("year"), doc.get("published"),
-             region.get("province"), region.get("city"), region.get("county"), doc.get("level"),
+             region.get("province"), region.get("city"), region.get("county"), region.get("town"), doc.get("level"),
              doc.get("doc_type"), json.dumps(doc.get("topics") or [], ensure_ascii=False),
              int(bool(doc.get("restored"))), len(paragraphs), int(bool(doc.get("truncated"))),
              sum(len(p.get("text") or "") for p in paragraphs), signature,
@@ -131,9 +140,15 @@ class DocumentStore:
         return {doc_id: json.loads(body) for doc_id, body in rows}
 
     def facet_rows(self) -> dict[str, tuple]:
-        """doc_id -> the FACET_COLUMNS of every stored document."""
-        rows = self.db.execute(f"SELECT {', '.join(FACET_COLUMNS)} FROM documents")
+        """doc_id -> the FACET_COLUMNS of every stored document (town None in a store older than towns)."""
+        present = self._columns(self.db)
+        columns = [name if name in present else "NULL" for name in FACET_COLUMNS]
+        rows = self.db.execute(f"SELECT {', '.join(columns)} FROM documents")
         return {row[0]: row for row in rows}
+
+    def seq_and_group(self, doc_id: str) -> tuple[int, str]:
+        """(ingest order, near-duplicate group) of one stored document."""
+        return tuple(self.db.execute("SELECT seq, group_id FROM documents WHERE doc_id = ?", (doc_id,)).fetchone())
 
     def group_of(self, doc_id: str) -> str:
         row = self.db.execute("SELECT group_id FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()

@@ -36,6 +36,9 @@ LOCK_TIMEOUT = 30.0          # seconds a second writer waits (the CLI passes SAF
 COMMIT_EVERY = 2000          # documents per commit: bounds the work a crash can lose
 WRITER_PROCS = min(2, os.cpu_count() or 1)
 MERGE_AT_SEGMENTS = 16       # commits leave segments alone until there are this many
+# what ingest.metadata decides: a document re-ingested with the same text but other values is rewritten
+METADATA_KEYS = ("title_source", "year", "year_source", "published", "region", "level", "doc_type", "topics",
+                 "evidence")
 
 
 class IndexLocked(RuntimeError):
@@ -405,7 +408,10 @@ class _Session:
             doc_id = doc["doc_id"]
             if doc_id in self.sources:
                 if _same_source(self.sources[doc_id], doc.get("source")):
-                    self.summary.unchanged += 1
+                    if self._metadata_changed(doc):
+                        self._refresh(doc, sig)
+                    else:
+                        self.summary.unchanged += 1
                 else:
                     self.summary.duplicates += 1   # same content already indexed from elsewhere
                 continue
@@ -437,6 +443,21 @@ class _Session:
         self.summary.unchanged += len(recorded[2])
         self.summary.unchanged_files += 1
         return True
+
+    def _metadata_changed(self, doc: dict) -> bool:
+        """Whether an unchanged text now gets other metadata (an upgrade of the describer)."""
+        stored = self.store.get(doc["doc_id"]) or {}
+        return any(stored.get(key) != doc.get(key) for key in METADATA_KEYS)
+
+    def _refresh(self, doc: dict, sig: np.ndarray) -> None:
+        """Rewrite a document whose text is unchanged but whose metadata is not, in place (same group, seq)."""
+        doc_id = doc["doc_id"]
+        seq, group = self.store.seq_and_group(doc_id)
+        self._writer().delete_by_term("doc_id", doc_id)
+        self._writer().add_document(**_whoosh_fields(doc))
+        self.store.put(doc, seq, group, sig.tobytes())
+        self.pending += 1
+        self.summary.replaced += 1
 
     def remove(self, doc_id: str) -> bool:
         if doc_id not in self.sources:

@@ -66,7 +66,7 @@ def _rows(name):
 LEVEL_CUES = [(level, float(weight), re.compile(pattern)) for level, weight, pattern in _rows("level_cues.tsv")]
 LEVEL_TITLE_CUES = [(level, re.compile(pattern)) for level, pattern in _rows("level_title_cues.tsv")]
 NATIONAL_RE = re.compile("|".join(f"(?:{row[0]})" for row in _rows("national_cues.txt")), re.M)
-YEAR_CUES = [(int(offset), rank, re.compile(pattern)) for offset, rank, pattern in _rows("year_cues.tsv")]
+YEAR_CUES = [(int(offset), rank, re.compile(pattern, re.M)) for offset, rank, pattern in _rows("year_cues.tsv")]
 DATE_LINES = [(kind, re.compile(pattern)) for kind, pattern in _rows("date_lines.tsv")]
 DOC_TYPES = [(doc_type, where, re.compile(pattern, re.M)) for doc_type, where, pattern in _rows("doc_types.tsv")]
 TOPICS = {topic: (int(min_hits), keywords.split("|")) for topic, min_hits, keywords in _rows("topics.tsv")}
@@ -279,15 +279,17 @@ def cue_years(paragraphs, rank):
     Years only mentioned as history do not count; when cues disagree the most frequent wins, then the latest.
     """
     votes, quotes = Counter(), {}
-    for text in paragraphs:
-        for offset, cue_rank, pattern in YEAR_CUES:
-            if cue_rank != rank:
-                continue
-            for match in pattern.finditer(text):
-                year = int(match.group(1)) + offset
-                if _plausible(year):
-                    votes[year] += 1
-                    quotes.setdefault(year, _around(text, match))
+    body = "\n".join(paragraphs)
+    if not YEAR_RE.search(body):
+        return None          # most speeches name no year: skip the cues
+    for offset, cue_rank, pattern in YEAR_CUES:
+        if cue_rank != rank:
+            continue
+        for match in pattern.finditer(body):
+            year = int(match.group(1)) + offset
+            if _plausible(year):
+                votes[year] += 1
+                quotes.setdefault(year, _around(body, match))
     if not votes:
         return None
     year = max(votes, key=lambda year: (votes[year], year))

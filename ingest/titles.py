@@ -14,7 +14,8 @@ from ingest.clean import chinese_punctuation, clean_title, looks_like_title, str
 DATA = Path(__file__).parent / "data"
 HEAD_LINES = 14             # a headline stands among the first lines, above the body (and a metadata table)
 TITLE_MIN, TITLE_MAX = 5, 60
-BREADCRUMB_RE = re.compile(r"\s*(?:>>?|＞|»|›|->|→)\s*")
+# a breadcrumb: 首页 > 新闻中心 > 要闻 (a bare > is markup or a comparison, not a step)
+BREADCRUMB_RE = re.compile(r"\s+>>?\s*|\s*>>?\s+|\s*(?:＞|»|›|->|→)\s*")
 # a date, or a news dateline without a year (人民网石家庄10月10日电)
 DATE_RE = re.compile(r"(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]|\d{1,2}\.\d{1,2}\.(?:19|20)\d\d|\d{1,2}月\d{1,2}日[电讯]")
 LABEL_RE = re.compile(r"^[•·\s]*(?:原标题|标\s*题|【标题】|\[标题\])\s*[:：]?\s*|^【[^】]{1,6}】|^(?:19|20)\d{6}\s*[:：]")

@@ -73,7 +73,7 @@ def _filters(args) -> dict:
     """Index filters from the options; a repeated option is a list (either value), 未知 the missing bucket."""
     filters = {k: v for k, v in {
         "year": args.year, "year_from": args.year_from, "year_to": args.year_to,
-        "province": args.province, "city": args.city, "county": args.county,
+        "province": args.province, "city": args.city, "county": args.county, "town": args.town,
         "level": args.level, "doc_type": args.doc_type, "topic": args.topic,
         "region": args.region,
     }.items() if v not in (None, "", [])}
@@ -190,7 +190,7 @@ def _bounded(low: int, high: int):
 def _add_search_arguments(p) -> None:
     """The query and its filters, shared by search and export. A filter given twice matches either value."""
     p.add_argument("query")
-    for name in ("province", "city", "county", "level", "doc_type", "topic", "region"):
+    for name in ("province", "city", "county", "town", "level", "doc_type", "topic", "region"):
         p.add_argument(f"--{name.replace('_', '-')}", dest=name, action="append",
                        help="可重复，任一值即可；--province/--level 未知 表示缺失" if name in ("province", "level")
                        else "可重复，任一值即可")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import url_for
 from werkzeug.exceptions import NotFound
 
+from .markup import UNTITLED
 from .params import UNKNOWN
 from .searcher import current_index
 
@@ -32,7 +33,7 @@ def place(doc: dict) -> str:
     """河北省唐山市路南区 — the known region levels joined; 全国 for national texts; else 地区未知."""
     region = doc.get("region") or {}
     # Municipalities repeat themselves (天津市 / 天津市): say it once.
-    joined = "".join(dict.fromkeys(region.get(k) for k in ("province", "city", "county") if region.get(k)))
+    joined = "".join(dict.fromkeys(region.get(k) for k in ("province", "city", "county", "town") if region.get(k)))
     return joined or ("全国" if doc.get("level") == "国家" else f"地区{UNKNOWN}")
 
 
@@ -42,7 +43,7 @@ def year_label(doc: dict) -> str:
 
 def citation_label(doc: dict, n: int) -> str:
     """《title》（place，year）第n段"""
-    return f"《{doc['title']}》（{place(doc)}，{year_label(doc)}）第{n}段"
+    return f"《{doc.get('title') or UNTITLED}》（{place(doc)}，{year_label(doc)}）第{n}段"
 
 
 def citation(doc: dict, n: int, permalink: str) -> str:

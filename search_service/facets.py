@@ -11,7 +11,7 @@ from urllib.parse import quote_plus, urlencode
 from .params import FACET_PARAMS, REGION_CHILDREN, UNKNOWN, facet_values
 
 FACET_LABELS = {
-    "year": "年份", "province": "省份", "city": "城市", "county": "区县", "level": "层级",
+    "year": "年份", "province": "省份", "city": "城市", "county": "区县", "town": "乡镇街道", "level": "层级",
     "doc_type": "文种", "topic": "专题", "year_from": "起始年份", "year_to": "截止年份",
     "within": "在结果中检索",
 }
@@ -72,6 +72,9 @@ def decorate_facets(facets: dict, path: str, args) -> dict:
     return out
 
 
+REGION_NEXT = {"city": "county", "county": "town"}
+
+
 def region_tree(facets: dict, args) -> list[dict]:
     """Province → city → county as nested nodes: a level chosen with one value shows its children under it."""
     def level(name: str, child: str | None) -> list[dict]:
@@ -80,7 +83,7 @@ def region_tree(facets: dict, args) -> list[dict]:
         for item in facets.get(name, []):
             node = dict(item, children=[])
             if item["selected"] and child and single:
-                node["children"] = level(child, "county" if child == "city" else None)
+                node["children"] = level(child, REGION_NEXT.get(child))
             nodes.append(node)
         if args.get(name):  # chosen values first; their siblings stay listed
             nodes.sort(key=lambda n: not n["selected"])

@@ -23,9 +23,14 @@ def safe_marks(html: str | None) -> Markup:
                           for p in pieces))
 
 
+UNTITLED = "（无标题）"      # a text that holds no title (a news fragment): ingest leaves its title None
+
+
 def highlighted(item: dict, field: str = "text") -> Markup:
     """`item[field]` with the index's highlights when it has them (`html`, `restored_html`), else escaped."""
     html = item.get("html" if field == "text" else f"{field}_html")
+    if not html and field == "title" and not item.get("title"):
+        return escape(UNTITLED)
     return safe_marks(html) if html else escape(item.get(field) or "")
 
 

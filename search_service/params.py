@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-FACET_PARAMS = ("year", "province", "city", "county", "level", "doc_type", "topic")
+FACET_PARAMS = ("year", "province", "city", "county", "town", "level", "doc_type", "topic")
 # Choosing a region narrows its children, so dropping a parent must drop them too.
-REGION_CHILDREN = {"province": ("city", "county"), "city": ("county",), "county": ()}
+REGION_CHILDREN = {"province": ("city", "county", "town"), "city": ("county", "town"), "county": ("town",), "town": ()}
 SORTS = ("relevance", "date", "date_asc")
 PER_PAGE_CHOICES = (10, 20, 50)     # offered on the page; the API takes any 1..MAX_PER_PAGE
 DOC_ID = re.compile(r"[0-9a-f]{16}")

@@ -36,7 +36,7 @@ def test_search_result_has_the_documented_shape(service_client):
     for result in data["results"]:
         assert {"doc_id", "title", "year", "region", "level", "doc_type", "topics", "source", "copies",
                 "paragraphs"} <= set(result)
-        assert set(result["region"]) == {"province", "city", "county"}
+        assert set(result["region"]) == {"province", "city", "county", "town"}
         assert 1 <= len(result["paragraphs"]) <= 3
         assert all({"n", "html"} <= set(p) for p in result["paragraphs"])
     assert set(FACETS) <= set(data["facets"])
@@ -179,7 +179,7 @@ def test_document_has_metadata_and_numbered_paragraphs(service_client):
     doc_id = doc_id_titled(service_client, "2023年全区安全生产工作会议讲话")
     doc = service_client.get(f"/api/documents/{doc_id}").get_json()
     assert doc["doc_id"] == doc_id and doc["year"] == 2023
-    assert doc["region"] == {"province": "河北省", "city": "唐山市", "county": "路南区"}
+    assert doc["region"] == {"province": "河北省", "city": "唐山市", "county": "路南区", "town": None}
     numbers = [p["n"] for p in doc["paragraphs"]]
     assert numbers == list(range(1, len(numbers) + 1))
     assert all({"n", "text", "heading"} <= set(p) for p in doc["paragraphs"])
@@ -255,7 +255,7 @@ def test_openapi_document_describes_every_endpoint(service_client, service_app):
     assert routes == documented
     search_params = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
     assert search_params == {"q", "within", "year", "year_from", "year_to", "province", "city", "county",
-                             "level", "doc_type", "topic", "sort", "page", "per_page", "explain"}
+                             "town", "level", "doc_type", "topic", "sort", "page", "per_page", "explain"}
 
 
 def test_explain_shows_the_parts_of_each_score(service_client):

@@ -34,7 +34,8 @@ SEEDS = {
     "000": dict(region=(None, None, None), level="市", year=None, year_source="none"),
     "001": dict(region=("河北省", "唐山市", "路南区"), level="区", year=2023, year_source="title"),
     "002": dict(region=("河北省", "沧州市", None), level="市", year=None, year_source="none"),
-    "003": dict(region=("天津市", "天津市", "北辰区"), level="区", year=2022, year_source="date_line"),
+    # a speech a content site reposted: its page date (2022-06-27) is when it was posted, not the speech's year
+    "003": dict(region=("天津市", "天津市", "北辰区"), level="区", year=None, year_source="none"),
     "004": dict(region=(None, None, None), level="县", year=2022, year_source="title"),
 }
 
@@ -84,11 +85,13 @@ def test_traditional_text_is_described_like_simplified():
 @pytest.mark.parametrize("title, body, published, expected", [
     ("二〇二三年全县安全生产工作会议讲话", ["全县要抓好落实。"], None, (2023, "title")),
     ("20**年全县安全生产工作会议讲话", ["20**年全县安全生产形势稳定，202x年要再接再厉。"], None, (None, "none")),
-    ("二〇**年全县安全生产工作会议讲话", ["全县要抓好落实。"], "2021-03-02", (2021, "date_line")),
+    # a speech's page date is a repost date, not its year; a news report's date line is its year
+    ("二〇**年全县安全生产工作会议讲话", ["全县要抓好落实。"], "2021-03-02", (None, "none")),
+    ("全县安全生产大检查启动", ["3月2日，县安委会召开会议，部署安全生产大检查。"], "2021-03-02", (2021, "date_line")),
     ("全县安全生产工作会议讲话", ["总结2022年工作，部署2023年安全生产工作。"], "2024-01-05", (2023, "body")),
     ("全县安全生产工作会议讲话", ["回顾2022年，全县安全生产形势稳定。"], None, (2023, "body")),
     # a year mentioned as history is not the speech's year
-    ("全县安全生产工作会议讲话", ["2008年汶川地震的教训极其深刻。"], "2019-05-12", (2019, "date_line")),
+    ("全县安全生产工作会议讲话", ["2008年汶川地震的教训极其深刻。"], "2019-05-12", (None, "none")),
     ("全县安全生产工作会议讲话", ["2008年汶川地震的教训极其深刻。"], None, (None, "none")),
 ])
 def test_year(title, body, published, expected):
@@ -111,12 +114,17 @@ def test_whole_region_of_an_autonomous_region_is_province_level():
 
 
 @pytest.mark.parametrize("title, expected", [
-    ("关于印发《2023年安全生产工作要点》的通知", "通知"),
+    ("关于做好春节期间安全生产工作的通知", "通知"),
+    ("关于印发《2023年安全生产工作要点》的通知", "方案"),      # typed by the plan it carries
     ("全县安全生产专项整治三年行动实施方案", "方案"),
     ("关于进一步加强安全生产工作的意见", "意见"),
-    ("2022年安全生产工作总结", "报告"),
+    ("2022年安全生产工作总结", "总结"),
+    ("关于全县安全生产工作情况的汇报", "报告"),
     ("生产安全事故报告和调查处理条例", "法律法规"),
-    ("处方药与非处方药分类管理办法（试行）", "规定"),
+    ("处方药与非处方药分类管理办法（试行）", "法律法规"),
+    ("全区安全生产会议主持词", "主持词"),
+    ("县煤矿事故灾难应急预案", "预案"),
+    ("企业安全生产责任制管理制度", "制度"),
     ("在安全生产报告会上的讲话", "讲话"),
     ("安全生产随想", "其他"),
 ])
@@ -188,4 +196,4 @@ def test_empty_or_odd_input_is_described_without_error():
     assert (empty["year"], empty["level"], empty["doc_type"], empty["topics"]) == (None, None, "其他", [])
     odd = describe(None, ["", "\x00\ufffd**", "<script>alert(1)</script>"], "not-a-date")
     assert (odd["year"], odd["year_source"]) == (None, "none")
-    assert odd["region"] == {"province": None, "city": None, "county": None}
+    assert odd["region"] == {"province": None, "city": None, "county": None, "town": None}

@@ -10,9 +10,9 @@ import ingest
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(__file__).parent / "data" / "html"
-CONTRACT_KEYS = {"doc_id", "title", "title_scraped", "paragraphs", "year", "year_source", "published", "region",
-                 "level", "doc_type", "topics", "source", "fetched_at", "encoding", "restored", "restorations",
-                 "truncated", "removed", "warnings"}
+CONTRACT_KEYS = {"doc_id", "title", "title_scraped", "title_source", "paragraphs", "year", "year_source", "published",
+                 "region", "level", "doc_type", "topics", "evidence", "source", "fetched_at", "encoding", "restored",
+                 "restorations", "truncated", "removed", "warnings"}
 
 
 def seed_path(prefix):

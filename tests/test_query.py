@@ -9,6 +9,8 @@ import pytest
 import index
 from index import QueryError
 
+REGION_LEVELS = ("province", "city", "county", "town")
+
 
 def ids(result) -> list[str]:
     return [r["doc_id"] for r in result["results"]]
@@ -173,20 +175,20 @@ def brute_force_facets(docs: list[dict], filters: dict) -> dict:
             if name == skip:
                 continue
             region = doc.get("region") or {}
-            got = doc.get("topics") if name == "topic" else region.get(name) if name in ("province", "city", "county") \
+            got = doc.get("topics") if name == "topic" else region.get(name) if name in REGION_LEVELS \
                 else doc.get(name)
             if name == "topic" and value not in got or name != "topic" and got != value:
                 return False
         return True
 
     counts = {}
-    for name in ("year", "province", "city", "county", "level", "doc_type", "topic"):
+    for name in ("year", *REGION_LEVELS, "level", "doc_type", "topic"):
         c = {}
         for doc in docs:
             if keep(doc, name):
                 region = doc.get("region") or {}
                 values = doc.get("topics") or [] if name == "topic" else \
-                    [region.get(name)] if name in ("province", "city", "county") else [doc.get(name)]
+                    [region.get(name)] if name in REGION_LEVELS else [doc.get(name)]
                 for v in values:
                     # 未知 buckets: year, level, and a province that is missing on a non-national text
                     unknown_bucket = name in ("year", "level") or name == "province" and doc.get("level") != "国家"
@@ -207,7 +209,7 @@ def test_facet_counts_equal_a_brute_force_count(search_index, purpose_docs, corp
     assert got == expected
     assert result["total"] == sum(1 for d in docs if all(
         (d.get("topics") and v in d["topics"]) if k == "topic" else
-        (d.get("region") or {}).get(k) == v if k in ("province", "city", "county") else d.get(k) == v
+        (d.get("region") or {}).get(k) == v if k in REGION_LEVELS else d.get(k) == v
         for k, v in filters.items()))
 
 

@@ -81,8 +81,9 @@ def test_accident_elsewhere_does_not_win():
 
 
 def test_town_of_the_same_name_is_not_the_county():
-    # 宜兴埠镇 is a town in 北辰区, not 江苏省宜兴市
-    assert place("宜兴埠镇、宜兴埠镇、宜兴埠镇要抓好落实。") == (None, None, None)
+    # 宜兴埠镇 is a town in 北辰区, not 江苏省宜兴市: the town places the text in its own county
+    found = region.resolve("", ["宜兴埠镇、宜兴埠镇、宜兴埠镇要抓好落实。"], "town")
+    assert found == {"province": "天津市", "city": "天津市", "county": "北辰区", "town": "宜兴埠镇"}
 
 
 def test_title_mention_is_strong_evidence():

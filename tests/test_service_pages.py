@@ -88,7 +88,8 @@ def test_year_facet_newest_first_with_unknown_last_and_year_range_form(service_c
     form = section.select_one("form.year-range")
     assert form["method"] == "get" and {i["name"] for i in form.select("input[type=number]")} == {"year_from", "year_to"}
     ranged = page(service_client, "/?year_from=2022&year_to=2022")
-    assert total(ranged) == 2
+    in_2022 = service_client.get("/api/search?year=2022").get_json()["total"]
+    assert total(ranged) == in_2022 >= 1
     assert [c.get_text(" ", strip=True) for c in ranged.select(".breadcrumb .crumb:not(.clear)")] == \
         ["起始年份：2022 ×", "截止年份：2022 ×"]
 
