@@ -136,6 +136,8 @@ def describe(title: str | None, paragraphs: list[str], published: str | None, si
     depth = REGION_DEPTH.get(level, "town")
     # a text that names one place only, of the speaker's own level (赤山镇 and 我镇), is placed by that mention
     single = level in REGION_DEPTH
+    if level == NATIONAL:
+        placement = None          # a national text has no place, whatever places it names
     place = placement.names(depth, single) if placement else dict.fromkeys(region.LEVELS)
     if level in NAMED_COUNTY_ONLY and place["county"] and not placement.direct.get(placement.codes["county"]):
         place["county"] = place["town"] = None

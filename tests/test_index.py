@@ -157,3 +157,31 @@ def test_a_stale_lock_from_a_killed_writer_is_cleared(tmp_path):
 def test_searching_a_missing_index_says_so(tmp_path):
     with pytest.raises(FileNotFoundError, match="没有索引"):
         index.SearchIndex(tmp_path / "missing")
+
+
+def test_reingest_after_an_upgrade_rewrites_changed_metadata(tmp_path):
+    """Same text, new describer: the document keeps its id and group but shows (and filters by) the new values."""
+    old = fire_doc(1, year=None, region={"province": None, "city": None, "county": None})
+    index.add_documents(tmp_path, [old])
+    upgraded = dict(old, year=2024, region={"province": "天津市", "city": "天津市", "county": "北辰区",
+                                          "town": "宜兴埠镇"}, level="镇")
+    summary = index.add_documents(tmp_path, [upgraded])
+    assert (summary.replaced, summary.unchanged, summary.added) == (1, 0, 0)
+    ix = index.SearchIndex(tmp_path)
+    assert ix.document(old["doc_id"])["region"]["town"] == "宜兴埠镇"
+    assert [r["doc_id"] for r in ix.search("", filters={"town": "宜兴埠镇"})["results"]] == [old["doc_id"]]
+    assert {"value": "宜兴埠镇", "count": 1} in ix.search("")["facets"]["town"]
+    again = index.add_documents(tmp_path, [upgraded])
+    assert (again.replaced, again.unchanged) == (0, 1)
+
+
+def test_a_store_written_before_towns_gains_the_column_on_the_next_ingest(tmp_path):
+    import sqlite3
+    index.add_documents(tmp_path, [fire_doc(1)])
+    with sqlite3.connect(tmp_path / "documents.sqlite") as db:    # as an older version left it
+        db.execute("ALTER TABLE documents DROP COLUMN town")
+    assert index.SearchIndex(tmp_path).search("")["total"] == 1    # readable as it is
+    index.add_documents(tmp_path, [fire_doc(2, region={"province": "河北省", "city": "唐山市", "county": "路南区",
+                                                       "town": "学院南路街道"})])
+    ix = index.SearchIndex(tmp_path)
+    assert ix.search("", filters={"town": "学院南路街道"})["total"] == 1

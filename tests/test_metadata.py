@@ -197,3 +197,121 @@ def test_empty_or_odd_input_is_described_without_error():
     odd = describe(None, ["", "\x00\ufffd**", "<script>alert(1)</script>"], "not-a-date")
     assert (odd["year"], odd["year_source"]) == (None, "none")
     assert odd["region"] == {"province": None, "city": None, "county": None, "town": None}
+
+
+# --- real documents (tests/data/real, from the development set; sources in its README) ----------------------
+
+REAL = ROOT / "tests" / "data" / "real"
+
+
+def real(name):
+    (doc,) = ingest.clean_file(REAL / name)
+    return doc
+
+
+def fields(doc):
+    region = doc["region"]
+    return (doc["title"], doc["year"], region["province"], region["city"], region["county"], region["town"],
+            doc["level"], doc["doc_type"])
+
+
+@pytest.mark.parametrize("name, expected", [
+    # a news fragment: no title (not the file name); a town whose name three counties share keeps no parents
+    ("town_news_homonym_liuqiao.txt", (None, None, None, None, None, "刘桥镇", "镇", "新闻")),
+    # one line, no title: 赤山镇 named once and 我镇 is enough to place it; the year from 召开2020年…例会
+    ("town_news_oneline_chishan.txt", (None, 2020, "江西省", "萍乡市", "上栗县", "赤山镇", "镇", "新闻")),
+    # 吸取…银川市“6·21”燃气爆炸事故教训 never wins; the site footer 主办：北京市西城区人民政府办公室 does
+    ("district_news_accident_elsewhere_footer.txt", (None, None, "北京市", "北京市", "西城区", None, "区", "新闻")),
+    # 通州区 (北京 and 南通 both have one) resolved by 北京市 named beside it
+    ("district_news_tongzhou_beijing.txt", ("通州区启动2024年春节期间安全生产和消防隐患检查工作", 2024, "北京市", "北京市",
+                                            "通州区", None, "区", "新闻")),
+    # a 直辖市's own bureau (市住房城乡建设委) is 省; the title glued to 信息来源: on one line
+    ("municipality_news_oneline_glued_title.txt", (
+        "市住房城乡建设委、市消防救援总队联合开展2024年春节前安全生产和消防工作督导检查", 2024, "北京市", "北京市", None, None,
+        "省", "新闻")),
+    # a provincial regulation is 省 and placed, never 国家; its year from …会议通过
+    ("provincial_regulation_oneline_liaoning.txt", ("辽宁省安全生产条例", 2017, "辽宁省", None, None, None, "省", "法律法规")),
+    ("municipal_regulation_tianjin.txt", ("天津市安全生产条例", 2010, "天津市", "天津市", None, None, "省", "法律法规")),
+    ("promulgation_tianjin_rules_traditional.txt", (None, 2009, "天津市", "天津市", None, None, "省", "法律法规")),
+    # the site banner (v美丽郊区v) is no title; the headline above 发布日期 is
+    ("headline_above_date_line_jiaoqu.txt", ("郊区组织召开全国两会期间全区安全防范和春季森林草原防灭火工作会议", 2025, None, None,
+                                             None, None, "区", "新闻")),
+    # (the title's half-width colon among Chinese is made full-width, like the paragraphs')
+    ("headline_breadcrumb_date_source_line.txt", ("黑龙江：认真抓好春夏火灾防控工作 加大教育引导力度", 2018, "黑龙江省", None,
+                                                  None, None, "省", "新闻")),
+    # a department (旗应急管理局) takes its government's level; a 旗 is a county
+    ("county_news_banner_department.txt", (None, None, "内蒙古自治区", "兴安盟", "扎赉特旗", None, "县", "新闻")),
+    ("street_news_ouyanglu.txt", ("虹口区欧阳路街道召开2019年安全生产工作部署会议", 2019, "上海市", "上海市", "虹口区", "欧阳路街道",
+                                  "街道", "新闻")),
+    ("township_news_spaced_year.txt", (None, 2018, "云南省", "文山壮族苗族自治州", "砚山县", "者腊乡", "乡", "新闻")),
+    ("zone_news_wujiang.txt", (None, None, "江苏省", "苏州市", "吴江区", None, "开发区", "新闻")),
+    # a company's news: 企业, placed by the company's name (山东…集团有限公司) or its county-level city (邹平市)
+    ("company_news_shandong.txt", (None, None, "山东省", None, None, None, "企业", "新闻")),
+    ("company_news_county_level_city.txt", (None, 2019, "山东省", "滨州市", "邹平市", "韩店镇", "企业", "新闻")),
+    ("plan_chinese_numeral_date.txt", ("上海市安全生产“十一五”规划", 2006, "上海市", "上海市", None, None, "省", "方案")),
+    ("speech_dated_in_brackets.txt", ("在全省煤矿安全紧急视频会议上的讲话", 2020, "山西省", None, None, None, "省", "讲话")),
+    ("news_traditional_date_line.txt", ("中秋節期間吉林省安全生産形勢總體穩定", 2019, "吉林省", None, None, None, "省", "新闻")),
+])
+def test_real_document_metadata(name, expected):
+    assert fields(real(name)) == expected
+
+
+def quotes(doc):
+    return {name: found["quote"] for name, found in doc["evidence"].items() if found}
+
+
+@pytest.mark.parametrize("name, field, source, quoted", [
+    ("provincial_regulation_oneline_liaoning.txt", "year", "body", "2017年1月10日辽宁省第十二届人民代表大会常务委员会"),
+    ("promulgation_tianjin_rules_traditional.txt", "year", "body", "2009年11月30日经天津市人民政府第40次常务会议通过"),
+    ("headline_breadcrumb_date_source_line.txt", "year", "date_line", "2018-03-29"),       # 2018-03-29 16:54:16 来源:…
+    ("news_traditional_date_line.txt", "year", "date_line", "2019-09-17"),
+    ("town_news_oneline_chishan.txt", "year", "body", "召开2020年第一季度安全生产工作例会"),
+    ("township_news_spaced_year.txt", "year", "body", "2018年安全生产工作会"),         # written 2018 年
+    ("plan_chinese_numeral_date.txt", "year", "body", "2006年8月26日"),                    # written 二○○六年八月二十六日
+    ("speech_dated_in_brackets.txt", "year", "date_line", "（2020年11月17日）"),
+    ("district_news_tongzhou_beijing.txt", "year", "title", "通州区启动2024年"),
+    ("district_news_accident_elsewhere_footer.txt", "region", "body", "主办：北京市西城区人民政府办公室"),
+    ("street_news_ouyanglu.txt", "region", "title", "欧阳路街道"),
+    ("town_news_oneline_chishan.txt", "region", "body", "赤山镇在镇综合楼中会议室召开"),
+    ("county_news_banner_department.txt", "level", "body", "旗应急管理局"),
+    ("municipality_news_oneline_glued_title.txt", "doc_type", "body", "信息来源"),
+])
+def test_each_field_quotes_its_evidence(name, field, source, quoted):
+    doc = real(name)
+    found = doc["evidence"][field]
+    assert found["source"] == source
+    assert quoted in found["quote"]
+
+
+@pytest.mark.parametrize("name, title_source", [
+    ("district_news_tongzhou_beijing.txt", "first_line"),
+    ("headline_above_date_line_jiaoqu.txt", "headline"),
+    ("headline_breadcrumb_date_source_line.txt", "headline"),
+    ("provincial_regulation_oneline_liaoning.txt", "first_sentence"),
+    ("municipality_news_oneline_glued_title.txt", "first_sentence"),
+    ("town_news_homonym_liuqiao.txt", "none"),
+])
+def test_title_source_says_where_the_title_came_from(name, title_source):
+    doc = real(name)
+    assert doc["title_source"] == title_source
+    assert (doc["evidence"]["title"] or {}).get("quote") == doc["title"]
+
+
+def test_a_xiaobian_intro_that_holds_the_only_title_gives_it(tmp_path):
+    # the real page without its breadcrumb and headline lines: only 学习啦小编…整理的镇长安全生产讲话稿 names it
+    lines = (REAL / "town_speech_breadcrumb_intro.txt").read_text(encoding="utf-8").splitlines()
+    body = [line for line in lines if line.strip() and line.strip() != "镇长安全生产讲话稿" and ">" not in line]
+    path = tmp_path / "intro_only.txt"
+    path.write_text("\n".join(body), encoding="utf-8")
+    (doc,) = ingest.clean_file(path)
+    assert (doc["title"], doc["title_source"]) == ("镇长安全生产讲话稿", "intro")
+    assert any(cut["reason"] == "intro" for cut in doc["removed"])
+
+
+def test_every_quote_is_in_the_document():
+    for path in sorted(REAL.glob("*.txt")):
+        doc = real(path.name)
+        text = ingest.metadata.normalise("\n".join([doc["title"] or "", *(p["text"] for p in doc["paragraphs"]),
+                                                    *(cut["text"] for cut in doc["removed"])]))
+        for field, quote in quotes(doc).items():
+            assert ingest.metadata.normalise(quote) in text, (path.name, field, quote)
