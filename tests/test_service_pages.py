@@ -169,6 +169,16 @@ def test_document_page_outline_metadata_source_copies_and_actions(service_client
     assert parse_qs(cite.query)["p"] == ["1"] and cite.fragment == "p1"
 
 
+def test_document_page_shows_why_it_has_its_metadata_on_request(service_client):
+    doc = page(service_client, first_result_doc_url(page(service_client, "/?q=路南区"), "2023年全区"))
+    evidence = doc.select_one("details.evidence")
+    assert evidence is not None and "open" not in evidence.attrs      # folded until asked for
+    facts = dict(zip([dt.get_text() for dt in evidence.select("dt")], [dd.get_text() for dd in evidence.select("dd")]))
+    assert set(facts) == {"标题", "年份", "地区", "层级", "文种"}
+    assert "2023" in facts["年份"] and "（标题）" in facts["年份"]
+    assert "路南区" in facts["地区"]
+
+
 def test_spun_document_toggles_between_restored_and_scraped_text(service_client):
     doc_url = first_result_doc_url(page(service_client, "/?county=北辰区"), "安全生产工作部署")
     doc = page(service_client, doc_url)
