@@ -181,7 +181,9 @@ def speaker_level(title, paragraphs, site=()):
     issuer = issuing_place(title, paragraphs)
     # a national document cited by name (《国务院关于…的意见》) does not make the citing text national
     head = CITED_RE.sub("《》", "\n".join([title, *paragraphs[:HEAD]]))
-    national = None if issuer and issuer[1].where == "title" else NATIONAL_RE.search(head)
+    # the issuer that names the title or opens the text (安徽省人民政府办公厅转发国务院…) outweighs national cues
+    opens = issuer and (issuer[1].where == "title" or (issuer[1].paragraph == 0 and issuer[1].start <= 2))
+    national = None if opens else NATIONAL_RE.search(head)
     if national:
         return NATIONAL, _evidence(_around(head, national), "title" if national.start() < len(title) else "body"), None
     placement = region.place(title, paragraphs, site)
@@ -236,10 +238,13 @@ def issuing_place(title, paragraphs):
     head = region.place(title, paragraphs[:2])
     chosen = set(head.codes.values())
     mentions = head.mentions
+    addressed = {i for i, text in enumerate(paragraphs[:2]) if text.rstrip().endswith(("：", ":"))}
     for i, mention in enumerate(mentions):
         codes = [code for code in mention.codes if len(mention.codes) == 1 or code in chosen]
         if len(codes) != 1 or mention.weight < 1 or (mention.where == "body" and mention.start > OPENING_CHARS):
             continue
+        if mention.where == "body" and mention.paragraph in addressed:
+            continue      # 各县（区）安委会，广元经济技术开发区…： are the notice's addressees, not its issuer
         if (mention.where == "title" and mention.start == 0) or region.ISSUER_RE.match(mention.after) \
                 or ZONE_RE.match(mention.after):
             return _deepest(codes[0], mention, mentions[i + 1:])

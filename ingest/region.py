@@ -49,6 +49,7 @@ class Mention:
     codes: tuple[str, ...]    # candidate areas: several when the name is shared (鼓楼区)
     weight: float
     where: str                # "title", "body" or "site" (lines the cleaner cut as page furniture)
+    paragraph: int            # index of the paragraph (or site line) it is in; -1 for the title
     quote: str                # the clause around the name, as evidence
     after: str                # the characters right after the name (人民政府, 召开…)
 
@@ -262,8 +263,9 @@ def find_mentions(title, paragraphs, site=()):
     site's own place, weighed like a plain mention however they are worded.
     """
     mentions = []
-    texts = [("title", title or ""), *(("body", text) for text in paragraphs), *(("site", text) for text in site)]
-    for where, text in texts:
+    texts = [("title", -1, title or ""), *(("body", i, text) for i, text in enumerate(paragraphs)),
+             *(("site", i, text) for i, text in enumerate(site))]
+    for where, index, text in texts:
         for start, end, form, codes, is_short in _names_in(text):
             if is_short and any(text.startswith(cue, end) for cue, _ in CUES["settlement"]):
                 continue
@@ -276,7 +278,7 @@ def find_mentions(title, paragraphs, site=()):
                 continue
             weight = min(_weight(text, start, end, where == "title"), SITE_WEIGHT) if where == "site" \
                 else _weight(text, start, end, where == "title")
-            mentions.append(Mention(start, form, codes, weight, where, _quote(text, start, end), text[end:end + 12]))
+            mentions.append(Mention(start, form, codes, weight, where, index, _quote(text, start, end), text[end:end + 12]))
     return mentions
 
 
