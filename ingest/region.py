@@ -26,6 +26,8 @@ MIN_SUPPORT = 1.5             # one plain mention is not enough to place a docum
 MIN_LEVEL_SUPPORT = 1.0       # below the province, a place needs one plain mention (a venue's 0.3 is not enough)
 LEVEL_CHARS = "省市县区镇乡"   # 我镇安监…: after 全/我/本/该/各 this is the level word, not a short form (镇安)
 SELF_CHARS = "全我本该各乡城"
+# an official's title and a surname right before a short form: the short form is a given name (副县长夏广德)
+PERSON_BEFORE_RE = re.compile(r"(?:长|书记|主任|委员|主席|记者|通讯员|同志)[\u4e00-\u9fff]$")
 SITE_WEIGHT = 1.0             # a place in the page's footer or banner: a plain mention, never more
 CLAUSE_END_RE = re.compile(r"[，,；;！!？?\n]|。(?!\d)")   # 。 between digits is a spun date (11。28)
 CLAUSE_LIMIT = 40
@@ -271,6 +273,8 @@ def find_mentions(title, paragraphs, site=()):
                 continue
             if is_short and text[start] in LEVEL_CHARS and start and text[start - 1] in SELF_CHARS:
                 continue
+            if is_short and PERSON_BEFORE_RE.search(text, max(0, start - 8), start):
+                continue      # 副县长夏广德: a person's given name, not 广德市
             # a full name may run into the next word (开封市委), but must not start inside one (行政和县级);
             # a short form may run into the name of its medium or company (辽宁日报, 浙江正元集团)
             named = is_short and any(cue.match(text, end) for cue, _ in CUES["after_re"][:-1])
