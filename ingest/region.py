@@ -155,11 +155,14 @@ def _automaton(words):
 
 
 def _town_forms():
-    """Full name -> codes; an ethnic township also by the name people write (黄道侗族乡 -> 黄道乡)."""
+    """Full name -> codes; an ethnic township also by the name people write (黄道侗族乡 -> 黄道乡), a street
+    by its office's (小金街道 -> 小金街办)."""
     towns = {}
     for code, area in AREAS_BY_CODE.items():
         if area.level == "town":
             towns.setdefault(area.name, set()).add(code)
+            if area.name.endswith("街道"):
+                towns.setdefault(area.name[:-2] + "街办", set()).add(code)     # 小金街办: its office, as said
             for group in ETHNIC_GROUPS:
                 for suffix in ("乡", "镇"):
                     if area.name.endswith(group + suffix) and len(area.name) - len(group) - 1 >= 2:
@@ -172,7 +175,7 @@ NAMES = _automaton(FORMS)
 # Towns are found from their last character back (镇, 乡, 街道…): 39,000 names in the automaton above
 # made every search five times slower (its root holds one branch per first character).
 TOWN_FORMS = _town_forms()
-TOWN_END_RE = re.compile(r"镇|乡|街道|苏木|办事处")
+TOWN_END_RE = re.compile(r"镇|乡|街道|街办|苏木|办事处")
 TOWN_LENGTHS = range(max(map(len, TOWN_FORMS)), 2, -1)
 
 
@@ -278,11 +281,12 @@ def find_mentions(title, paragraphs, site=()):
             # a full name may run into the next word (开封市委), but must not start inside one (行政和县级);
             # a short form may run into the name of its medium or company (辽宁日报, 浙江正元集团)
             named = is_short and any(cue.match(text, end) for cue, _ in CUES["after_re"][:-1])
-            if not _is_whole_word(text, start, end if (is_short and not named) or end - start == 2 else None):
+            if not _is_whole_word(text, start, end if not named and (is_short or end - start == 2) else None):
                 continue
             weight = min(_weight(text, start, end, where == "title"), SITE_WEIGHT) if where == "site" \
                 else _weight(text, start, end, where == "title")
-            mentions.append(Mention(start, form, codes, weight, where, index, _quote(text, start, end), text[end:end + 12]))
+            mentions.append(Mention(start, form, codes, weight, where, index, _quote(text, start, end),
+                                    text[end:end + 12]))
     return mentions
 
 
@@ -336,8 +340,8 @@ class Placement:
         if out["province"] and out["city"] is None and AREAS_BY_CODE[codes["province"]].name.endswith("市"):
             out["city"] = out["province"]     # a 直辖市 is its own city
         town = self.evidence.get(codes.get("town")) if out["town"] and depth == "town" else None
-        if town:
-            out["town"] = town.form      # as written: 黄道乡 for 黄道侗族乡
+        if town and not town.form.endswith("街办"):
+            out["town"] = town.form      # as written: 黄道乡 for 黄道侗族乡 (but 小金街道 for 小金街办)
         return out
 
     def _codes(self, depth, single):
