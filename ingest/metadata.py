@@ -18,13 +18,15 @@ from ingest import region
 DATA = Path(__file__).parent / "data"
 TITLE_WEIGHT = 5            # one title cue outweighs a handful of 全市 in the body
 HEAD = 3                    # paragraphs after the title that hold an issuer or a national header
-DATE_HEAD = 8               # opening paragraphs searched for a date line (site furniture may come first)
+DATE_HEAD = 12               # opening paragraphs searched for a date line (site furniture may come first)
 HISTORY = 20                # opening paragraphs searched for a promulgation or revision line
 TAIL = 4                    # closing paragraphs that hold a signature date
 OFFICIAL_TYPES = {"通知", "意见", "方案", "预案", "制度", "法律法规", "报告", "解读"}   # dated by own date or number
 # official texts a government site posts itself, so its page date is theirs; 预案, 报告 and 制度 are mostly
 # copies on content sites, whose page date is a repost date (measured on the development set: 3 of 4)
 POSTED_TYPES = {"通知", "意见", "方案", "解读", "法律法规"}
+SUMMARY_YEAR_RE = re.compile(r"((?:19|20)\d\d)年?度?[^，。]{0,10}?总结")
+MEETING_END_RE = re.compile(r"(?:会议|会|大会)$")
 RANGE_END_RE = re.compile(r"(?:19|20)\d\d\s*年?\s*[—–\-~～至到]\s*$")
 # a development zone named after its place (吴江开发区, 西安经开区, 安康市恒口示范区): the issuer is the zone
 ZONE_RE = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:经济技术开发区|经济开发区|经开区|开发区|高新区|高新技术产业开发区|示范区|工业园区|产业园区)")
@@ -245,8 +247,9 @@ def issuing_place(title, paragraphs):
             continue
         if mention.where == "body" and mention.paragraph in addressed:
             continue      # 各县（区）安委会，广元经济技术开发区…： are the notice's addressees, not its issuer
+        first = mention.where == "body" or mention.start == 0     # a zone counts where an issuer stands
         if (mention.where == "title" and mention.start == 0) or region.ISSUER_RE.match(mention.after) \
-                or ZONE_RE.match(mention.after):
+                or (first and ZONE_RE.match(mention.after)):
             return _deepest(codes[0], mention, mentions[i + 1:])
     return None
 
@@ -271,12 +274,16 @@ def _plausible(year):
 
 
 def title_year(title):
-    """(year, match) of the title's year: the latest one written (总结2017年暨部署2018年), the start of a
-    range (三年行动计划（2018—2020年）); None when the title names none."""
+    """(year, match) of the title's year: the latest one written (总结2017年暨部署2018年…会议), the start of
+    a range (三年行动计划（2018—2020年）), the year summed up by a summary (2022年工作总结和2023年工作思路);
+    None when the title names none."""
     found = []
     for match in YEAR_RE.finditer(title):
         if _plausible(int(match.group(1))) and not RANGE_END_RE.search(title, 0, match.start()):
             found.append((int(match.group(1)), match))
+    summary = SUMMARY_YEAR_RE.search(title)
+    if summary and len(found) > 1 and not MEETING_END_RE.search(title):
+        return next(item for item in found if item[1].start() == summary.start())   # 2022年工作总结和2023年思路
     return max(found, key=lambda item: item[0], default=None)
 
 
@@ -341,8 +348,8 @@ def speech_year(title, paragraphs, published, site=(), doc_type=None):
     lines = [*paragraphs[:DATE_HEAD], *paragraphs[-TAIL:], *site]
     own = dated_line(lines, "own")
     cued = cue_years(paragraphs, "1")
-    page = (int(published[:4]), published) if published and YEAR_RE.match(published) \
-        and _plausible(int(published[:4])) else dated_line(lines, "page")
+    page = dated_line(lines, "page") or ((int(published[:4]), published) if published and YEAR_RE.match(published)
+                                         and _plausible(int(published[:4])) else None)
     if doc_type == "新闻":
         order = [(page, "date_line"), (own, "date_line"), (cued, "body")]
     elif doc_type in OFFICIAL_TYPES:
