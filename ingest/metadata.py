@@ -248,8 +248,11 @@ def issuing_place(title, paragraphs):
         if mention.where == "body" and mention.paragraph in addressed:
             continue      # 各县（区）安委会，广元经济技术开发区…： are the notice's addressees, not its issuer
         first = mention.where == "body" or mention.start == 0     # a zone counts where an issuer stands
-        if (mention.where == "title" and mention.start == 0) or region.ISSUER_RE.match(mention.after) \
-                or (first and ZONE_RE.match(mention.after)):
+        # a title opening with a full name (济南市…条例) names its issuer; a short form only when a body, a verb
+        # or a colon follows (内蒙古安委会召开…, 黑龙江：…): 浙江正元召开… is a company named after its province
+        opens = mention.where == "title" and mention.start == 0 and (
+            mention.form == region.AREAS_BY_CODE[codes[0]].name or mention.after[:1] in "：:")
+        if opens or region.ISSUER_RE.match(mention.after) or (first and ZONE_RE.match(mention.after)):
             return _deepest(codes[0], mention, mentions[i + 1:])
     return None
 

@@ -28,7 +28,7 @@ NOT_TITLE_RE = re.compile(r"^(?:\d+\s*[.．、]|[一二三四五六七八九十]
                           r"|^(?:发文字号|文号|发布机构|发文机关|索引号|来源|作者|类别|效力级别)\s*[:：]|厅$|(?:委员会|人民政府|办公厅|办公室|管理局|[省市县区]委|人大常委会|公司|集团)$")
 # trailing decoration of a scraped title: a document number (青政〔2021〕24号), a file extension
 TITLE_TAIL_RE = re.compile(r"\s*(?:[（(][^（）()]*[〔\[]\d{4}[〕\]][^（）()]*[)）]|\.(?:docx?|pdf|wps|txt)|[（(][图圖][)）]"
-                           r"|【已废止】|_第\d+页)$")
+                           r"|【已废止】|_第\d+页|[\s|｜]+)$")
 # a content site's decoration: 乡镇安全生产工作总结（大全10篇）, 主持词（通用8篇）, 讲话稿 篇1, 第一篇：…, 类型…
 FARM_TAIL_RE = re.compile(r"\s*(?:[（(【\[](?:通用|大全|精选|最新|优秀|热门|汇编)?\s*\d+\s*篇[)）】\]]|篇\s*\d+|最佳|范文\d*)$")
 FARM_HEAD_RE = re.compile(r"^(?:第[一二三四五六七八九十\d]+篇\s*[:：]\s*|类型\s*)")
