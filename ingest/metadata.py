@@ -33,7 +33,8 @@ ZONE_RE = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:经济技术开发区|经济开�
 CITED_RE = re.compile(r"《[^《》\n]*》")
 ARTICLE_RE = re.compile(r"第[一二三四五六七八九十]+[章条]")
 NATIONAL = "国家"
-# how deep the region goes for a speaker of each level; None (unknown), 开发区 and 企业 keep all the text tells.
+# how deep the region goes for a speaker of each level; 企业 keeps all the text tells, an unknown speaker stops
+# at the county (a town named in a report is where it happened, not who speaks).
 # A 省直辖县级市 is a city in the gazetteer (nothing above it but the province): 县 reads it to the city level.
 REGION_DEPTH = {"省": "province", "市": "city", "县": "county", "区": "county", "乡": "town", "镇": "town",
                 "街道": "town", "开发区": "county"}
@@ -135,7 +136,7 @@ def describe(title: str | None, paragraphs: list[str], published: str | None, si
     site = [normalise(text) for text in site]
     evidence = {}
     level, evidence["level"], placement = speaker_level(title, paragraphs, site)
-    depth = REGION_DEPTH.get(level, "town")
+    depth = REGION_DEPTH.get(level, "county" if level is None else "town")
     # a text that names one place only, of the speaker's own level (赤山镇 and 我镇), is placed by that mention
     single = level in REGION_DEPTH
     if level == NATIONAL:

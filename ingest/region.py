@@ -30,6 +30,7 @@ SELF_CHARS = "全我本该各乡城"
 # an official's title and a surname right before a short form: the short form is a given name (副县长夏广德)
 PERSON_BEFORE_RE = re.compile(r"(?:长|书记|主任|委员|主席|记者|通讯员|同志)[\u4e00-\u9fff]$")
 SITE_WEIGHT = 1.0             # a place in the page's footer or banner: a plain mention, never more
+DIRECTORY_MIN = 3             # a site line naming this many places is a menu of them
 CLAUSE_END_RE = re.compile(r"[，,；;！!？?\n]|。(?!\d)")   # 。 between digits is a spun date (11。28)
 CLAUSE_LIMIT = 40
 WINDOW = 12                   # characters each side given to jieba to check a short form's boundaries
@@ -271,7 +272,10 @@ def find_mentions(title, paragraphs, site=()):
     texts = [("title", -1, title or ""), *(("body", i, text) for i, text in enumerate(paragraphs)),
              *(("site", i, text) for i, text in enumerate(site))]
     for where, index, text in texts:
-        for start, end, form, codes, is_short in _names_in(text):
+        names = list(_names_in(text))
+        if where == "site" and len({form for _, _, form, _, _ in names}) >= DIRECTORY_MIN:
+            continue          # a menu of places (广东各地市 广州市 深圳市 佛山市…) names none of them
+        for start, end, form, codes, is_short in names:
             if is_short and any(text.startswith(cue, end) for cue, _ in CUES["settlement"]):
                 continue
             if is_short and text[start] in LEVEL_CHARS and start and text[start - 1] in SELF_CHARS:

@@ -14,6 +14,9 @@ from ingest.clean import chinese_punctuation, clean_title, looks_like_title, str
 DATA = Path(__file__).parent / "data"
 HEAD_LINES = 14             # a headline stands among the first lines, above the body (and a metadata table)
 TITLE_MIN, TITLE_MAX = 5, 60
+# the site's sections a <title> carries after the headline: …的决议__2007年第23号国务院公报, …讲话 - 某某网
+HTML_SECTION_RE = re.compile(r"(?<=[^_]{6})\s*(?:_+|\s[-|｜—]\s).*$")
+HTML_HEAD_MIN = 6           # a page line this long that begins its <title> is the headline without the section
 # a breadcrumb: 首页 > 新闻中心 > 要闻 (a bare > is markup or a comparison, not a step)
 BREADCRUMB_RE = re.compile(r"\s+>>?\s*|\s*>>?\s+|\s*(?:＞|»|›|->|→)\s*")
 # a date, or a news dateline without a year (人民网石家庄10月10日电)
@@ -50,11 +53,13 @@ TITLE_WORDS_RE = re.compile("|".join(
     if line.strip() and not line.startswith("#")))
 
 
-def is_title(text: str | None) -> bool:
-    """A line that reads like a title: short, no sentence, no date, not a list item, and made of title words."""
+def is_title(text: str | None, words: bool = True) -> bool:
+    """A line that reads like a title: short, no sentence, no date, not a list item, and (with `words`) made of
+    title words. A page's own <h1>/<title> needs no title words: it is a title by markup, whatever its topic."""
     if not text or not TITLE_MIN <= len(text) <= TITLE_MAX or DATE_RE.search(text) or NOT_TITLE_RE.search(text):
         return False
-    return looks_like_title(text) and bool(TITLE_WORDS_RE.search(text)) and text.count("，") + text.count(",") <= 1
+    return looks_like_title(text) and (not words or bool(TITLE_WORDS_RE.search(text))) \
+        and text.count("，") + text.count(",") <= 1
 
 
 def tidy(title: str) -> str:
@@ -117,8 +122,14 @@ def _choose(found: str | None, raw_lines: list[str], paragraphs: list[str], remo
     `found` is the cleaner's title (the HTML page's <h1>/<title>, or the first line of a text file when it
     looked like a title); `raw_lines` the lines before cleaning; `removed` what the cleaner cut.
     """
-    if found and is_html and is_title(tidy(found)):
-        return tidy(found), "html"
+    if found and is_html:
+        # the page's headline line when <title> is it plus the site's section (…调研工作 东区办事处, …监察法-纪检)
+        title = tidy(HTML_SECTION_RE.sub("", found))
+        lines = [strip_line(text) for text in [*raw_lines, *(cut["text"] for cut in removed)]]
+        heads = [line for line in lines if HTML_HEAD_MIN <= len(line) < len(title) and title.startswith(line)]
+        title = max(heads, key=len) if heads else title
+        if is_title(title, words=False):
+            return title, "html"
     title = headline(raw_lines)
     if title:
         return title, "first_line" if found and title == found else "headline"
