@@ -30,6 +30,7 @@ MEETING_END_RE = re.compile(r"(?:会议|会|大会)$")
 RANGE_END_RE = re.compile(r"(?:19|20)\d\d\s*年?\s*[—–\-~～至到]\s*$")
 # a development zone named after its place (吴江开发区, 西安经开区, 安康市恒口示范区): the issuer is the zone
 ZONE_RE = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:经济技术开发区|经济开发区|经开区|开发区|高新区|高新技术产业开发区|示范区|工业园区|产业园区)")
+COLUMN_RE = re.compile(r"[^｜|]{2,8}[｜|]")       # a site column before the headline (新华视界｜, 政策解读|)
 CITED_RE = re.compile(r"《[^《》\n]*》")
 ARTICLE_RE = re.compile(r"第[一二三四五六七八九十]+[章条]")
 NATIONAL = "国家"
@@ -241,17 +242,20 @@ def issuing_place(title, paragraphs):
     head = region.place(title, paragraphs[:2])
     chosen = set(head.codes.values())
     mentions = head.mentions
-    addressed = {i for i, text in enumerate(paragraphs[:2]) if text.rstrip().endswith(("：", ":"))}
+    # the addressees of a notice (各县（区）人民政府，新乡高新区…：) are no issuer: the characters before the colon
+    addressed = {i: (len(text) if text.rstrip().endswith(("：", ":")) else text.find("：") if text.startswith("各")
+                     else 0) for i, text in enumerate(paragraphs[:2])}
     for i, mention in enumerate(mentions):
         codes = [code for code in mention.codes if len(mention.codes) == 1 or code in chosen]
         if len(codes) != 1 or mention.weight < 1 or (mention.where == "body" and mention.start > OPENING_CHARS):
             continue
-        if mention.where == "body" and mention.paragraph in addressed:
-            continue      # 各县（区）安委会，广元经济技术开发区…： are the notice's addressees, not its issuer
+        if mention.where == "body" and mention.start < addressed[mention.paragraph]:
+            continue
         first = mention.where == "body" or mention.start == 0     # a zone counts where an issuer stands
         # a title opening with a full name (济南市…条例) names its issuer; a short form only when a body, a verb
         # or a colon follows (内蒙古安委会召开…, 黑龙江：…): 浙江正元召开… is a company named after its province
-        opens = mention.where == "title" and mention.start == 0 and (
+        at_start = mention.start == 0 or COLUMN_RE.fullmatch(title, 0, mention.start)      # 新华视界｜河北遵化：…
+        opens = mention.where == "title" and at_start and (
             mention.form == region.AREAS_BY_CODE[codes[0]].name or mention.after[:1] in "：:")
         if opens or region.ISSUER_RE.match(mention.after) or (first and ZONE_RE.match(mention.after)):
             return _deepest(codes[0], mention, mentions[i + 1:])
