@@ -8,6 +8,11 @@ on one core; the gazetteer's load time and memory are measured at import.
     .venv/bin/python bench/bench_metadata.py [--misses] [--data bench/data/metadata]
 
 Prints tables, writes bench/out/metadata.json; --misses lists every miss as id, field, expected, got.
+An older version is measured the same way from an export of its packages (the script's own folder comes
+first on sys.path, then PYTHONPATH, then this checkout):
+    git archive <commit> ingest index search_service | tar -x -C /tmp/old
+    PYTHONPATH=/tmp/old .venv/bin/python bench/bench_metadata.py
+The development set's documents may live beside it (labels-E.jsonl names ../extract/pages/*.html).
 """
 import argparse
 import json
