@@ -124,17 +124,20 @@ def _inside_date(match):
     return "" if inside else match.group()
 
 
-def describe(title: str | None, paragraphs: list[str], published: str | None, site: list[str] = ()) -> dict:
+def describe(title: str | None, paragraphs: list[str], published: str | None, site: list[str] = (),
+             outside: list[str] = ()) -> dict:
     """Year (with its source), region, level, doc_type, topics and the evidence of each, for one document.
 
     `paragraphs` is the cleaned, de-spun text (Simplified or Traditional); `published` is the page's
     ISO date from a date line, or None; `site` are the lines the cleaner cut as page furniture (footer,
-    banner, source line), which tell the site's own place and date.
+    banner, source line), which tell the site's own place and date; `outside` the other lines of an HTML
+    page outside its article (its date line sits there, among other articles' names: searched for dates only).
     """
     title = normalise(title or "")
     # one pass over the joined text: the per-paragraph calls cost more than the work
     paragraphs = normalise("\n".join(text.replace("\n", " ") for text in paragraphs)).split("\n") if paragraphs else []
     site = [normalise(text) for text in site]
+    outside = [normalise(text) for text in outside]
     evidence = {}
     level, evidence["level"], placement = speaker_level(title, paragraphs, site)
     depth = REGION_DEPTH.get(level, "county" if level is None else "town")
@@ -148,7 +151,7 @@ def describe(title: str | None, paragraphs: list[str], published: str | None, si
     quote = placement.quote(depth, single) if placement else None
     evidence["region"] = _evidence(*quote) if quote and (place["province"] or place["town"]) else None
     doc_type, evidence["doc_type"] = document_type(title, paragraphs, level)
-    year, year_source, evidence["year"] = speech_year(title, paragraphs, published, site, doc_type)
+    year, year_source, evidence["year"] = speech_year(title, paragraphs, published, [*site, *outside], doc_type)
     return {
         "year": year,
         "year_source": year_source,

@@ -31,6 +31,8 @@ MAX_DOCUMENT_BYTES = 16 * 1024 * 1024   # no speech is this long; bigger pages a
 HTML_END_RE = re.compile(r"</html\s*>", re.I)
 # lines the cleaner cut that still tell the page's own place and date (footer, banner, source line, intro)
 SITE_REASONS = {"date_line", "site", "furniture", "intro", "html_footer", "html_header"}
+# the rest of a page outside its article: its date line is there, among other articles' titles and places
+OUTSIDE_REASONS = {"html_outside_main", "html_nav"}
 
 
 def clean_file(path, furniture: frozenset[str] = frozenset(), problems: list[str] | None = None) -> list[dict]:
@@ -174,7 +176,8 @@ def clean_text(text: str, is_html: bool, source: str, encoding: str = "utf-8", f
                    "section": p["section"]} for p in cleaned.paragraphs]
     warnings = list(warnings)
     site = [cut["text"] for cut in removed if cut["reason"] in SITE_REASONS]
-    metadata = _describe(title, [p["restored"] or p["text"] for p in paragraphs], published, site, warnings)
+    outside = [cut["text"] for cut in removed if cut["reason"] in OUTSIDE_REASONS]
+    metadata = _describe(title, [p["restored"] or p["text"] for p in paragraphs], published, site, outside, warnings)
     metadata["evidence"]["title"] = {"quote": title_scraped, "source": title_source} if title_scraped else None
     return {
         "doc_id": document_id(title or "", texts),
@@ -195,9 +198,9 @@ def clean_text(text: str, is_html: bool, source: str, encoding: str = "utf-8", f
     }
 
 
-def _describe(title, texts, published, site, warnings) -> dict:
+def _describe(title, texts, published, site, outside, warnings) -> dict:
     try:
-        return describe(title, texts, published, site)
+        return describe(title, texts, published, site, outside)
     except Exception as exc:  # one odd document must not stop a batch; the note says what failed
         warnings.append(f"元数据提取失败：{exc.__class__.__name__}: {exc}")
         return {"year": None, "year_source": "none", "region": dict.fromkeys(("province", "city", "county", "town")),
