@@ -258,10 +258,12 @@ def issuing_place(title, paragraphs):
         # a title opening with a full name (济南市…条例) names its issuer; a short form only when a body, a verb
         # or a colon follows (内蒙古安委会召开…, 黑龙江：…): 浙江正元召开… is a company named after its province
         at_start = mention.start == 0 or COLUMN_RE.fullmatch(title, 0, mention.start)      # 新华视界｜河北遵化：…
+        code, last = _deepest(codes[0], mention, mentions[i + 1:])    # the chain 河北遵化 ends at 遵化
         opens = mention.where == "title" and at_start and (
-            mention.form == region.AREAS_BY_CODE[codes[0]].name or mention.after[:1] in "：:")
+            last.form == region.AREAS_BY_CODE[code].name or last.after[:1] in "：:"
+            or region.ISSUER_RE.match(last.after))
         if opens or region.ISSUER_RE.match(mention.after) or (first and ZONE_RE.match(mention.after)):
-            return _deepest(codes[0], mention, mentions[i + 1:])
+            return code, last
     return None
 
 
