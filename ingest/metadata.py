@@ -141,8 +141,9 @@ def describe(title: str | None, paragraphs: list[str], published: str | None, si
     evidence = {}
     level, evidence["level"], placement = speaker_level(title, paragraphs, site)
     depth = REGION_DEPTH.get(level, "county" if level is None else "town")
-    # a text that names one place only, of the speaker's own level (赤山镇 and 我镇), is placed by that mention
-    single = level in REGION_DEPTH
+    # a text that names one place only, of the speaker's own level (赤山镇 and 我镇) or above it, is placed by
+    # that mention; a company by the one place it names (zones list the places they work in)
+    single = level in REGION_DEPTH or level == "企业"
     if level == NATIONAL:
         placement = None          # a national text has no place, whatever places it names
     place = placement.names(depth, single) if placement else dict.fromkeys(region.LEVELS)

@@ -31,6 +31,7 @@ SELF_CHARS = "全我本该各乡城"
 PERSON_BEFORE_RE = re.compile(r"(?:长|书记|主任|委员|主席|记者|通讯员|同志)[\u4e00-\u9fff]$")
 SITE_WEIGHT = 1.0             # a place in the page's footer or banner: a plain mention, never more
 DIRECTORY_MIN = 3             # a site line naming this many places is a menu of them
+OTHER_PAGE_RE = re.compile(r"(?:上一篇|下一篇|上一条|下一条|上篇|下篇)")
 CLAUSE_END_RE = re.compile(r"[，,；;！!？?\n]|。(?!\d)")   # 。 between digits is a spun date (11。28)
 CLAUSE_LIMIT = 40
 WINDOW = 12                   # characters each side given to jieba to check a short form's boundaries
@@ -273,8 +274,8 @@ def find_mentions(title, paragraphs, site=()):
              *(("site", i, text) for i, text in enumerate(site))]
     for where, index, text in texts:
         names = list(_names_in(text))
-        if where == "site" and len({form for _, _, form, _, _ in names}) >= DIRECTORY_MIN:
-            continue          # a menu of places (广东各地市 广州市 深圳市 佛山市…) names none of them
+        if where == "site" and (len({form for _, _, form, _, _ in names}) >= DIRECTORY_MIN or OTHER_PAGE_RE.match(text)):
+            continue          # a menu of places (广东各地市 广州市 深圳市…) or a link to another article names none
         for start, end, form, codes, is_short in names:
             if is_short and any(text.startswith(cue, end) for cue, _ in CUES["settlement"]):
                 continue
