@@ -315,3 +315,19 @@ def test_every_quote_is_in_the_document():
                                                     *(cut["text"] for cut in doc["removed"])]))
         for field, quote in quotes(doc).items():
             assert ingest.metadata.normalise(quote) in text, (path.name, field, quote)
+
+
+@pytest.mark.parametrize("name, expected, year_quote", [
+    # <title> is the headline plus the site's section (… 东区办事处): the page's own headline line is the title
+    ("html_street_news_title_with_section.html",
+     ("顺德区大良街道党工委委员潘卓辉一行到众创金融街开展调研工作", 2019, "广东省", "佛山市", "顺德区", "大良街道", "街道", "新闻"),
+     "发布日期：2019-03-06"),
+    # the date line (2019-12-10 07:57:40 来源： 新华网) stands outside the article; a foreign story has no place
+    ("html_news_date_before_source.html",
+     ("法国全国大罢工再次严重影响交通", 2019, None, None, None, None, None, "新闻"), "2019-12-10 07:57:40 来源"),
+])
+def test_real_html_pages(name, expected, year_quote):
+    doc = real(name)
+    assert fields(doc) == expected
+    assert doc["title_source"] == "html"
+    assert doc["evidence"]["year"] == {"quote": year_quote, "source": "date_line"}
