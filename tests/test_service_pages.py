@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from bs4 import BeautifulSoup
@@ -383,3 +384,17 @@ def test_cities_of_several_chosen_provinces_are_listed_together(service_client):
     assert {"唐山市", "沧州市", "天津市"} <= set(cities)
     narrowed = page(service_client, facet_link(soup, "地区", "唐山市")["href"])
     assert total(narrowed) == int(facet_link(soup, "地区", "唐山市").select_one(".count").get_text())
+
+
+def test_region_tree_opens_to_the_towns_of_a_chosen_county(spare_service_index):
+    import index
+    from search_service import create_app
+
+    real = Path(__file__).parent / "data" / "real" / "street_news_ouyanglu.txt"
+    index.ingest_paths([real], spare_service_index, progress=False)
+    client = create_app(index_dir=spare_service_index, RATELIMIT_ENABLED=False).test_client()
+    county = page(client, "/?province=上海市&city=上海市&county=虹口区")
+    towns = [a.get_text() for a in county.select(".facet li.selected li.selected li.selected ul .facet-label")]
+    assert towns == ["欧阳路街道"]
+    street = page(client, "/?province=上海市&city=上海市&county=虹口区&town=欧阳路街道")
+    assert total(street) == 1 and "乡镇街道：欧阳路街道" in street.select_one(".breadcrumb").get_text()
