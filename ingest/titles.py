@@ -45,6 +45,9 @@ GLUED_RE = re.compile(r"^(?P<title>[^，,。；：:！？]{5,60}?(?:讲话|发�
                       r"|^(?P<law>[^，,。；：:！？]{4,50}?(?:条例|办法|规定|细则|决定|方案|意见|通知|制度|预案))[。.](?=\s*\S)"
                       # a notice glued to its addressees: …的通知 各市、县人民政府：
                       r"|^(?P<notice>[^，,。；：:！？]{5,80}?(?:通知|意见|方案|办法|规定|决定|通报|函))\s+(?=各)")
+# the first half of a wrapped title ends in 关于 (…人民政府关于实施); the second half ends like a document
+WRAP_BEFORE_RE = re.compile(r"^[^，。；：:！？\s]{2,30}关于[^，。；：:！？\s]{0,8}$")
+WRAP_AFTER_RE = re.compile(r"^[^，。；：:！？\s]{2,40}(?:通知|意见|方案|办法|规定|决定|通报|报告|计划|要点|预案|细则|批复)$")
 COLLECT_RE = re.compile(r"收藏《(?P<title>[^《》]{5,60})》")
 # a text that names itself: 特制定本《…制度》, 《…意见》全文如下, 《…条例》于2010年5月29日…通过
 SELF_NAMED_RE = re.compile(r"本《(?P<a>[^《》]{5,60})》|《(?P<b>[^《》]{5,60})》全文如下"
@@ -88,12 +91,24 @@ def _candidate(line: str) -> str | None:
     return title if is_title(title) else None
 
 
+def _joined(lines, i):
+    """Line i with the line it continues or that continues it: a long title wraps in two (…关于实施 /
+    安全工程三年行动计划的意见, 市政府办公厅关于推进城镇燃气居民 / 和餐饮用户…的实施意见)."""
+    line = lines[i]
+    if i and WRAP_BEFORE_RE.search(lines[i - 1]) and len(lines[i - 1]) + len(line) <= TITLE_MAX + 20:
+        return lines[i - 1] + line
+    if i + 1 < len(lines) and WRAP_AFTER_RE.search(lines[i + 1]) and not WRAP_AFTER_RE.search(line) \
+            and "关于" in line and len(line) + len(lines[i + 1]) <= TITLE_MAX + 20:
+        return line + lines[i + 1]
+    return line
+
+
 def headline(raw_lines: list[str]) -> str | None:
     """The headline among the first lines: above a date line or repeated scores highest, then the earliest."""
     lines = [strip_line(line) for line in raw_lines if strip_line(line)][:HEAD_LINES + 2]
     best, best_score = None, 0
     for i, line in enumerate(lines[:HEAD_LINES]):
-        title = _candidate(line)
+        title = _candidate(_joined(lines, i))
         if title is None:
             continue
         score = 1 if i == 0 else 0.5
