@@ -9,13 +9,15 @@ The words a title is made of are data (data/title_words.txt).
 import re
 from pathlib import Path
 
-from ingest.clean import chinese_punctuation, clean_title, looks_like_title, strip_line
+from ingest.clean import RULES, chinese_punctuation, clean_title, looks_like_title, strip_line
 
 DATA = Path(__file__).parent / "data"
 HEAD_LINES = 14             # a headline stands among the first lines, above the body (and a metadata table)
 TITLE_MIN, TITLE_MAX = 5, 60
 # the site's sections a <title> carries after the headline: …的决议__2007年第23号国务院公报, …讲话 - 某某网
 HTML_SECTION_RE = re.compile(r"(?<=[^_]{6})\s*(?:_+|\s[-|｜—]\s).*$")
+FURNITURE_WORD_MAX = 8      # a site's column or banner word before a headline, space-separated, is this short
+FURNITURE_WORD_RE = re.compile(r"(?:首页|动态|動態|要闻|要聞|新闻|新聞|资讯|資訊|频道|頻道|栏目|欄目|中国|網|网)$")
 HTML_HEAD_MIN = 6           # a page line this long that begins its <title> is the headline without the section
 # a breadcrumb: 首页 > 新闻中心 > 要闻 (a bare > is markup or a comparison, not a step)
 BREADCRUMB_RE = re.compile(r"\s+>>?\s*|\s*>>?\s+|\s*(?:＞|»|›|->|→)\s*")
@@ -69,6 +71,9 @@ def is_title(text: str | None, words: bool = True) -> bool:
 def tidy(title: str) -> str:
     """A scraped title without its site suffix, document number, file extension, speaker prefix or a content
     site's decoration; of a line holding two titles, the first when the second is the site's (…（大全10篇）)."""
+    for reason, pattern in RULES["inline"]:
+        if reason == "pinyin":                # converter residue, as the cleaner cuts it from the text: 鄉(xiāng)
+            title = pattern.sub("", title)
     title = TITLE_TAIL_RE.sub("", clean_title(LABEL_RE.sub("", title)))
     farmed = FARM_TAIL_RE.search(title)
     title = FARM_HEAD_RE.sub("", FARM_TAIL_RE.sub("", title))
@@ -85,9 +90,17 @@ def _candidate(line: str) -> str | None:
     if len(steps) >= 3:
         line = steps[-1]
     title = tidy(line) if line else None
-    if title and not is_title(title) and " " in title and not NOT_TITLE_RE.search(title):
-        parts = [tidy(part) for part in title.split() if is_title(tidy(part))]
-        title = parts[0] if len(parts) == 1 else None
+    if title and " " in title and not NOT_TITLE_RE.search(title):
+        parts = title.split()
+        # short furniture words before the headline (鄉鎮動態 北四平鄉…會, EHS中国 法规首页 兰州市…通知) go
+        while len(parts) > 1 and len(parts[0]) <= FURNITURE_WORD_MAX and FURNITURE_WORD_RE.search(parts[0]):
+            parts.pop(0)
+        rest = " ".join(parts)
+        if rest != title and is_title(tidy(rest)):
+            title = tidy(rest)
+        elif not is_title(title):
+            found = [tidy(part) for part in parts if is_title(tidy(part))]
+            title = found[0] if len(found) == 1 else None
     return title if is_title(title) else None
 
 
