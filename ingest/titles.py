@@ -23,7 +23,9 @@ HTML_HEAD_MIN = 6           # a page line this long that begins its <title> is t
 BREADCRUMB_RE = re.compile(r"\s+>>?\s*|\s*>>?\s+|\s*(?:＞|»|›|->|→)\s*")
 # a date, or a news dateline without a year (人民网石家庄10月10日电)
 DATE_RE = re.compile(r"(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]|\d{1,2}\.\d{1,2}\.(?:19|20)\d\d|\d{1,2}月\d{1,2}日[电讯]")
-LABEL_RE = re.compile(r"^[•·\s]*(?:原标题|标\s*题|【标题】|\[标题\])\s*[:：]?\s*|^【[^】]{1,6}】|^(?:19|20)\d{6}\s*[:：]")
+LABEL_RE = re.compile(r"^[•·\s]*(?:原标题|标\s*题|【标题】|\[标题\])\s*[:：]?\s*|^【[^】]{1,6}】|^(?:19|20)\d{6}\s*[:：]"
+                      r"|^[\u4e00-\u9fff]{1,10}[〔\[［]\d{4}[〕\]］]\s*\d+\s*[号號]\s*(?=\S)")   # 苏办发〔2018〕53号《…》
+WRAPPED_RE = re.compile(r"^《([^《》]+)》$")
 # not a title: a list item (1. …, 一、…), a sentence (an inner 。), an organisation's name (a signature line)
 NOT_TITLE_RE = re.compile(r"^(?:\d+\s*[.．、]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|第.{1,4}条"
                           r"|近日|日前|\d{1,2}月\d{1,2}日[，,]|日[，,]|[答问]\s*[:：]"
@@ -75,6 +77,7 @@ def tidy(title: str) -> str:
         if reason == "pinyin":                # converter residue, as the cleaner cuts it from the text: 鄉(xiāng)
             title = pattern.sub("", title)
     title = TITLE_TAIL_RE.sub("", clean_title(LABEL_RE.sub("", title)))
+    title = WRAPPED_RE.sub(r"\1", title)
     farmed = FARM_TAIL_RE.search(title)
     title = FARM_HEAD_RE.sub("", FARM_TAIL_RE.sub("", title))
     if farmed and " " in title and is_title(title.split()[0]):
