@@ -454,7 +454,7 @@ class _Session:
         doc_id = doc["doc_id"]
         seq, group = self.store.seq_and_group(doc_id)
         self._writer().delete_by_term("doc_id", doc_id)
-        self._writer().add_document(**_whoosh_fields(doc))
+        self._writer().add_document(**whoosh_fields(doc))
         self.store.put(doc, seq, group, sig.tobytes())
         self.pending += 1
         self.summary.replaced += 1
