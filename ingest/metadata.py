@@ -213,8 +213,18 @@ def speaker_level(title, paragraphs, site=()):
             first.setdefault(level, _evidence(_around(body, pattern.search(body)), "body"))
     best = score.most_common(1)
     if not best or best[0][1] <= 0:
-        return None, None, placement
+        return _host_level(placement)
     return _adjust(best[0][0], placement), first[best[0][0]], placement
+
+
+def _host_level(placement):
+    """(level, evidence, placement) from the site's host in its footer (主办：北京市西城区人民政府办公室), else Nones."""
+    mentions = placement.mentions
+    for i, mention in enumerate(mentions):
+        if mention.where == "site" and "主办" in mention.quote and len(mention.codes) == 1:
+            code, last = _deepest(mention.codes[0], mention, mentions[i + 1:])     # 北京市西城区 -> 西城区
+            return _adjust(level_of_area(code), placement), _evidence(last.quote, "site"), placement
+    return None, None, placement
 
 
 def _adjust(level, placement):
