@@ -53,7 +53,7 @@ YEAR_RE = re.compile(r"(?<![\d*＊xX×])((?:19|20)\d\d)(?![\d*＊xX×])(?!\s*年
 # a text opens with its promulgation and revision history: 2004年1月13日…公布, 根据2014年7月29日…修订
 ENACTED_RE = re.compile(r"((?:19|20)\d\d)年\d{1,2}月\d{1,2}日(?:[^。；\n]{0,80}?(?:公布|通过|修正|修订|发布|批准)|\s*$)")
 TRAILING_NOTE_RE = re.compile(r"(?:（[^（）]*）|\([^()]*\)|\s|(?<=\D)\d{1,2})+$")   # 总结（2021年）, 总结10
-OPENING = 5                 # paragraphs whose wording tells the type of a text without a title
+OPENING = 8                 # paragraphs whose wording tells the type of a text without a title (menus may come first)
 NO_LAW_LEVELS = {"企业", "乡", "镇", "街道", "开发区"}     # their 规定 and 办法 are internal rules (制度)
 OPENING_CHARS = 40          # an issuer in the body is named in the opening clause (X月X日，XX镇召开…)
 FULL_WIDTH = str.maketrans("０１２３４５６７８９\u3000", "0123456789 ")

@@ -270,7 +270,7 @@ def quotes(doc):
     ("plan_chinese_numeral_date.txt", "year", "body", "2006年8月26日"),                    # written 二○○六年八月二十六日
     ("speech_dated_in_brackets.txt", "year", "date_line", "（2020年11月17日）"),
     ("district_news_tongzhou_beijing.txt", "year", "title", "通州区启动2024年"),
-    ("district_news_accident_elsewhere_footer.txt", "region", "body", "主办：北京市西城区人民政府办公室"),
+    ("district_news_accident_elsewhere_footer.txt", "region", "site", "北京市西城区人民政府办公室"),   # its footer
     ("street_news_ouyanglu.txt", "region", "title", "欧阳路街道"),
     ("town_news_oneline_chishan.txt", "region", "body", "赤山镇在镇综合楼中会议室召开"),
     ("county_news_banner_department.txt", "level", "body", "旗应急管理局"),
