@@ -191,6 +191,12 @@ class Compiled:
 _bigram_tokenizer = BigramTokenizer()
 
 
+def idf(searcher, fieldname: str, text: str) -> float:
+    """How rare a term is in a field: weighs the parts of a query and, in ranking, the words not asked for."""
+    n = max(searcher.doc_count(), 1)
+    return math.log(1 + n / (1 + searcher.doc_frequency(fieldname, text)))
+
+
 def _char_query(name: str, text: str):
     """Exact characters of `text` in a row in field `name` (split where punctuation breaks them).
 
@@ -271,9 +277,7 @@ class _Compiler:
         return wq.And(parts) if node.op == "and" else wq.Or(parts)
 
     def _idf(self, fieldname: str, text: str) -> float:
-        n = max(self.searcher.doc_count(), 1)
-        df = self.searcher.doc_frequency(fieldname, text)
-        return math.log(1 + n / (1 + df))
+        return idf(self.searcher, fieldname, text)
 
     def leaf(self, leaf: Leaf, positive: bool):
         if leaf.phrase:

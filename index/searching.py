@@ -25,7 +25,7 @@ from .facets import FacetTable
 from .health import FileVerifier, IndexDamaged, IndexMissing, IndexProblem, rebuild_advice, restore_advice
 from .highlight import highlight
 from .matching import Evaluator
-from .query import Compiled, QueryError, compile_query
+from .query import Compiled, QueryError, compile_query, idf as query_idf
 from .ranking import RERANK_DEPTH, SPECIFIC_TOP, Ranked, by_specificity, rank, shown_paragraphs
 from .store import STORE_FILE, DocumentStore
 from .writing import open_index
@@ -214,8 +214,7 @@ class SearchIndex:
         if idf is None:
             if len(self._idf) > 200_000:
                 self._idf.clear()
-            n = max(self._searcher.doc_count(), 1)
-            idf = self._idf[word] = math.log(1 + n / (1 + self._searcher.doc_frequency("body", word)))
+            idf = self._idf[word] = query_idf(self._searcher, "body", word)
         return idf
 
     # --- documents and paragraphs ---
