@@ -63,6 +63,17 @@ def _exchange(new: Path, target: Path) -> Path | None:
     return aside
 
 
+def _swap_in(work: Path, target: Path) -> None:
+    """Put the finished folder `work` at `target` and delete the old one; `work` is deleted if the swap fails."""
+    try:
+        old = _exchange(work, target)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def _committed_ids(index_dir: Path) -> set[str] | None:
     """doc_ids of the newest Whoosh commit, None when the Whoosh files cannot be read."""
     try:
@@ -146,12 +157,10 @@ def reindex(index_dir: Path, progress: bool = True, lock_timeout: float = LOCK_T
             report = health.check(work, full=False)
             if not report.ok:
                 raise IndexDamaged(f"重建的索引未通过检查：{report.text()}")
-            old = _exchange(work, index_dir)
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        _swap_in(work, index_dir)
     note = "" if committed is not None else "原检索索引无法读取，已按文档库中的全部文档重建"
     return Outcome(index_dir, total, health.latest_generation(index_dir), time.monotonic() - started, note)
 
@@ -251,12 +260,10 @@ def restore(source: Path, index_dir: Path, progress: bool = True, lock_timeout: 
         shutil.copytree(source, work, ignore=shutil.ignore_patterns("*.lock", "*-shm", "*-wal", "MAIN_WRITELOCK"))
         (work / LOCK_FILE).touch()
         with writer_lock(index_dir, lock_timeout, on_wait):
-            old = _exchange(work, index_dir)
+            _swap_in(work, index_dir)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
     note = ""
     if report.outdated:
         reindex(index_dir, progress=progress, lock_timeout=lock_timeout, on_wait=on_wait)
