@@ -138,9 +138,7 @@ def reindex(index_dir: Path, progress: bool = True, lock_timeout: float = LOCK_T
             _copy_store(store, work / STORE_FILE)
             db = sqlite3.connect(work / STORE_FILE)
             if committed is not None:   # rows of an interrupted batch stay out, as they were
-                db.executemany("DELETE FROM documents WHERE doc_id = ?",
-                               [(d,) for d in {r[0] for r in db.execute("SELECT doc_id FROM documents")} - committed])
-                db.commit()
+                _keep_only(db, committed)
             total = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
             ix = whoosh_index.create_in(str(work), make_schema())
             writer, pending = new_writer(ix), 0
@@ -236,12 +234,17 @@ def _drop_uncommitted_rows(index_dir: Path) -> None:
     committed = _committed_ids(index_dir) or set()
     db = sqlite3.connect(index_dir / STORE_FILE)
     try:
-        stored = {r[0] for r in db.execute("SELECT doc_id FROM documents")}
-        db.executemany("DELETE FROM documents WHERE doc_id = ?", [(d,) for d in stored - committed])
-        db.commit()
+        _keep_only(db, committed)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         db.close()
+
+
+def _keep_only(db: sqlite3.Connection, doc_ids: set[str]) -> None:
+    """Delete (and commit) the store rows of documents not in `doc_ids`."""
+    stored = {r[0] for r in db.execute("SELECT doc_id FROM documents")}
+    db.executemany("DELETE FROM documents WHERE doc_id = ?", [(d,) for d in stored - doc_ids])
+    db.commit()
 
 
 def restore(source: Path, index_dir: Path, progress: bool = True, lock_timeout: float = LOCK_TIMEOUT,
