@@ -178,8 +178,12 @@ def test_a_second_upload_queues_behind_the_writer_lock(client, upload_app):
 
     with writer_lock(Path(upload_app.config["INDEX_DIR"])):
         job = upload(client, ("tailings.txt", PAGE_A, "text/plain")).get_json()
-        time.sleep(3)
-        state = client.get(f"/api/jobs/{job['job_id']}", headers=AUTH).get_json()
+        deadline = time.monotonic() + 60   # the job process needs a moment to reach the lock on a busy machine
+        while True:
+            state = client.get(f"/api/jobs/{job['job_id']}", headers=AUTH).get_json()
+            if "排队" in state["message"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         assert state["state"] == "queued" and "排队" in state["message"]
     assert wait_done(client, job["job_id"])["summary"]["added"] == 1
 
