@@ -5,17 +5,15 @@ Kept apart from dedup.py (MinHash, LSH) so that readers choosing canonical copie
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from urllib.parse import urlsplit
 
-DATA = Path(__file__).parent / "data"
+from ingest.datafile import data_lines
 
 
 @cache
 def official_hosts() -> tuple[str, ...]:
     """data/official_hosts.txt: host names (and their subdomains) of government and issuing bodies."""
-    lines = (DATA / "official_hosts.txt").read_text(encoding="utf-8").splitlines()
-    return tuple(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+    return tuple(line.strip().lower() for line in data_lines("official_hosts.txt"))
 
 
 def is_official(source: str | None) -> bool:

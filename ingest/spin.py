@@ -6,25 +6,20 @@ then each spun word is mapped back where its context allows (data/spin_map.tsv).
 """
 import re
 from collections import Counter
-from pathlib import Path
 
-DATA = Path(__file__).parent / "data"
+from ingest.datafile import data_lines
+
 MIN_MARKERS = 3              # hits needed, and at least two different marker strings
 MIN_DISTINCT_MARKERS = 2
 
 
-def _rows(name):
-    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
-    return [line for line in lines if line.strip() and not line.startswith("#")]
-
-
-MARKERS = _rows("spin_markers.txt")
+MARKERS = data_lines("spin_markers.txt")
 MARKER_RE = re.compile("|".join(map(re.escape, sorted(MARKERS, key=len, reverse=True))))
 
 
 def _spin_map():
     originals, patterns = {}, []
-    for row in _rows("spin_map.tsv"):
+    for row in data_lines("spin_map.tsv"):
         spun, original, *where = row.split("\t") + [""]
         originals[spun] = original
         patterns.append((len(spun), f"(?:{where[0] or re.escape(spun)})"))

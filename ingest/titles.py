@@ -7,11 +7,10 @@ holds, the title is None (a news fragment, a 主持词 without a heading), never
 The words a title is made of are data (data/title_words.txt).
 """
 import re
-from pathlib import Path
 
 from ingest.clean import RULES, chinese_punctuation, clean_title, looks_like_title, strip_line
+from ingest.datafile import data_lines
 
-DATA = Path(__file__).parent / "data"
 HEAD_LINES = 14             # a headline stands among the first lines, above the body (and a metadata table)
 TITLE_MIN, TITLE_MAX = 5, 60
 # the site's sections a <title> carries after the headline: …的决议__2007年第23号国务院公报, …讲话 - 某某网
@@ -57,9 +56,7 @@ COLLECT_RE = re.compile(r"收藏《(?P<title>[^《》]{5,60})》")
 # a text that names itself: 特制定本《…制度》, 《…意见》全文如下, 《…条例》于2010年5月29日…通过
 SELF_NAMED_RE = re.compile(r"本《(?P<a>[^《》]{5,60})》|《(?P<b>[^《》]{5,60})》全文如下"
                            r"|^《(?P<c>[^《》]{5,60})》(?:已?于|已经).{0,60}?(?:通过|批准|公布|印发)")
-TITLE_WORDS_RE = re.compile("|".join(
-    line for line in (DATA / "title_words.txt").read_text(encoding="utf-8").splitlines()
-    if line.strip() and not line.startswith("#")))
+TITLE_WORDS_RE = re.compile("|".join(data_lines("title_words.txt")))
 
 
 def is_title(text: str | None, words: bool = True) -> bool:
