@@ -27,6 +27,7 @@ SENTENCE_MARK_RE = re.compile(r"[，。；：！？、]")
 SPACE_RE = re.compile(r"\s+")
 # class/id words: whole runs (copyRight -> copyright) and camelCase parts (BreadcrumbNav -> breadcrumb, nav)
 TOKEN_RE = re.compile(r"[A-Za-z0-9]+")
+DIGITS_RE = re.compile(r"\d+")
 CAMEL_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 CAMEL_PART_MIN = 3       # hashed CSS-module names (summary_EGg7N, para_wER59) must not yield "ad" or "gg"
 HAN_RE = re.compile(r"[\u3400-\u9fff]")
@@ -189,6 +190,11 @@ def _unlink(node: Tag, weights: dict[int, float]) -> None:
     node.extract()
 
 
+def _class_words(node: Tag) -> tuple[str, ...]:
+    """A block's class words without their numbers (post-17 and post-18 are one kind), sorted."""
+    return tuple(sorted(set(DIGITS_RE.sub("", " ".join(node.get("class") or ())).split())))
+
+
 def _drop_comments(root: Tag, weights: dict[int, float], removed: list[dict]) -> None:
     """Cut runs of similar sibling blocks: comments, and dated lists.
 
@@ -205,7 +211,7 @@ def _drop_comments(root: Tag, weights: dict[int, float], removed: list[dict]) ->
         groups = defaultdict(list)
         for child in node.contents:
             if isinstance(child, Tag) and child.name not in ROW_TAGS:
-                groups[(child.name, tuple(sorted(set(re.sub(r"\d+", "", " ".join(child.get("class") or ())).split()))))].append(child)
+                groups[(child.name, _class_words(child))].append(child)
         for members in groups.values():
             reason = _run_reason(members) if len(members) >= COMMENT_PAIR_MIN else None
             if reason:
