@@ -218,13 +218,16 @@ def build_parser(settings: settings_module.Settings) -> argparse.ArgumentParser:
         p.add_argument("--index", default=None, help=f"索引目录（默认 {settings.index}，环境变量 SAFETY_SEARCH_INDEX）")
         return p
 
+    def with_progress(p):
+        p.add_argument("--quiet", action="store_true", help="不显示进度条")
+        return p
+
     p = sub.add_parser("clean", help="清洗一个文件，输出 JSON 文档")
     p.add_argument("file")
     p.set_defaults(func=cmd_clean)
 
-    p = with_index(sub.add_parser("ingest", help="把文件或文件夹导入索引"))
+    p = with_progress(with_index(sub.add_parser("ingest", help="把文件或文件夹导入索引")))
     p.add_argument("paths", nargs="+")
-    p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=cmd_ingest)
 
     p = with_index(sub.add_parser("remove", help="从索引删除一篇文档"))
@@ -254,17 +257,15 @@ def build_parser(settings: settings_module.Settings) -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="只做启动时的快速检查")
     p.set_defaults(func=cmd_check)
 
-    p = with_index(sub.add_parser("reindex", help="用文档库中的文档重建检索索引（换版本后或索引损坏时）"))
-    p.add_argument("--quiet", action="store_true", help="不显示进度条")
+    p = with_progress(with_index(sub.add_parser("reindex", help="用文档库中的文档重建检索索引（换版本后或索引损坏时）")))
     p.set_defaults(func=cmd_reindex)
 
     p = with_index(sub.add_parser("backup", help="把索引的一致快照备份到新目录（服务与导入可照常运行）"))
     p.add_argument("dir")
     p.set_defaults(func=cmd_backup)
 
-    p = with_index(sub.add_parser("restore", help="用备份目录替换索引（先检查备份）"))
+    p = with_progress(with_index(sub.add_parser("restore", help="用备份目录替换索引（先检查备份）")))
     p.add_argument("dir")
-    p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=cmd_restore)
 
     p = with_index(sub.add_parser("serve", help="启动检索服务（默认索引目录首次启动时从语料建索引）"))
