@@ -21,6 +21,7 @@ from flask import Blueprint, redirect, render_template, request, send_file
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from .documents import citation_label, permalink
+from .markup import UNTITLED
 from .params import DOC_ID, BadParameter, local_path
 from .searcher import current_index
 from .security import require_same_origin
@@ -92,15 +93,16 @@ def resolve(items: list[Item], strict: bool = True) -> list[dict]:
             docs[item.doc_id] = current_index().document(item.doc_id)
         doc = docs[item.doc_id]
         para = next((p for p in doc["paragraphs"] if p["n"] == item.n), None) if doc else None
+        title = (doc["title"] or UNTITLED) if doc else None
         if para is None:
             if strict:
                 raise NotFound(f"第 {i} 项：索引中没有文档 {item.doc_id}" if doc is None else
-                               f"第 {i} 项：《{doc['title']}》（{item.doc_id}）没有第 {item.n} 段")
+                               f"第 {i} 项：《{title}》（{item.doc_id}）没有第 {item.n} 段")
             out.append({"doc_id": item.doc_id, "n": item.n, "note": item.note, "missing": True,
-                        "title": doc["title"] if doc else None})
+                        "title": title})
             continue
         out.append({"doc_id": item.doc_id, "n": item.n, "note": item.note, "missing": False,
-                    "title": doc["title"], "text": para.get("restored") or para["text"],
+                    "title": title, "text": para.get("restored") or para["text"],
                     "citation": citation_label(doc, item.n), "permalink": permalink(item.doc_id, item.n)})
     return out
 
