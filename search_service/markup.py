@@ -110,3 +110,4 @@ def init_app(app) -> None:
     app.add_template_filter(highlighted)
     app.add_template_filter(despun)
     app.add_template_test(is_safe_url, "safe_url")
+    app.jinja_env.globals["UNTITLED"] = UNTITLED
