@@ -45,9 +45,9 @@ def title_key(title):
     digits only (punctuation, spaces and Traditional/Simplified variants don't count)."""
     if not title:
         return None
-    from ingest.metadata import _to_simplified
+    from ingest.text import to_simplified
     title = re.sub(r"[(（][a-zü\u00e0-\u01dc]+[)）]", "", unicodedata.normalize("NFKC", title))
-    return re.sub(r"[\W_]+", "", _to_simplified(title))
+    return re.sub(r"[\W_]+", "", to_simplified(title))
 
 
 def labels(data):

@@ -47,7 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import index  # noqa: E402
-from index.analysis import CJK, is_word, load_jieba, normalise, synonyms  # noqa: E402
+from index.analysis import is_word, load_jieba, normalise, synonyms  # noqa: E402
+from ingest.text import HAN  # noqa: E402
 
 REAL = next((p for p in (ROOT.parent / "shared" / "corpus-real", Path("/work/shared/corpus-real")) if p.is_dir()),
             ROOT.parent / "shared" / "corpus-real")
@@ -57,7 +58,7 @@ COMPOUND_WORDS, COMPOUND_PAIRS = 25, 25
 DEPTH = 10
 SHOWN = 3
 NUMERAL = re.compile(r"[0-9零〇一二三四五六七八九十百千万亿两第]")
-SPACE_IN_CJK = re.compile(f"(?<=[{CJK}])\\s+(?=[{CJK}])")
+SPACE_IN_CJK = re.compile(f"(?<=[{HAN}])\\s+(?=[{HAN}])")
 FACETS = ("year", "province", "city", "county", "level", "doc_type", "topic")
 
 
@@ -125,7 +126,7 @@ class BruteForce:
 # --- queries --------------------------------------------------------------------------------------
 
 def dictionary_word(jieba, word: str) -> bool:
-    return len(word) >= 2 and re.fullmatch(f"[{CJK}]+", word) is not None and not NUMERAL.search(word) \
+    return len(word) >= 2 and re.fullmatch(f"[{HAN}]+", word) is not None and not NUMERAL.search(word) \
         and jieba.dt.FREQ.get(word, 0) > 0
 
 

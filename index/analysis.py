@@ -18,6 +18,9 @@ from pathlib import Path
 
 from whoosh.analysis import Composable, Filter, Token, Tokenizer
 
+from ingest.datafile import rows
+from ingest.text import HAN, HAN_RE, to_simplified
+
 DATA = Path(__file__).parent / "data"
 
 # A paragraph's tokens sit at positions n << PARAGRAPH_BITS ..., so a position names its paragraph
@@ -26,10 +29,8 @@ PARAGRAPH_BITS = 20
 RESTORED_OFFSET = 1 << (PARAGRAPH_BITS - 1)
 MAX_TOKENS_PER_TEXT = RESTORED_OFFSET - 1
 
-CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-CJK_CHAR = re.compile(f"[{CJK}]")
 NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?%?")
-UNIT_RUNS = re.compile(f"(?P<cjk>[{CJK}]+)|(?P<other>[0-9a-z\u00c0-\u024f]+(?:\\.[0-9]+)?%?)")
+UNIT_RUNS = re.compile(f"(?P<cjk>[{HAN}]+)|(?P<other>[0-9a-z\u00c0-\u024f]+(?:\\.[0-9]+)?%?)")
 
 
 def paragraph_position(n: int, restored: bool = False) -> int:
@@ -43,24 +44,13 @@ def paragraph_of(position: int) -> int:
 
 # --- normalisation -------------------------------------------------------------------------------
 
-_opencc_lock = threading.Lock()
-
-
-@cache
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
 def _to_simplified(text: str) -> str:
-    with _opencc_lock:  # the OpenCC object is not documented as thread-safe
-        converted = _t2s().convert(text)
-        if len(converted) == len(text):
-            return converted
-        # A phrase-level conversion changed the length: convert character by character instead,
-        # which keeps every offset valid.
-        return "".join(c if len(s := _t2s().convert(c)) != 1 else s for c in text)
+    converted = to_simplified(text)
+    if len(converted) == len(text):
+        return converted
+    # A phrase-level conversion changed the length: convert character by character instead,
+    # which keeps every offset valid.
+    return "".join(c if len(s := to_simplified(c)) != 1 else s for c in text)
 
 
 # Full-width ASCII and the ideographic space to half-width, A-Z to a-z: one character for one.
@@ -80,16 +70,11 @@ def normalise(text: str) -> str:
 
 # --- dictionary, segmentation ----------------------------------------------------------------------
 
-def _data_lines(name: str) -> list[str]:
-    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-
-
 @cache
 def domain_words() -> dict[str, int | None]:
     """Domain dictionary from data/dictionary.txt: word -> frequency (None: let jieba choose)."""
     words = {}
-    for line in _data_lines("dictionary.txt"):
+    for line in rows("dictionary.txt", folder=DATA):
         word, _, freq = line.partition(" ")
         words[word] = int(freq) if freq.strip().isdigit() else None
     return words
@@ -134,7 +119,7 @@ LATIN_PIECES = re.compile(r"[0-9]+(?:\.[0-9]+)*%?|[a-z\u00c0-\u024f]+|[0-9]+|.",
 def split_symbols(tokens) -> list[tuple[str, int, int]]:
     out = []
     for word, start, end in tokens:
-        if len(word) > 1 and SYMBOL_JOINED.search(word) and not CJK_CHAR.search(word) \
+        if len(word) > 1 and SYMBOL_JOINED.search(word) and not HAN_RE.search(word) \
                 and not NUMBER.fullmatch(word):
             out += [(m.group(), start + m.start(), start + m.end()) for m in LATIN_PIECES.finditer(word)]
         else:
@@ -185,7 +170,7 @@ def words(text: str) -> list[tuple[str, int, int]]:
 
 
 def is_cjk_word(word: str) -> bool:
-    return bool(CJK_CHAR.search(word))
+    return bool(HAN_RE.search(word))
 
 
 # --- Whoosh tokenizers and filters -----------------------------------------------------------------
@@ -299,7 +284,7 @@ def bigram_analyzer() -> Composable:
 def synonym_groups() -> dict[str, tuple[str, ...]]:
     """data/synonyms.txt: each line a group; a word maps to the other words of its groups."""
     groups: dict[str, list[str]] = {}
-    for line in _data_lines("synonyms.txt"):
+    for line in rows("synonyms.txt", folder=DATA):
         members = [normalise(w) for w in line.split()]
         for word in members:
             groups.setdefault(word, []).extend(m for m in members if m != word and m not in groups[word])
@@ -315,7 +300,7 @@ def synonyms(word: str) -> tuple[str, ...]:
 def negating_compounds() -> dict[str, list[tuple[str, int]]]:
     """data/negating_compounds.txt (compound, the part it negates): part -> [(compound, offset of the part)]."""
     found: dict[str, list[tuple[str, int]]] = {}
-    for line in _data_lines("negating_compounds.txt"):
+    for line in rows("negating_compounds.txt", folder=DATA):
         compound, part = (normalise(w) for w in line.split()[:2])
         if part in compound:
             found.setdefault(part, []).append((compound, compound.index(part)))

@@ -39,7 +39,9 @@ WRITE_LOCK = "MAIN_WRITELOCK"        # Whoosh's own (unused) lock file
 FORMAT = 1                      # bump when the layout of the folder itself changes
 PACKAGE = Path(__file__).parent
 # What decides the tokens stored in the index: change any of these and old indexes must be rebuilt.
-FINGERPRINTED = {"schema": ["schema.py"], "analyzer": ["analysis.py"], "dictionary": ["data/dictionary.txt"]}
+# (ingest/text.py holds the Han ranges and the Traditional → Simplified step the analyzer tokenizes by)
+FINGERPRINTED = {"schema": ["schema.py"], "analyzer": ["analysis.py", "../ingest/text.py"],
+                 "dictionary": ["data/dictionary.txt"]}
 ANALYZER_LIBRARIES = ("whoosh", "jieba", "rjieba", "opencc")
 CHUNK = 1 << 20
 

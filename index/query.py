@@ -20,6 +20,8 @@ from itertools import islice
 
 from whoosh import query as wq
 
+from ingest.text import HAN
+
 from .analysis import BigramTokenizer, is_cjk_word, negating_compounds, normalise, synonyms, words
 from .schema import CHAR_FIELDS, WORD_FIELDS
 
@@ -66,7 +68,7 @@ def _lex(q: str):
             negated = c == "-" and i + 1 < n and not q[i + 1].isspace()
             j = i + 1 if negated else i
             name = None
-            m = re.match(r"([a-z\u4e00-\u9fff]+)[:：]", q[j:], re.I)
+            m = re.match(f"([a-z{HAN}]+)[:：]", q[j:], re.I)
             if m and m.group(1).lower() in FIELD_NAMES:
                 name = FIELD_NAMES[m.group(1).lower()]
                 j += m.end()

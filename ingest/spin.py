@@ -7,22 +7,21 @@ then each spun word is mapped back where its context allows (data/spin_map.tsv).
 import re
 from collections import Counter
 
-from ingest.datafile import data_lines
+from ingest.datafile import rows
 
 MIN_MARKERS = 3              # hits needed, and at least two different marker strings
 MIN_DISTINCT_MARKERS = 2
 
 
-MARKERS = data_lines("spin_markers.txt")
+MARKERS = rows("spin_markers.txt")
 MARKER_RE = re.compile("|".join(map(re.escape, sorted(MARKERS, key=len, reverse=True))))
 
 
 def _spin_map():
     originals, patterns = {}, []
-    for row in data_lines("spin_map.tsv"):
-        spun, original, *where = row.split("\t") + [""]
+    for spun, original, where in rows("spin_map.tsv", 3, optional=1):
         originals[spun] = original
-        patterns.append((len(spun), f"(?:{where[0] or re.escape(spun)})"))
+        patterns.append((len(spun), f"(?:{where or re.escape(spun)})"))
     # longest spun word first, so 生产平安 is read before 平安
     return originals, re.compile("|".join(pattern for _, pattern in sorted(patterns, key=lambda p: -p[0])))
 

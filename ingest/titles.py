@@ -9,7 +9,8 @@ The words a title is made of are data (data/title_words.txt).
 import re
 
 from ingest.clean import RULES, chinese_punctuation, clean_title, looks_like_title, strip_line
-from ingest.datafile import data_lines
+from ingest.datafile import rows
+from ingest.text import HAN
 
 HEAD_LINES = 14             # a headline stands among the first lines, above the body (and a metadata table)
 TITLE_MIN, TITLE_MAX = 5, 60
@@ -23,7 +24,7 @@ BREADCRUMB_RE = re.compile(r"\s+>>?\s*|\s*>>?\s+|\s*(?:＞|»|›|->|→)\s*")
 # a date, or a news dateline without a year (人民网石家庄10月10日电)
 DATE_RE = re.compile(r"(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]|\d{1,2}\.\d{1,2}\.(?:19|20)\d\d|\d{1,2}月\d{1,2}日[电讯]")
 LABEL_RE = re.compile(r"^[•·\s]*(?:原标题|标\s*题|【标题】|\[标题\])\s*[:：]?\s*|^【[^】]{1,6}】|^(?:19|20)\d{6}\s*[:：]"
-                      r"|^[\u4e00-\u9fff]{1,10}[〔\[［]\d{4}[〕\]］]\s*\d+\s*[号號]\s*(?=\S)")   # 苏办发〔2018〕53号《…》
+                      rf"|^[{HAN}]{{1,10}}[〔\[［]\d{{4}}[〕\]］]\s*\d+\s*[号號]\s*(?=\S)")   # 苏办发〔2018〕53号《…》
 WRAPPED_RE = re.compile(r"^《([^《》]+)》$")
 # not a title: a list item (1. …, 一、…), a sentence (an inner 。), an organisation's name (a signature line)
 NOT_TITLE_RE = re.compile(r"^(?:\d+\s*[.．、]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|第.{1,4}条"
@@ -33,7 +34,8 @@ NOT_TITLE_RE = re.compile(r"^(?:\d+\s*[.．、]|[一二三四五六七八九十]
                           r"|(?:发言人|司长|局长|部长|主任|书记)$|(?:通过|公布|修订|修正|批准|施行)$"
                           r"|^(?:您当前的|当前|您的|所在)位置|^(?:应用|信息|主题)?分类\s*[:：]"
                           r"|^(?:发文字号|文号|发布机构|发文机关|索引号|来源|作者|类别|效力级别)\s*[:：]|厅$"
-                          r"|^[\u4e00-\u9fff]{1,12}[〔\[［]\d{4}[〕\]］]\s*\d+\s*号$|(?:委员会|人民政府|办公厅|办公室|管理局|[省市县区]委|人大常委会|公司|集团)$")
+                          rf"|^[{HAN}]{{1,12}}[〔\[［]\d{{4}}[〕\]］]\s*\d+\s*号$"
+                          r"|(?:委员会|人民政府|办公厅|办公室|管理局|[省市县区]委|人大常委会|公司|集团)$")
 # trailing decoration of a scraped title: a document number (青政〔2021〕24号), a file extension
 TITLE_TAIL_RE = re.compile(r"\s*(?:[（(][^（）()]*[〔\[]\d{4}[〕\]][^（）()]*[)）]|\.(?:docx?|pdf|wps|txt)|[（(][图圖][)）]"
                            r"|【已废止】|_第\d+页|[\s|｜]+)$")
@@ -56,7 +58,7 @@ COLLECT_RE = re.compile(r"收藏《(?P<title>[^《》]{5,60})》")
 # a text that names itself: 特制定本《…制度》, 《…意见》全文如下, 《…条例》于2010年5月29日…通过
 SELF_NAMED_RE = re.compile(r"本《(?P<a>[^《》]{5,60})》|《(?P<b>[^《》]{5,60})》全文如下"
                            r"|^《(?P<c>[^《》]{5,60})》(?:已?于|已经).{0,60}?(?:通过|批准|公布|印发)")
-TITLE_WORDS_RE = re.compile("|".join(data_lines("title_words.txt")))
+TITLE_WORDS_RE = re.compile("|".join(rows("title_words.txt")))
 
 
 def is_title(text: str | None, words: bool = True) -> bool:
