@@ -208,14 +208,19 @@ def _drop_tails(lines, cut):
     return lines
 
 
-def _drop_page_furniture(lines, cut):
+def _cut_lines(lines, reasons, cut):
+    """The lines whose reason (from the parallel iterable `reasons`) is None; the others are cut for it."""
     kept = []
-    for line in lines:
-        if is_page_furniture(line):
-            cut(line, "furniture")
+    for line, reason in zip(lines, reasons):
+        if reason:
+            cut(line, reason)
         else:
             kept.append(line)
     return kept
+
+
+def _drop_page_furniture(lines, cut):
+    return _cut_lines(lines, ("furniture" if is_page_furniture(line) else None for line in lines), cut)
 
 
 def is_page_furniture(line: str) -> bool:
@@ -253,13 +258,7 @@ def _is_menu(line: str) -> bool:
 def _drop_furniture(lines, furniture, cut):
     if not furniture:
         return lines
-    kept = []
-    for line in lines:
-        if line in furniture:
-            cut(line, "furniture")
-        else:
-            kept.append(line)
-    return kept
+    return _cut_lines(lines, ("furniture" if line in furniture else None for line in lines), cut)
 
 
 def looks_like_title(line: str) -> bool:
@@ -307,15 +306,12 @@ def _drop_repeats(lines, title, cut):
         return (j == i - 1 or (i > 0 and earlier[i - 1] == j - 1)
                 or (i + 1 < len(lines) and earlier[i + 1] is not None and earlier[i + 1] == j + 1))
 
-    kept = []
-    for i, line in enumerate(lines):
+    def reason(i, line):
         if key and len(line) <= TITLE_MAX + 20 and title_key(line) == key:
-            cut(line, "duplicate_title")
-        elif duplicated(i):
-            cut(line, "repeated_line")
-        else:
-            kept.append(line)
-    return kept
+            return "duplicate_title"
+        return "repeated_line" if duplicated(i) else None
+
+    return _cut_lines(lines, (reason(i, line) for i, line in enumerate(lines)), cut)
 
 
 def chinese_punctuation(text: str) -> str:
