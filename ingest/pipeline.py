@@ -18,7 +18,7 @@ from ingest import spin, titles
 from ingest.clean import clean, find_published, learn_furniture, outline, title_key
 from ingest.decode import decode, html_charset
 from ingest.errors import SkipFile
-from ingest.extract import extract
+from ingest.extract import Page, extract
 from ingest.metadata import describe
 
 log = logging.getLogger("ingest")
@@ -48,15 +48,21 @@ def clean_file(path, furniture: frozenset[str] = frozenset(), problems: list[str
         raise SkipFile(f"不支持的文件类型：{suffix or '无扩展名'}")
     if suffix in DUMP_SUFFIXES:
         return _clean_dump(path, furniture, report)
-    data = _read(path)
-    is_html = suffix in HTML_SUFFIXES
-    text, encoding = decode(data, html_charset(data) if is_html else None)
+    text, encoding, is_html = _decoded(path)
     notes = _decoding_notes(encoding)
     if is_html and not HTML_END_RE.search(text[-4096:]):
         notes.append("HTML 不完整（可能被截断），已按现有内容处理")
     for note in notes:
         report(f"{path}：{note}")
     return [clean_text(text, is_html, source=str(path), encoding=encoding, furniture=furniture, warnings=notes)]
+
+
+def _decoded(path: Path) -> tuple[str, str, bool]:
+    """(text, encoding, is HTML) of a .txt or .html file; raises SkipFile when it cannot be read."""
+    data = _read(path)
+    is_html = path.suffix.lower() in HTML_SUFFIXES
+    text, encoding = decode(data, html_charset(data) if is_html else None)
+    return text, encoding, is_html
 
 
 def _read(path: Path) -> bytes:
@@ -122,21 +128,33 @@ def clean_dump_part(path: Path, start: int, end: int | None, first_line: int, fu
 
 
 def _clean_record(raw: bytes, where: str, furniture) -> dict:
+    record = _record(raw)
+    html, body = record.get("html"), _record_body(record)
+    url = record.get("url") if isinstance(record.get("url"), str) and record.get("url") else where
+    fetched_at = record.get("fetched_at") if isinstance(record.get("fetched_at"), str) else None
+    return clean_text(body, body is html, source=url, encoding="utf-8", fetched_at=fetched_at, furniture=furniture)
+
+
+def _record(raw: bytes) -> dict:
+    """One line of a crawl dump as a JSON object; raises SkipFile naming what is wrong with it."""
     if len(raw) > MAX_DOCUMENT_BYTES:
         raise SkipFile(f"记录过大（{len(raw) / 2**20:.1f} MB）")
     try:
         record = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (ValueError, RecursionError) as exc:   # RecursionError: arrays nested thousands deep
         raise SkipFile(f"不是有效的 JSON（{exc.__class__.__name__}）") from None
     if not isinstance(record, dict):
         raise SkipFile("记录不是 JSON 对象")
+    return record
+
+
+def _record_body(record: dict) -> str:
+    """The page of a dump record: its html when it has any, else its text; SkipFile when neither."""
     html, text = record.get("html"), record.get("text")
     body = html if isinstance(html, str) and html.strip() else text
     if not isinstance(body, str) or not body.strip():
         raise SkipFile("记录没有 html 或 text 字段")
-    url = record.get("url") if isinstance(record.get("url"), str) and record.get("url") else where
-    fetched_at = record.get("fetched_at") if isinstance(record.get("fetched_at"), str) else None
-    return clean_text(body, body is html, source=url, encoding="utf-8", fetched_at=fetched_at, furniture=furniture)
+    return body
 
 
 def clean_text(text: str, is_html: bool, source: str, encoding: str = "utf-8", fetched_at: str | None = None,
@@ -144,7 +162,7 @@ def clean_text(text: str, is_html: bool, source: str, encoding: str = "utf-8", f
     """The clean document of one decoded text or HTML page; raises SkipFile when no body is left."""
     removed, title_hint = [], None
     if is_html:
-        page = extract(text)
+        page = _extract(text)
         lines, title_hint, removed = page.lines, page.title, page.removed
     else:
         lines = text.splitlines()
@@ -216,30 +234,55 @@ def document_id(title: str, texts: list[str]) -> str:
 def document_lines(path, limit: int | None = None) -> list[list[str]]:
     """The raw lines of each document in a file (at most `limit` documents), as `learn_furniture` wants them.
 
-    [] for unusable files; a bad line of a crawl dump is passed over, the rest still teaches.
+    Read as `clean_file` reads it: [] for an unusable file; a bad line of a crawl dump is passed over
+    and the rest still teaches.
     """
-    path = Path(path)
+    return _document_lines(Path(path), limit)
+
+
+def _document_lines(path: Path, limit: int | None, keep: bool = False) -> list[list[str]]:
+    """document_lines; with `keep`, each HTML page parsed is kept for its cleaning (see _kept_pages)."""
     try:
-        if path.suffix.lower() in DUMP_SUFFIXES:
-            pages = []
-            with path.open("rb") as handle:
-                for raw in handle:
-                    if limit is not None and len(pages) >= limit:
-                        break
-                    try:
-                        record = json.loads(raw) if raw.strip() else None
-                    except ValueError:
-                        continue
-                    if isinstance(record, dict):
-                        pages.append((record.get("html") or record.get("text") or "", bool(record.get("html"))))
-        else:
-            data = _read(path)
-            is_html = path.suffix.lower() in HTML_SUFFIXES
-            pages = [(decode(data, html_charset(data) if is_html else None)[0], is_html)]
-    except (SkipFile, OSError, ValueError):
+        if path.suffix.lower() not in DUMP_SUFFIXES:
+            text, _, is_html = _decoded(path)
+            return [_extract(text, keep).lines if is_html else text.splitlines()]
+        pages = []
+        with path.open("rb") as handle:
+            for raw in handle:
+                if limit is not None and len(pages) >= limit:
+                    break
+                if not raw.strip():
+                    continue
+                try:
+                    record = _record(raw)
+                    body = _record_body(record)
+                except SkipFile:
+                    continue
+                pages.append(_extract(body, keep).lines if body is record.get("html") else body.splitlines())
+        return pages
+    except (SkipFile, OSError):
         return []
-    return [extract(text).lines if is_html else text.splitlines() for text, is_html in pages
-            if isinstance(text, str)]
+
+
+# Pages parsed while a site's furniture is learnt, kept for the cleaning that follows (forked workers
+# inherit them), so a sampled page is parsed once, not twice. Each is taken by the first cleaning of the
+# same text; at most this many are held (the samples of two full sites).
+KEPT_PAGES_MAX = 1000
+_kept_pages: dict[bytes, Page] = {}
+
+
+def _extract(html: str, keep: bool = False) -> Page:
+    if keep:
+        page = extract(html)
+        if len(_kept_pages) < KEPT_PAGES_MAX:
+            _kept_pages[_page_key(html)] = page
+        return page
+    kept = _kept_pages.pop(_page_key(html), None) if _kept_pages else None
+    return kept or extract(html)
+
+
+def _page_key(html: str) -> bytes:
+    return hashlib.blake2b(html.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def site_of(path: Path) -> Path:
@@ -261,13 +304,14 @@ def site_furniture(files, min_documents: int = 3) -> dict[Path, frozenset[str]]:
     sites = {}
     for path in map(Path, files):
         sites.setdefault(site_of(path), []).append(path)
+    _kept_pages.clear()        # what an earlier ingest kept and did not clean
     learnt = {}
     for members in sites.values():
         documents = []
         for path in members:
             if len(documents) >= FURNITURE_SAMPLE:
                 break
-            documents += document_lines(path, FURNITURE_SAMPLE - len(documents))
+            documents += _document_lines(path, FURNITURE_SAMPLE - len(documents), keep=True)
         if len(documents) >= min_documents:
             furniture = learn_furniture(documents, min_documents=min_documents)
             learnt.update(dict.fromkeys(members, furniture))

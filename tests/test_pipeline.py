@@ -137,6 +137,50 @@ def test_furniture_learnt_from_a_site_is_cut_from_its_pages(tmp_path):
     assert {cut["text"] for cut in doc["removed"] if cut["reason"] == "furniture"} == {"本站资料均来自网友投稿", "更多精彩讲话稿尽在本站"}
 
 
+
+def site_pages(folder, count=4):
+    """`count` pages of one site: a different speech paragraph each, the same two furniture lines."""
+    speeches = [p["text"] for p in ingest.clean_file(seed_path("002"))[0]["paragraphs"]][1:1 + count]
+    for i, speech in enumerate(speeches):
+        (folder / f"{i}.html").write_text(
+            f"<html><body><div class='main'><h1>第{i}篇安全生产讲话</h1><div class='content'>"
+            f"<p>本站资料均来自网友投稿</p><p>同志们：</p><p>{speech}</p><p>更多精彩讲话稿尽在本站</p>"
+            "</div></div></body></html>", encoding="utf-8")
+    return sorted(folder.glob("*.html"))
+
+
+def test_a_page_sampled_for_site_furniture_is_parsed_once(tmp_path, monkeypatch):
+    pages = site_pages(tmp_path)
+    parsed = []
+    extract = ingest.pipeline.extract
+    monkeypatch.setattr(ingest.pipeline, "extract", lambda html: parsed.append(html) or extract(html))
+    learnt = ingest.site_furniture(pages)
+    docs = [doc for page in pages for doc in ingest.clean_file(page, furniture=learnt[page])]
+    assert len(parsed) == len(pages)
+    assert all({cut["text"] for cut in doc["removed"] if cut["reason"] == "furniture"}
+               == {"本站资料均来自网友投稿", "更多精彩讲话稿尽在本站"} for doc in docs)
+    assert [doc for page in pages for doc in ingest.clean_file(page, furniture=learnt[page])] == docs
+
+
+def test_furniture_is_learnt_from_a_dump_as_clean_file_reads_it(tmp_path):
+    pages = [page.read_text(encoding="utf-8") for page in site_pages(tmp_path)]
+    dump = tmp_path / "crawl.jsonl"
+    dump.write_text("\n".join([
+        '{"url": "https://a.example/0", "html": "未闭合',
+        "[" * 100_000 + "]" * 100_000,                               # nested beyond the JSON parser's depth
+        json.dumps({"url": "https://a.example/1", "html": " ", "text": "同志们：\n本站资料均来自网友投稿"},
+                   ensure_ascii=False),                              # blank html: the text is the page
+        *(json.dumps({"url": f"https://a.example/p{i}", "html": page}, ensure_ascii=False)
+          for i, page in enumerate(pages)),
+    ]) + "\n", encoding="utf-8")
+    documents = ingest.document_lines(dump)
+    assert documents[0] == ["同志们：", "本站资料均来自网友投稿"] and len(documents) == 1 + len(pages)
+    problems = []
+    docs = ingest.clean_file(dump, furniture=ingest.learn_furniture(documents), problems=problems)
+    assert [p.split("：")[0] for p in problems] == [f"{dump}:1", f"{dump}:2"]
+    assert len(docs) == 1 + len(pages)
+    assert all("本站资料均来自网友投稿" not in [p["text"] for p in doc["paragraphs"]] for doc in docs)
+
 def test_a_real_gbk_portal_page_loses_its_source_and_licence_notes():
     page = Path(__file__).parent / "data" / "html" / "real" / "portal_gbk_disclaimer.html"
     (doc,) = ingest.clean_file(page, problems=[])
