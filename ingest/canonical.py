@@ -30,9 +30,3 @@ def canonical_key(*, source: str | None, published: str | None, year: int | None
     date = published if published and published[:4].isdigit() else f"{year:04d}-99-99" if year else "9999"
     return (not is_official(source), date, bool(restored), bool(truncated), -int(length or 0))
 
-
-def document_canonical_key(doc: dict) -> tuple:
-    """`canonical_key` of a clean document."""
-    return canonical_key(source=doc.get("source"), published=doc.get("published"), year=doc.get("year"),
-                         restored=doc.get("restored"), truncated=doc.get("truncated"),
-                         length=sum(len(p["text"]) for p in doc["paragraphs"]))

@@ -13,10 +13,9 @@ from ingest.text import HAN, to_simplified
 
 NUM_PERM = 128
 SCHEME = "affine32"          # named explicitly: stored signatures must stay comparable across datasketch releases
-# Shingles are hashed from their code points with numpy (splitmix64's finaliser, low 32 bits) instead
-# of datasketch's per-shingle SHA-1, which was over half of all cleaning time. Changing this changes
-# every stored signature: it is part of the index format.
-SHINGLE_HASH = "codepoints-splitmix32"
+# Shingles are hashed from their code points with numpy (splitmix64's finaliser, low 32 bits, in
+# shingle_hashes) instead of datasketch's per-shingle SHA-1, which was over half of all cleaning time.
+# Changing the hash changes every stored signature: it is part of the index format.
 THRESHOLD = 0.6              # estimated Jaccard at and above which two documents are copies
 SHINGLE_SIZES = (2, 3)
 NOT_TEXT_RE = re.compile(rf"[^{HAN}A-Za-z0-9]+")

@@ -2,6 +2,7 @@
 import json
 from pathlib import Path
 
+import index
 import ingest
 from ingest import canonical, dedup
 
@@ -48,16 +49,22 @@ def test_traditional_copy_is_a_near_duplicate():
     assert dedup.similarity(dedup.signature(doc), dedup.signature(copy)) > 0.95
 
 
-def test_canonical_key_prefers_official_then_earliest_then_unspun_untruncated_longest():
-    spun = seed_doc("003")
-    original = original_of(spun)
-    truncated = dict(original, doc_id="truncated0000000", truncated=True)
+def test_the_listed_copy_is_official_then_earliest_then_unspun_untruncated_longest(tmp_path):
+    """The index lists one copy of a group; removing it lists the next by the same rule."""
+    spun = dict(seed_doc("003"), source="https://spun.example/1")
+    original = dict(original_of(spun), source="https://copy.example/1")
+    truncated = dict(original, doc_id="truncated0000000", source="https://copy.example/2", truncated=True)
     official = dict(original, doc_id="official00000000", source="https://www.mem.gov.cn/gk/zfxxgkpt/1.shtml",
                     published="2023-06-01")
     earlier = dict(original, doc_id="earlier000000000", source="https://www.example.com/1", published="2000-01-01")
-    ranked = sorted([spun, truncated, earlier, original, official], key=canonical.document_canonical_key)
-    assert [d["doc_id"] for d in ranked] == [official["doc_id"], earlier["doc_id"], original["doc_id"],
-                                             truncated["doc_id"], spun["doc_id"]]
+    index_dir = tmp_path / "index"
+    index.add_documents(index_dir, [spun, truncated, earlier, original, official])
+    listed = []
+    for _ in range(5):
+        (result,) = index.SearchIndex(index_dir).search("")["results"]
+        listed.append(result["doc_id"])
+        index.remove(index_dir, result["doc_id"])
+    assert listed == [official["doc_id"], earlier["doc_id"], original["doc_id"], truncated["doc_id"], spun["doc_id"]]
     assert canonical.is_official("http://yjj.hangzhou.gov.cn/art/1.html")
     assert not canonical.is_official("https://gov.cn.example.com/a") and not canonical.is_official("corpus/a.txt")
 

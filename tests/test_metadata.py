@@ -54,7 +54,6 @@ def test_seed_metadata(prefix):
     assert meta["doc_type"] == "讲话"
 
 
-@pytest.mark.skipif(not hasattr(ingest, "clean_file"), reason="the cleaning pipeline is not in ingest yet")
 @pytest.mark.parametrize("prefix", sorted(SEEDS))
 def test_seed_metadata_through_clean_file(prefix):
     path = next((ROOT / "corpus").glob(f"{prefix}_*.txt"))
