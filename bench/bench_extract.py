@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import ingest  # noqa: E402
+from ingest.text import HAN  # noqa: E402
 from ingest.decode import decode, html_charset  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "extract"
@@ -47,7 +48,7 @@ FOLD = str.maketrans({"。": ".", "．": ".", "、": ",", "“": '"', "”": '"'
 SPACE_RE = re.compile(r"\s+")
 # characters a Chinese page is made of; anything else (Cyrillic, Latin-1 letters, box drawing, PUA…) is odd
 PLAIN_RE = re.compile(r"[\x20-\x7e\u00b7\u00d7\u00f7\u2010-\u203b\u2160-\u217f\u2460-\u24ff\u2500-\u257f"
-                      r"\u25a0-\u25ff\u2600-\u26ff\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f"
+                      rf"\u25a0-\u25ff\u2600-\u26ff\u3000-\u303f{HAN}\ufe30-\ufe4f"
                       r"\uff00-\uffef\u00b0\u00a9\u00ae\u2103\u2116\u2030\u2190-\u21ff\u2200-\u22ff]")
 
 
