@@ -266,19 +266,30 @@ def _document_lines(path: Path, limit: int | None, keep: bool = False) -> list[l
 
 # Pages parsed while a site's furniture is learnt, kept for the cleaning that follows (forked workers
 # inherit them), so a sampled page is parsed once, not twice. Each is taken by the first cleaning of the
-# same text; at most this many are held (the samples of two full sites).
-KEPT_PAGES_MAX = 1000
+# same text. Bounded by the characters they hold: a page of bench/data/extract keeps a median 2,150
+# (about 13 KB with its strings), so this is ~9,000 such pages, the samples of ~18 full sites, < 150 MB.
+KEPT_CHARS_MAX = 20_000_000
 _kept_pages: dict[bytes, Page] = {}
+_kept_chars = 0
 
 
 def _extract(html: str, keep: bool = False) -> Page:
+    global _kept_chars
     if keep:
         page = extract(html)
-        if len(_kept_pages) < KEPT_PAGES_MAX:
+        chars = sum(map(len, page.lines)) + sum(len(cut["text"]) for cut in page.removed)
+        if _kept_chars + chars <= KEPT_CHARS_MAX:
             _kept_pages[_page_key(html)] = page
+            _kept_chars += chars
         return page
     kept = _kept_pages.pop(_page_key(html), None) if _kept_pages else None
     return kept or extract(html)
+
+
+def _forget_kept_pages() -> None:
+    global _kept_chars
+    _kept_pages.clear()
+    _kept_chars = 0
 
 
 def _page_key(html: str) -> bytes:
@@ -304,7 +315,7 @@ def site_furniture(files, min_documents: int = 3) -> dict[Path, frozenset[str]]:
     sites = {}
     for path in map(Path, files):
         sites.setdefault(site_of(path), []).append(path)
-    _kept_pages.clear()        # what an earlier ingest kept and did not clean
+    _forget_kept_pages()        # what an earlier ingest kept and did not clean
     learnt = {}
     for members in sites.values():
         documents = []
