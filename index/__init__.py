@@ -4,7 +4,6 @@ Read: `SearchIndex(index_dir)`. Write: `ingest_paths`, `add_documents`, `remove`
 Health: `check`; `reindex`, `backup`, `restore` (index/maintenance.py).
 """
 from .analysis import initialize
-from .formatting import format_results, format_stats
 from .health import IndexDamaged, IndexMissing, IndexOutdated, IndexProblem, check
 from .maintenance import backup, reindex, restore
 from .query import QueryError
@@ -13,5 +12,5 @@ from .searching import SearchIndex
 from .writing import IndexLocked, IngestSummary, add_documents, ingest_paths, remove
 
 __all__ = ["SearchIndex", "QueryError", "IndexLocked", "IndexFormatError", "IngestSummary", "add_documents", "ingest_paths",
-           "remove", "format_results", "format_stats", "initialize", "check", "reindex", "backup", "restore",
+           "remove", "initialize", "check", "reindex", "backup", "restore",
            "IndexProblem", "IndexMissing", "IndexDamaged", "IndexOutdated"]

@@ -13,14 +13,9 @@ from ingest.canonical import canonical_key
 
 from .query import QueryError
 from .store import FACET_COLUMNS, DocumentStore
+from .vocabulary import FACETS, NATIONAL_LEVEL, REGION_LEVELS, UNKNOWN_BUCKETS, YEAR_MAX, YEAR_MIN
 
-FACETS = ("year", "province", "city", "county", "town", "level", "doc_type", "topic")
 CODED = ("province", "city", "county", "town", "level", "doc_type")
-REGION_LEVELS = ("province", "city", "county", "town")
-# Facets whose missing value is a bucket of its own (None = 未知). A missing city or county is not
-# unknown (a province-level text has none), and a national text's missing province means 全国.
-UNKNOWN_BUCKETS = ("year", "province", "level")
-NATIONAL_LEVEL = "国家"
 COLUMN = {name: i for i, name in enumerate(FACET_COLUMNS)}
 
 
@@ -213,6 +208,6 @@ def _year(value, name: str) -> int:
         year = int(value)
     except (TypeError, ValueError):
         raise QueryError(f"筛选条件 {name} 应为年份，收到「{str(value)[:40]}」") from None
-    if not 1900 <= year <= 2100:
-        raise QueryError(f"筛选条件 {name} 的年份 {year} 超出范围（1900–2100）")
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise QueryError(f"筛选条件 {name} 的年份 {year} 超出范围（{YEAR_MIN}–{YEAR_MAX}）")
     return year

@@ -24,8 +24,8 @@ from ingest.text import HAN
 
 from .analysis import BigramTokenizer, is_cjk_word, negating_compounds, normalise, synonyms, words
 from .schema import CHAR_FIELDS, WORD_FIELDS
+from .vocabulary import MAX_QUERY_CHARS
 
-MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
 MAX_PREFIX_EXPANSION = 64
 FIELD_NAMES = {"title": "title", "标题": "title", "body": "body", "正文": "body"}

@@ -28,13 +28,11 @@ from .matching import Evaluator
 from .query import Compiled, QueryError, compile_query, idf as query_idf
 from .ranking import RERANK_DEPTH, SPECIFIC_TOP, Ranked, by_specificity, rank, shown_paragraphs
 from .store import STORE_FILE, DocumentStore
+from .vocabulary import DEFAULT_CONTEXT, DEFAULT_PER_PAGE, MAX_CONTEXT, MAX_DEPTH, MAX_PER_PAGE, SORTS
 from .writing import open_index
 
-MAX_PER_PAGE = 100
-MAX_DEPTH = 10_000             # results reachable by paging
 SNIPPET_CHARS = 200
 SIMILAR_TERMS = 12
-SORTS = ("relevance", "date", "date_asc")     # date: newest first; date_asc: oldest first
 
 
 # What unreadable index files raise from Whoosh or SQLite (a bug raises other things).
@@ -132,7 +130,7 @@ class SearchIndex:
 
     @_one_at_a_time
     def search(self, q: str = "", filters: dict | None = None, within=None, sort: str = "relevance",
-               page: int = 1, per_page: int = 10, explain: bool = False) -> dict:
+               page: int = 1, per_page: int = DEFAULT_PER_PAGE, explain: bool = False) -> dict:
         """Ranked documents with their best paragraphs highlighted, and facet counts.
 
         `within`: earlier queries (a string or a list) the results must also match (在结果中检索).
@@ -243,7 +241,7 @@ class SearchIndex:
         return doc
 
     @_one_at_a_time
-    def paragraph(self, doc_id: str, n: int, context: int = 2) -> dict | None:
+    def paragraph(self, doc_id: str, n: int, context: int = DEFAULT_CONTEXT) -> dict | None:
         """Paragraph `n` of a document with `context` paragraphs either side and its section heading."""
         doc = self.document(doc_id)
         if doc is None:
@@ -252,7 +250,7 @@ class SearchIndex:
         index = next((i for i, p in enumerate(paragraphs) if p["n"] == n), None)
         if index is None:
             return None
-        context = max(0, min(int(context), 50))
+        context = max(0, min(int(context), MAX_CONTEXT))
         p = paragraphs[index]
         section = next((s for s in paragraphs if s["n"] == p.get("section") and s.get("heading")), None)
         return {

@@ -283,8 +283,13 @@ def _deepest(code, mention, following):
 
 # --- year -------------------------------------------------------------------------------------------
 
+# The founding of the PRC: the work-safety texts here are its laws, rules and speeches, and an
+# earlier four-digit number in a text is an amount or a code, not its year.
+FIRST_YEAR = 1949
+
+
 def _plausible(year):
-    return 1949 <= year <= date.today().year + 1
+    return FIRST_YEAR <= year <= date.today().year + 1
 
 
 def title_year(title):

@@ -9,69 +9,53 @@ from flask import Flask
 from . import settings as settings_module
 
 
-def config_from_env(env=None) -> dict:
-    """Flask settings from the operator's environment (SAFETY_SEARCH_*); SettingError when malformed."""
-    settings = settings_module.load(env)
-    config = {"LOCK_TIMEOUT": settings.lock_timeout, "INDEX_DIR": str(settings.index)}
-    if settings.rate_limit is None:
-        config["RATELIMIT_ENABLED"] = False
-    else:
-        config["API_RATE_LIMIT"] = settings.rate_limit
-    if settings.write_token:
-        config["WRITE_TOKEN"] = settings.write_token
-    if settings.secret_key:
-        config["SECRET_KEY"] = settings.secret_key
-    if settings.uploads:
-        config["UPLOAD_DIR"] = str(settings.uploads)
-    config.update(settings.upload_limits)
-    return config
+def config_from_settings(settings: settings_module.Settings) -> dict:
+    """The Flask settings that come from the operator (SAFETY_SEARCH_*, read once by settings.load)."""
+    return {
+        "INDEX_DIR": str(settings.index),
+        "LOCK_TIMEOUT": settings.lock_timeout,      # how long DELETE and uploads wait for another writer
+        "RATELIMIT_ENABLED": settings.rate_limit is not None,
+        "API_RATE_LIMIT": settings.rate_limit,
+        "WRITE_TOKEN": settings.write_token,        # writes over HTTP (delete, upload) only when set
+        # sessions sign the admin login; a random key (shared by the preloaded workers) ends them on restart
+        "SECRET_KEY": settings.secret_key or secrets.token_hex(32),
+        "UPLOAD_DIR": settings.uploads,             # None: "uploads" beside the index folder
+        **settings.upload_limits,
+    }
 
 
-def create_app(index_dir: str | Path | None = None, **config) -> Flask:
-    """Build the app over the index at `index_dir`; keyword arguments override the defaults below."""
+def create_app(index_dir: str | Path | None = None, settings: settings_module.Settings | None = None,
+               **config) -> Flask:
+    """Build the app over the index at `index_dir` with the operator's `settings` (read from the
+    environment when not given); keyword arguments override single Flask settings."""
     from . import api, basket, errors, exports, markup, pages, security, uploads
     from .searcher import IndexHolder
 
     app = Flask(__name__)
     app.config.from_mapping(
-        INDEX_DIR=settings_module.DEFAULT_INDEX,
-        MAX_QUERY_LENGTH=500,
-        MAX_PER_PAGE=50,
-        MAX_RESULT_DEPTH=1000,      # deepest result reachable by paging (page * per_page)
-        MAX_CONTEXT=10,             # paragraphs of context either side
-        API_RATE_LIMIT=settings_module.DEFAULT_RATE_LIMIT,
-        RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_STRATEGY="moving-window",   # no double burst at a window boundary
         RATELIMIT_HEADERS_ENABLED=True,
-        WRITE_TOKEN=None,           # writes over HTTP (delete, upload) only when set; otherwise the CLI only
-        LOCK_TIMEOUT=30.0,          # how long DELETE waits for another writer (SAFETY_SEARCH_LOCK_TIMEOUT)
         JSON_AS_ASCII=False,
-        # sessions sign the admin login; a random key (shared by the preloaded workers) ends them on restart
-        SECRET_KEY=secrets.token_hex(32),
         SESSION_COOKIE_NAME="safety_admin",
         SESSION_COOKIE_SAMESITE="Strict",
-        UPLOAD_DIR=None,            # default: "uploads" beside the index folder
-        UPLOAD_MAX_MB=100,          # one request
-        UPLOAD_MAX_FILES=2000,      # files per upload, zip members included
-        UPLOAD_MAX_FILE_MB=20,      # one page or dump, uncompressed
-        UPLOAD_MAX_TOTAL_MB=500,    # everything one upload unpacks to
+        **config_from_settings(settings_module.load() if settings is None else settings),
     )
-    app.config.update(config_from_env())
     if index_dir:
         app.config["INDEX_DIR"] = str(index_dir)
     app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = app.config["UPLOAD_MAX_MB"] * 2**20
     app.config["UPLOAD_DIR"] = str(app.config["UPLOAD_DIR"] or Path(app.config["INDEX_DIR"]).parent / "uploads")
     app.config["DEBUG"] = False
-    settings_module.check_rate_limit(app.config["API_RATE_LIMIT"])
+    if app.config["RATELIMIT_ENABLED"]:
+        settings_module.check_rate_limit(app.config["API_RATE_LIMIT"])
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
     app.extensions["search_index"] = IndexHolder(Path(app.config["INDEX_DIR"]))
-    security.init_app(app)
+    security.init_app(app, rate_limited=api.bp)
     markup.init_app(app)
     errors.init_app(app)
     app.register_blueprint(pages.bp)

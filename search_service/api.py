@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import NotFound
 
 import index
+from index.vocabulary import DEFAULT_CONTEXT, MAX_CONTEXT
 
 from .basket import api_excerpts_docx
 from .documents import find_document, find_paragraph, find_similar
@@ -59,7 +60,7 @@ def paragraph(doc_id: str, n: str):
     if not (n.isascii() and n.isdigit() and len(n) <= 9):     # isdigit alone also passes ² and ٣
         raise BadParameter(f"段落编号应为正整数，收到「{n[:40]}」")
     number = int(n)
-    context = int_arg(request.args, "context", 2, 0, current_app.config["MAX_CONTEXT"])
+    context = int_arg(request.args, "context", DEFAULT_CONTEXT, 0, MAX_CONTEXT)
     return jsonify(find_paragraph(check_doc_id(doc_id), number, context))
 
 

@@ -20,8 +20,9 @@ from docx.shared import Pt, RGBColor
 from flask import Blueprint, redirect, render_template, request, send_file
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
-from .documents import citation_label, permalink
-from .markup import UNTITLED
+from index.vocabulary import title_label
+
+from .documents import citation, citation_label, permalink
 from .params import DOC_ID, BadParameter, local_path
 from .searcher import current_index
 from .security import require_same_origin
@@ -93,7 +94,7 @@ def resolve(items: list[Item], strict: bool = True) -> list[dict]:
             docs[item.doc_id] = current_index().document(item.doc_id)
         doc = docs[item.doc_id]
         para = next((p for p in doc["paragraphs"] if p["n"] == item.n), None) if doc else None
-        title = (doc["title"] or UNTITLED) if doc else None
+        title = title_label(doc) if doc else None
         if para is None:
             if strict:
                 raise NotFound(f"第 {i} 项：索引中没有文档 {item.doc_id}" if doc is None else
@@ -103,7 +104,8 @@ def resolve(items: list[Item], strict: bool = True) -> list[dict]:
             continue
         out.append({"doc_id": item.doc_id, "n": item.n, "note": item.note, "missing": False,
                     "title": title, "text": para.get("restored") or para["text"],
-                    "citation": citation_label(doc, item.n), "permalink": permalink(item.doc_id, item.n)})
+                    "citation": citation(doc, item.n), "citation_label": citation_label(doc, item.n),
+                    "permalink": permalink(item.doc_id, item.n)})
     return out
 
 
@@ -130,7 +132,7 @@ def build_docx(title: str, excerpts: list[dict], group: str) -> bytes:
 
 def _add_excerpt(document, excerpt: dict) -> None:
     document.add_paragraph(_clean(excerpt["text"]))
-    cite = document.add_paragraph().add_run(_clean(f"{excerpt['citation']} {excerpt['permalink']}"))
+    cite = document.add_paragraph().add_run(_clean(excerpt["citation"]))
     cite.font.size = Pt(9)
     cite.font.color.rgb = RGBColor(0x55, 0x5F, 0x6B)
     if excerpt["note"]:
@@ -282,4 +284,4 @@ def init_app(app) -> None:
     @app.context_processor
     def basket_count():
         # the cookie's count; the script replaces it with the count of its localStorage list
-        return {"basket_count": len(read_cookie())}
+        return {"basket_count": len(read_cookie()), "max_note": MAX_NOTE}

@@ -14,6 +14,8 @@ import sys
 from enum import IntEnum
 from pathlib import Path
 
+from index import vocabulary
+
 from . import settings as settings_module
 
 
@@ -32,6 +34,15 @@ class Exit(IntEnum):
 
 def _print_json(data) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _show(data: dict, as_json: bool, as_text) -> int:
+    """`data` as JSON (--json) or as the text `as_text(data)` gives."""
+    if as_json:
+        _print_json(data)
+    else:
+        print(as_text(data))
+    return Exit.OK
 
 
 def _say(message: str) -> None:
@@ -69,31 +80,29 @@ def cmd_remove(args) -> int:
     return Exit.PARTIAL
 
 
+# the filters given as text options (the year ones take numbers); region matches any level
+TEXT_FILTERS = tuple(name for name in vocabulary.FACETS if name != "year") + ("region",)
+
+
 def _filters(args) -> dict:
     """Index filters from the options; a repeated option is a list (either value), 未知 the missing bucket."""
-    filters = {k: v for k, v in {
-        "year": args.year, "year_from": args.year_from, "year_to": args.year_to,
-        "province": args.province, "city": args.city, "county": args.county, "town": args.town,
-        "level": args.level, "doc_type": args.doc_type, "topic": args.topic,
-        "region": args.region,
-    }.items() if v not in (None, "", [])}
-    for name in ("province", "level"):
+    filters = {name: getattr(args, name) for name in ("year", "year_from", "year_to") + TEXT_FILTERS
+               if getattr(args, name) not in (None, "", [])}
+    for name in vocabulary.UNKNOWN_BUCKETS:
         if name in filters:
-            filters[name] = [None if v == "未知" else v for v in filters[name]]
+            filters[name] = [None if v == vocabulary.UNKNOWN else v for v in filters[name]]
     return filters
 
 
 def cmd_search(args) -> int:
     import index
 
+    from .formatting import format_results
+
     result = index.SearchIndex(Path(args.index)).search(
         args.query, filters=_filters(args), sort=args.sort, page=args.page, per_page=args.per_page,
         explain=args.explain)
-    if args.json:
-        _print_json(result)
-    else:
-        print(index.format_results(result))
-    return Exit.OK
+    return _show(result, args.json, format_results)
 
 
 def cmd_export(args) -> int:
@@ -126,12 +135,9 @@ def cmd_export(args) -> int:
 def cmd_stats(args) -> int:
     import index
 
-    stats = index.SearchIndex(Path(args.index)).stats()
-    if args.json:
-        _print_json(stats)
-    else:
-        print(index.format_stats(stats))
-    return Exit.OK
+    from .formatting import format_stats
+
+    return _show(index.SearchIndex(Path(args.index)).stats(), args.json, format_stats)
 
 
 def cmd_check(args) -> int:
@@ -175,7 +181,7 @@ def cmd_serve(args) -> int:
     from search_service.server import serve
 
     return serve(index_dir=Path(args.index), corpus=Path(args.corpus), host=args.host, port=args.port,
-                 workers=args.workers, build=args.build or args.index_is_default)
+                 workers=args.workers, build=args.build or args.index_is_default, settings=args.settings)
 
 
 def _bounded(low: int, high: int):
@@ -187,18 +193,26 @@ def _bounded(low: int, high: int):
     return parse
 
 
+def _year_bound(text: str) -> int:
+    return _bounded(vocabulary.YEAR_MIN, vocabulary.YEAR_MAX)(text)
+
+
+def _year(text: str) -> int | str:
+    """A year, or 未知 (the documents without one)."""
+    return text if text == vocabulary.UNKNOWN else _year_bound(text)
+
+
 def _add_search_arguments(p) -> None:
     """The query and its filters, shared by search and export. A filter given twice matches either value."""
     p.add_argument("query")
-    for name in ("province", "city", "county", "town", "level", "doc_type", "topic", "region"):
+    for name in TEXT_FILTERS:
         p.add_argument(f"--{name.replace('_', '-')}", dest=name, action="append",
-                       help="可重复，任一值即可；--province/--level 未知 表示缺失" if name in ("province", "level")
-                       else "可重复，任一值即可")
-    p.add_argument("--year", type=int, action="append", help="可重复，任一年份即可")
-    p.add_argument("--year-from", type=int)
-    p.add_argument("--year-to", type=int)
-    p.add_argument("--sort", choices=("relevance", "date", "date_asc"), default="relevance",
-                   help="相关度、日期新→旧、日期旧→新")
+                       help=f"可重复，任一值即可{f'；{vocabulary.UNKNOWN} 表示缺失' if name in vocabulary.UNKNOWN_BUCKETS else ''}")
+    p.add_argument("--year", type=_year, action="append", help=f"可重复，任一年份即可；{vocabulary.UNKNOWN} 表示年份不详")
+    p.add_argument("--year-from", type=_year_bound)
+    p.add_argument("--year-to", type=_year_bound)
+    p.add_argument("--sort", choices=vocabulary.SORTS, default="relevance",
+                   help="、".join(vocabulary.SORT_LABELS.values()))
 
 
 class Parser(argparse.ArgumentParser):
@@ -236,8 +250,8 @@ def build_parser(settings: settings_module.Settings) -> argparse.ArgumentParser:
 
     p = with_index(sub.add_parser("search", help="检索"))
     _add_search_arguments(p)
-    p.add_argument("--page", type=int, default=1)
-    p.add_argument("--per-page", type=int, default=10)
+    p.add_argument("--page", type=_bounded(1, vocabulary.MAX_DEPTH), default=1)
+    p.add_argument("--per-page", type=_bounded(1, vocabulary.MAX_PER_PAGE), default=vocabulary.DEFAULT_PER_PAGE)
     p.add_argument("--json", action="store_true")
     p.add_argument("--explain", action="store_true", help="列出每条结果得分的组成")
     p.set_defaults(func=cmd_search)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import url_for
 from werkzeug.exceptions import NotFound
 
-from .markup import UNTITLED
-from .params import UNKNOWN
+from index.vocabulary import place_label, title_label, year_label
+
 from .searcher import current_index
 
 
@@ -29,26 +29,14 @@ def find_similar(doc_id: str, n: int) -> list[dict]:
     return current_index().similar_paragraphs(doc_id, n)
 
 
-def place(doc: dict) -> str:
-    """河北省唐山市路南区 — the known region levels joined; 全国 for national texts; else 地区未知."""
-    region = doc.get("region") or {}
-    # Municipalities repeat themselves (天津市 / 天津市): say it once.
-    joined = "".join(dict.fromkeys(region.get(k) for k in ("province", "city", "county", "town") if region.get(k)))
-    return joined or ("全国" if doc.get("level") == "国家" else f"地区{UNKNOWN}")
-
-
-def year_label(doc: dict) -> str:
-    return str(doc.get("year") or f"年份{UNKNOWN}")
-
-
 def citation_label(doc: dict, n: int) -> str:
     """《title》（place，year）第n段"""
-    return f"《{doc.get('title') or UNTITLED}》（{place(doc)}，{year_label(doc)}）第{n}段"
+    return f"《{title_label(doc)}》（{place_label(doc)}，{year_label(doc)}）第{n}段"
 
 
-def citation(doc: dict, n: int, permalink: str) -> str:
-    """The citation followed by the permalink."""
-    return f"{citation_label(doc, n)} {permalink}"
+def citation(doc: dict, n: int) -> str:
+    """The citation followed by the paragraph's permalink: what the page copies and the Word file prints."""
+    return f"{citation_label(doc, n)} {permalink(doc['doc_id'], n)}"
 
 
 def permalink(doc_id: str, n: int) -> str:

@@ -8,6 +8,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from index import IndexDamaged, IndexLocked, IndexMissing, IndexOutdated, QueryError
+from index.vocabulary import MAX_QUERY_CHARS
 
 from .params import BadParameter
 from .searcher import current_holder
@@ -34,7 +35,7 @@ def error_response(status: int, detail: str, error: str | None = None):
     else:
         # the header's search box keeps the query, so a typo is fixed where it was made
         response = render_template("error.html", status=status, error=error, detail=detail,
-                                   q=request.args.get("q", "")[:500])
+                                   q=request.args.get("q", "")[:MAX_QUERY_CHARS])
     return response, status
 
 

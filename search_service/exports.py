@@ -15,12 +15,14 @@ from collections.abc import Callable, Iterator
 from flask import Blueprint, Response, request, send_file, stream_with_context
 from openpyxl import Workbook
 
+from index.vocabulary import MAX_PER_PAGE, UNKNOWN, province_label
+
 from .markup import source_label
-from .params import UNKNOWN, parse_search
+from .params import parse_search
 from .searcher import current_index
 
 MAX_ROWS = 5000
-BATCH = 100                     # documents per search call (the index's largest page)
+BATCH = MAX_PER_PAGE            # documents per search call: the largest page
 COLUMNS = (("title", "标题"), ("year", "年份"), ("published", "发布日期"), ("province", "省份"),
            ("city", "城市"), ("county", "区县"), ("level", "层级"), ("doc_type", "文种"), ("topics", "专题"),
            ("source", "来源"), ("paragraph", "最佳段落"), ("paragraph_n", "段落编号"), ("permalink", "链接"))
@@ -45,7 +47,7 @@ def _row(result: dict, link: Callable[[str, int], str]) -> list[str]:
     values = {
         "title": result.get("title"), "year": result.get("year") or UNKNOWN,
         "published": result.get("published"),
-        "province": region.get("province") or ("全国" if result.get("level") == "国家" else UNKNOWN),
+        "province": province_label(result),
         "city": region.get("city"), "county": region.get("county"), "level": result.get("level") or UNKNOWN,
         "doc_type": result.get("doc_type"), "topics": "、".join(result.get("topics") or []),
         "source": source_label(result.get("source")), "paragraph": para.get("restored") or para.get("text"),

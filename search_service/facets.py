@@ -8,13 +8,9 @@ from __future__ import annotations
 
 from urllib.parse import quote_plus, urlencode
 
-from .params import FACET_PARAMS, REGION_CHILDREN, UNKNOWN, facet_values
+from index.vocabulary import FACET_LABELS, UNKNOWN
 
-FACET_LABELS = {
-    "year": "年份", "province": "省份", "city": "城市", "county": "区县", "town": "乡镇街道", "level": "层级",
-    "doc_type": "文种", "topic": "专题", "year_from": "起始年份", "year_to": "截止年份",
-    "within": "在结果中检索",
-}
+from .params import FACET_PARAMS, REGION_CHILDREN, facet_values
 
 
 def url_with(path: str, args, **changes) -> str:

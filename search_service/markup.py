@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
+from index import vocabulary
 from ingest.spin import restored_spans
 
 MARK_TAG = re.compile(r"(</?mark>)")
@@ -23,14 +24,11 @@ def safe_marks(html: str | None) -> Markup:
                           for p in pieces))
 
 
-UNTITLED = "（无标题）"      # a text that holds no title (a news fragment): ingest leaves its title None
-
-
 def highlighted(item: dict, field: str = "text") -> Markup:
     """`item[field]` with the index's highlights when it has them (`html`, `restored_html`), else escaped."""
     html = item.get("html" if field == "text" else f"{field}_html")
     if not html and field == "title" and not item.get("title"):
-        return escape(UNTITLED)
+        return escape(vocabulary.UNTITLED)
     return safe_marks(html) if html else escape(item.get(field) or "")
 
 
@@ -99,10 +97,8 @@ def copy_count(copies) -> int:
 
 
 def init_app(app) -> None:
-    from .documents import place, year_label
-
-    app.add_template_filter(place)
-    app.add_template_filter(year_label)
+    for label in (vocabulary.place_label, vocabulary.year_label, vocabulary.title_label):
+        app.add_template_filter(label)
     app.add_template_filter(safe_marks)
     app.add_template_filter(source_site)
     app.add_template_filter(source_label)
@@ -110,4 +106,4 @@ def init_app(app) -> None:
     app.add_template_filter(highlighted)
     app.add_template_filter(despun)
     app.add_template_test(is_safe_url, "safe_url")
-    app.jinja_env.globals["UNTITLED"] = UNTITLED
+    app.jinja_env.globals["vocabulary"] = vocabulary      # names, labels and limits the pages show

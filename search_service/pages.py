@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 
 from index import QueryError
+from index.vocabulary import MAX_QUERY_CHARS
 
 from .charts import year_chart
-from .documents import citation, find_document, permalink, find_paragraph, find_similar
-from .facets import FACET_LABELS
+from .documents import citation, find_document, find_paragraph, find_similar
 from .params import check_doc_id, int_arg, local_path
 from .results import search_results
 
@@ -18,12 +18,12 @@ bp = Blueprint("pages", __name__)
 def search():
     data = search_results(request.path, request.args)
     chart = year_chart(data["facets"]["year"], request.path, request.args)
-    return render_template("search.html", data=data, chart=chart, labels=FACET_LABELS, args=request.args)
+    return render_template("search.html", data=data, chart=chart, args=request.args)
 
 
 @bp.get("/doc/<doc_id>")
 def document(doc_id: str):
-    q = request.args.get("q", "").strip()[:500] or None
+    q = request.args.get("q", "").strip()[:MAX_QUERY_CHARS] or None
     try:
         doc = find_document(check_doc_id(doc_id), q=q)
     except QueryError:  # a query that cannot highlight still shows the document, unhighlighted
@@ -32,7 +32,7 @@ def document(doc_id: str):
     marked = int_arg(request.args, "p", 0, 0, 1_000_000)
     show_scraped = request.args.get("view") == "scraped"
     for para in doc["paragraphs"]:
-        para["citation"] = citation(doc, para["n"], permalink(doc_id, para["n"]))
+        para["citation"] = citation(doc, para["n"])
     outline = [p for p in doc["paragraphs"] if p.get("heading")]
     view_args = {k: v for k, v in request.args.items() if k != "view"}
     toggle_url = url_for("pages.document", doc_id=doc_id, **view_args,
@@ -47,7 +47,5 @@ def document(doc_id: str):
 
 @bp.get("/doc/<doc_id>/similar/<int:n>")
 def similar(doc_id: str, n: int):
-    check_doc_id(doc_id)
-    doc = find_document(doc_id)
-    source = find_paragraph(doc_id, n, 0)
-    return render_template("similar.html", doc=doc, n=n, source=source, similar=find_similar(doc_id, n))
+    source = find_paragraph(check_doc_id(doc_id), n, 0)      # carries the title: the document is not loaded again
+    return render_template("similar.html", n=n, source=source, similar=find_similar(doc_id, n))

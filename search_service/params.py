@@ -8,17 +8,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from flask import current_app
+from index.vocabulary import (DEFAULT_PER_PAGE, FACETS as FACET_PARAMS, MAX_DEPTH, MAX_PER_PAGE, MAX_QUERY_CHARS,
+                              SORTS, UNKNOWN, UNKNOWN_BUCKETS)
 
-FACET_PARAMS = ("year", "province", "city", "county", "town", "level", "doc_type", "topic")
 # Choosing a region narrows its children, so dropping a parent must drop them too.
 REGION_CHILDREN = {"province": ("city", "county", "town"), "city": ("county", "town"), "county": ("town",), "town": ()}
-SORTS = ("relevance", "date", "date_asc")
-PER_PAGE_CHOICES = (10, 20, 50)     # offered on the page; the API takes any 1..MAX_PER_PAGE
 DOC_ID = re.compile(r"[0-9a-f]{16}")
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-UNKNOWN = "未知"                 # the one label of a missing year, province or level: facet, crumb, page, export
-UNKNOWN_FACETS = ("year", "province", "level")
 MAX_WITHIN = 5                  # successive 在结果中检索 refinements
 MAX_VALUES = 20                 # values of one facet chosen at once (either of them matches)
 
@@ -34,7 +30,7 @@ class SearchParams:
     filters: dict = field(default_factory=dict)
     sort: str = "relevance"
     page: int = 1
-    per_page: int = 10
+    per_page: int = DEFAULT_PER_PAGE
     explain: bool = False        # explain=1: each result carries the parts of its score
 
     def index_filters(self) -> dict:
@@ -45,7 +41,7 @@ class SearchParams:
             if name in ("year_from", "year_to"):
                 out[name] = int(value)
             else:
-                out[name] = [None if v == UNKNOWN and name in UNKNOWN_FACETS else int(v) if name == "year" else v
+                out[name] = [None if v == UNKNOWN and name in UNKNOWN_BUCKETS else int(v) if name == "year" else v
                              for v in value]
         return out
 
@@ -81,12 +77,10 @@ def _year(raw: str, name: str, allow_unknown: bool) -> str:
 
 def parse_search(args) -> SearchParams:
     """Read q, within, the facet filters, year range, sort and paging from request args."""
-    cfg = current_app.config
-    max_len = cfg["MAX_QUERY_LENGTH"]
-    within = [text for text in (_text(args, "within", max_len, v) for v in args.getlist("within")) if text]
+    within = [text for text in (_text(args, "within", MAX_QUERY_CHARS, v) for v in args.getlist("within")) if text]
     if len(within) > MAX_WITHIN:
         raise BadParameter(f"在结果中检索最多 {MAX_WITHIN} 次，收到 {len(within)} 次")
-    params = SearchParams(q=_text(args, "q", max_len), within=within)
+    params = SearchParams(q=_text(args, "q", MAX_QUERY_CHARS), within=within)
     for name in FACET_PARAMS:
         values = facet_values(args, name)
         if len(values) > MAX_VALUES:
@@ -103,8 +97,8 @@ def parse_search(args) -> SearchParams:
     params.sort = args.get("sort", "relevance") or "relevance"
     if params.sort not in SORTS:
         raise BadParameter(f"参数 sort 只能是 relevance、date（新到旧）或 date_asc（旧到新），收到「{params.sort[:40]}」")
-    params.per_page = int_arg(args, "per_page", 10, 1, cfg["MAX_PER_PAGE"])
-    max_page = max(1, cfg["MAX_RESULT_DEPTH"] // params.per_page)
+    params.per_page = int_arg(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+    max_page = max(1, MAX_DEPTH // params.per_page)
     params.page = int_arg(args, "page", 1, 1, max_page)
     explain = args.get("explain", "").strip().lower()
     if explain not in ("", "0", "1", "true", "false"):

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import math
 
-from flask import current_app
+from index.vocabulary import DEFAULT_PER_PAGE, MAX_DEPTH, PER_PAGE_CHOICES, SORTS
 
 from .facets import active_filters, decorate_facets, region_tree, url_with
-from .params import PER_PAGE_CHOICES, SORTS, parse_search
+from .params import parse_search
 from .searcher import current_index
 
 
 def _paging(total: int, page: int, per_page: int, path: str, args) -> dict:
-    deepest = max(1, current_app.config["MAX_RESULT_DEPTH"] // per_page)
+    deepest = max(1, MAX_DEPTH // per_page)
     last = max(1, min(math.ceil(total / per_page), deepest))
 
     def link(n: int) -> str:
@@ -43,7 +43,7 @@ def search_results(path: str, args) -> dict:
         "region_tree": region_tree(facets, args),
         "active_filters": active_filters(path, args),
         "sort_urls": {s: url_with(path, args, sort=None if s == "relevance" else s) for s in SORTS},
-        "per_page_urls": {n: url_with(path, args, per_page=None if n == 10 else str(n)) for n in PER_PAGE_CHOICES},
+        "per_page_urls": {n: url_with(path, args, per_page=None if n == DEFAULT_PER_PAGE else str(n)) for n in PER_PAGE_CHOICES},
         "export_urls": {kind: url_with(f"/export.{kind}", args, per_page=None) for kind in ("csv", "xlsx")},
         "paging": _paging(result["total"], params.page, params.per_page, path, args),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hmac
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from flask import Flask, current_app, request
+from flask import Blueprint, Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -60,12 +60,11 @@ def _add_headers(response):
     return response
 
 
-def init_app(app: Flask) -> None:
-    from .api import bp as api_bp
-
+def init_app(app: Flask, rate_limited: Blueprint) -> None:
+    """Headers and the UTF-8 check on every request; the API rate limit on the `rate_limited` blueprint."""
     app.before_request(_reject_invalid_utf8)
     app.after_request(_add_headers)
     limiter = Limiter(get_remote_address, app=app)
     # Per worker process (memory storage): the effective limit across N workers is up to N times this.
-    limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(api_bp)
+    limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(rate_limited)
     app.extensions["rate_limiter"] = limiter

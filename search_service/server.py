@@ -186,11 +186,13 @@ def warm_up(index_dir: Path) -> None:
         search_index.close()
 
 
-def serve(index_dir: Path, corpus: Path, host: str, port: int, workers: int, build: bool = True) -> int:
+def serve(index_dir: Path, corpus: Path, host: str, port: int, workers: int, build: bool = True,
+          settings=None) -> int:
     """Serve the search service on host:port with `workers` gunicorn processes; returns the exit status.
 
     A folder without an index is built from `corpus` only when `build` (the default folder, or
-    `--build`): a mistyped --index must not quietly become a new index of the bundled samples."""
+    `--build`): a mistyped --index must not quietly become a new index of the bundled samples.
+    `settings`: the operator's settings as the CLI read them (else read from the environment)."""
     import index
 
     from . import create_app
@@ -215,7 +217,7 @@ def serve(index_dir: Path, corpus: Path, host: str, port: int, workers: int, bui
         from .cli import exit_status
 
         return exit_status(report.problem())
-    app = create_app(index_dir=index_dir)
+    app = create_app(index_dir=index_dir, settings=settings)
     warm_up(index_dir)
 
     def when_ready(server):

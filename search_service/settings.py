@@ -16,7 +16,12 @@ DEFAULT_INDEX = "var/index"
 DEFAULT_CORPUS = str(Path(__file__).resolve().parent.parent / "corpus")
 DEFAULT_RATE_LIMIT = "600 per minute"
 RATE_LIMIT_OFF = ("off", "0", "none")
-UPLOAD_LIMITS = ("UPLOAD_MAX_MB", "UPLOAD_MAX_FILES", "UPLOAD_MAX_FILE_MB", "UPLOAD_MAX_TOTAL_MB")
+UPLOAD_LIMITS = {
+    "UPLOAD_MAX_MB": 100,           # one request
+    "UPLOAD_MAX_FILES": 2000,       # files per upload, zip members included
+    "UPLOAD_MAX_FILE_MB": 20,       # one page or dump, uncompressed
+    "UPLOAD_MAX_TOTAL_MB": 500,     # everything one upload unpacks to
+}
 MAX_WORKERS = 64            # far beyond a sensible machine; a typo like 200 is caught
 
 
@@ -37,7 +42,7 @@ class Settings:
     base_url: str                   # the service's address, for links in `safety-search export`
     secret_key: str | None = None   # signs the admin login session; None: random per start
     uploads: Path | None = None     # the upload area; None: "uploads" beside the index folder
-    upload_limits: dict = field(default_factory=dict)   # UPLOAD_MAX_* given in the environment
+    upload_limits: dict = field(default_factory=lambda: dict(UPLOAD_LIMITS))   # UPLOAD_MAX_*
 
 
 def _integer(env, name: str, default: int, low: int, high: int) -> int:
@@ -91,6 +96,6 @@ def load(env=None) -> Settings:
         base_url=env.get("SAFETY_SEARCH_BASE_URL", "").strip() or "http://127.0.0.1:8000",
         secret_key=env.get("SAFETY_SEARCH_SECRET_KEY") or None,
         uploads=Path(env["SAFETY_SEARCH_UPLOADS"].strip()) if env.get("SAFETY_SEARCH_UPLOADS", "").strip() else None,
-        upload_limits={name: _integer(env, f"SAFETY_SEARCH_{name}", 0, 1, 1_000_000) for name in UPLOAD_LIMITS
-                       if env.get(f"SAFETY_SEARCH_{name}", "").strip()},
+        upload_limits={name: _integer(env, f"SAFETY_SEARCH_{name}", default, 1, 1_000_000)
+                       for name, default in UPLOAD_LIMITS.items()},
     )

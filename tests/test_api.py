@@ -153,7 +153,7 @@ def test_paging_walks_through_results_without_repeats(service_client):
     ({"page": "0"}, ["page"]),
     ({"page": "abc"}, ["page", "整数"]),
     ({"page": "99999999999999999999"}, ["page"]),
-    ({"page": "1000"}, ["page"]),
+    ({"page": "1001"}, ["page"]),  # page × per_page beyond MAX_DEPTH (10,000)
     ({"per_page": "0"}, ["per_page"]),
     ({"per_page": "1000"}, ["per_page"]),
     ({"sort": "random"}, ["sort"]),

@@ -8,6 +8,7 @@ import pytest
 
 import index
 from index import QueryError
+from search_service.formatting import format_results, format_stats
 
 REGION_LEVELS = ("province", "city", "county", "town")
 
@@ -354,7 +355,7 @@ def test_stats_and_text_formatting(search_index, purpose_docs):
     stats = search_index.stats()
     assert stats["documents"] >= len(purpose_docs) and stats["copies"] >= 1 and stats["paragraphs"] > 50
     assert isinstance(stats["generation"], int)
-    text = index.format_stats(stats)
+    text = format_stats(stats)
     assert "文档" in text and "省份" in text
-    printed = index.format_results(search_index.search("第5条"))
+    printed = format_results(search_index.search("第5条"))
     assert "§1" in printed and "【第5条】" in printed and "<" not in printed

@@ -1,13 +1,13 @@
-"""Plain-text rendering of search results and statistics for the command line."""
+"""Plain-text rendering of search results and statistics for the command line (`safety-search
+search`, `stats`), with the same labels as the pages (index/vocabulary.py)."""
 from __future__ import annotations
 
 import html
 import re
 
-MARK = re.compile(r"</?mark>")
+from index.vocabulary import FACET_LABELS, UNKNOWN, place_label, title_label, year_label
 
-FACET_LABELS = {"year": "年份", "province": "省份", "city": "城市", "county": "区县", "town": "乡镇街道", "level": "层级",
-                "doc_type": "文种", "topic": "专题"}
+MARK = re.compile(r"</?mark>")
 
 
 def _plain(snippet: str) -> str:
@@ -15,20 +15,14 @@ def _plain(snippet: str) -> str:
     return html.unescape(MARK.sub(lambda m: "】" if m.group().startswith("</") else "【", snippet))
 
 
-def _region(region: dict | None) -> str:
-    parts = [region.get(k) for k in ("province", "city", "county", "town")] if region else []
-    return "".join(dict.fromkeys(p for p in parts if p)) or "地区未知"
-
-
 def format_results(result: dict) -> str:
     """Ranked documents with paragraph numbers and snippets."""
     lines = [f"共 {result['total']} 篇（第 {result['page']} 页）"]
     first = (result["page"] - 1) * result["per_page"]
     for i, r in enumerate(result["results"], first + 1):
-        meta = "，".join(str(x) for x in (r.get("year") or "年份未知", _region(r.get("region")),
-                                          r.get("doc_type") or "文种不详"))
+        meta = "，".join((year_label(r), place_label(r), r.get("doc_type") or "文种不详"))
         copies = f"，另有 {r['copies']} 个转载版本" if r.get("copies") else ""
-        lines.append(f"{i}. 《{r['title']}》（{meta}{copies}）  [{r['doc_id']}]")
+        lines.append(f"{i}. 《{title_label(r)}》（{meta}{copies}）  [{r['doc_id']}]")
         for p in r["paragraphs"]:
             lines.append(f"    §{p['n']} {_plain(p.get('restored_html') or p['html'])}")   # de-spun text when restored
         if r.get("explain"):
@@ -57,6 +51,6 @@ def format_stats(stats: dict) -> str:
     lines = [f"文档 {stats['documents']} 篇（另有转载版本 {stats['copies']} 篇），段落 {stats['paragraphs']} 段，"
              f"索引版本 {stats['generation']}"]
     for name, values in stats["facets"].items():
-        shown = "，".join(f"{v['value'] if v['value'] is not None else '未知'} {v['count']}" for v in values)
+        shown = "，".join(f"{UNKNOWN if v['value'] is None else v['value']} {v['count']}" for v in values)
         lines.append(f"{FACET_LABELS.get(name, name)}：{shown or '无'}")
     return "\n".join(lines)
