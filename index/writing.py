@@ -259,7 +259,7 @@ class IngestSummary:
     replaced: int = 0
     unchanged: int = 0
     duplicates: int = 0          # exact copies skipped + near-duplicates filed as copies
-    removed: int = 0
+    removed: int = 0             # documents a changed file no longer holds, taken out of the index
     skipped: list[tuple[str, str]] = field(default_factory=list)   # (file, reason)
     problems: list[str] = field(default_factory=list)   # bad crawl-dump lines, replaced bytes: named, not fatal
     stale_lock: int | None = None
@@ -270,7 +270,8 @@ class IngestSummary:
     index_bytes: int = 0
 
     def report(self) -> str:
-        lines = [f"导入完成：{self.files} 个文件；新增 {self.added} 篇，替换 {self.replaced} 篇，"
+        removed = f"，移除 {self.removed} 篇（改动后的文件中已没有）" if self.removed else ""
+        lines = [f"导入完成：{self.files} 个文件；新增 {self.added} 篇，替换 {self.replaced} 篇{removed}，"
                  f"未变 {self.unchanged} 篇，重复 {self.duplicates} 篇，跳过 {len(self.skipped)} 个文件"]
         if self.stale_lock:
             lines.insert(0, f"已清除被中断的导入进程（PID {self.stale_lock}）留下的写锁")

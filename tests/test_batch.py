@@ -80,3 +80,19 @@ def test_new_cleaning_code_cleans_every_file_again(tmp_path, monkeypatch):
     monkeypatch.setattr(batch, "cleaner_fingerprint", lambda: "an upgraded cleaner")
     again = index.ingest_paths([folder], tmp_path / "ix", progress=False, workers=1)
     assert again.unchanged_files == 0 and again.unchanged == 1
+
+
+def test_a_source_that_now_holds_fewer_documents_reports_the_ones_removed(tmp_path):
+    # a dump that saved one URL twice, with different text (the page changed between visits)
+    lines = [json.loads(line) for line in crawl_dump(tmp_path / "all.jsonl", copies=2).read_text(encoding="utf-8")
+             .splitlines() if line.startswith('{"')]
+    twice = [dict(lines[0]), dict(lines[1], url=lines[0]["url"])]
+    dump = tmp_path / "dump.jsonl"
+    dump.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in twice) + "\n", encoding="utf-8")
+    first = index.ingest_paths([dump], tmp_path / "ix", progress=False, workers=1)
+    assert first.added + first.duplicates == 2 and first.removed == 0 and "移除" not in first.report()
+    dump.write_text(json.dumps(twice[0], ensure_ascii=False) + "\n", encoding="utf-8")   # one visit left
+    again = index.ingest_paths([dump], tmp_path / "ix", progress=False, workers=1)
+    assert again.removed == 1 and "移除 1 篇" in again.report()
+    stats = index.SearchIndex(tmp_path / "ix").stats()
+    assert stats["documents"] + stats["copies"] == 1
