@@ -91,9 +91,8 @@ def write_format(index_dir: Path) -> None:
     """Record this version's fingerprint (and a fresh index id) in a new index folder."""
     record = {**fingerprint(), "id": uuid.uuid4().hex, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
     _write_atomically(Path(index_dir) / FORMAT_FILE, json.dumps(record, ensure_ascii=False, indent=1))
-    checksums = Path(index_dir) / CHECKSUM_FILE
-    if not checksums.exists():
-        _write_atomically(checksums, "")
+    if not (Path(index_dir) / CHECKSUM_FILE).exists():
+        write_checksums(index_dir, {})
 
 
 def read_format(index_dir: Path) -> dict:
@@ -204,12 +203,17 @@ def record_checksums(index_dir: Path) -> None:
         old = read_checksums(index_dir)
     except IndexDamaged:
         old = {}
-    lines = []
+    sums = {}
     for name in generation_files(index_dir, generation):
         size = (index_dir / name).stat().st_size
-        crc = old[name][0] if name in old and old[name][1] == size else crc_of(index_dir / name)
-        lines.append(f"{crc} {size} {name}")
-    _write_atomically(index_dir / CHECKSUM_FILE, "\n".join(lines) + "\n")
+        sums[name] = (old[name][0] if name in old and old[name][1] == size else crc_of(index_dir / name), size)
+    write_checksums(index_dir, sums)
+
+
+def write_checksums(index_dir: Path, sums: dict[str, tuple[str, int]]) -> None:
+    """checksums.txt from name -> (crc, size), the one writer of its `crc size name` lines."""
+    _write_atomically(Path(index_dir) / CHECKSUM_FILE, "".join(f"{crc} {size} {name}\n"
+                                                               for name, (crc, size) in sums.items()))
 
 
 class FileVerifier:

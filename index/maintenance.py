@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,12 +39,18 @@ class Outcome:
     note: str = ""
 
 
-def _sibling(target: Path, purpose: str) -> Path:
-    """A fresh folder beside `target` (same file system, so a rename can swap them)."""
+@contextmanager
+def _building(target: Path, purpose: str):
+    """A fresh folder path beside `target` (same file system, so a rename can swap them) to build in;
+    whatever stands there is deleted if the block fails, so a failed build leaves nothing behind."""
     target = Path(os.path.abspath(target))
     work = target.with_name(f".{target.name}.{purpose}-{os.getpid()}")
     shutil.rmtree(work, ignore_errors=True)
-    return work
+    try:
+        yield work
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
 
 
 def _exchange(new: Path, target: Path) -> Path | None:
@@ -64,12 +71,8 @@ def _exchange(new: Path, target: Path) -> Path | None:
 
 
 def _swap_in(work: Path, target: Path) -> None:
-    """Put the finished folder `work` at `target` and delete the old one; `work` is deleted if the swap fails."""
-    try:
-        old = _exchange(work, target)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+    """Put the finished folder `work` at `target` and delete the old one."""
+    old = _exchange(work, target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -130,9 +133,8 @@ def reindex(index_dir: Path, progress: bool = True, lock_timeout: float = LOCK_T
     with writer_lock(index_dir, lock_timeout, on_wait):
         _verify_store(store, index_dir)
         committed = _committed_ids(index_dir)
-        work = _sibling(index_dir, "reindex")
-        work.mkdir()
-        try:
+        with _building(index_dir, "reindex") as work:
+            work.mkdir()
             (work / LOCK_FILE).touch()
             health.write_format(work)
             _copy_store(store, work / STORE_FILE)
@@ -155,10 +157,7 @@ def reindex(index_dir: Path, progress: bool = True, lock_timeout: float = LOCK_T
             report = health.check(work, full=False)
             if not report.ok:
                 raise IndexDamaged(f"重建的索引未通过检查：{report.text()}")
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
-        _swap_in(work, index_dir)
+            _swap_in(work, index_dir)
     note = "" if committed is not None else "原检索索引无法读取，已按文档库中的全部文档重建"
     return Outcome(index_dir, total, health.latest_generation(index_dir), time.monotonic() - started, note)
 
@@ -175,9 +174,8 @@ def backup(index_dir: Path, destination: Path) -> Outcome:
     report = health.check(index_dir, full=False)
     if report.damaged or report.missing:    # an outdated index is backed up as it is
         raise report.problem()
-    work = _sibling(destination, "partial")
-    work.mkdir(parents=True)
-    try:
+    with _building(destination, "partial") as work:
+        work.mkdir(parents=True)
         generation = _copy_one_commit(index_dir, work)
         (work / LOCK_FILE).touch()
         copied = health.check(work, full=True)
@@ -186,9 +184,6 @@ def backup(index_dir: Path, destination: Path) -> Outcome:
         if destination.exists():
             destination.rmdir()
         os.rename(work, destination)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     return Outcome(destination, copied.documents, generation, time.monotonic() - started)
 
 
@@ -221,8 +216,7 @@ def _copy_one_commit(index_dir: Path, work: Path) -> int:
                 f.close()
         shutil.copy2(index_dir / health.FORMAT_FILE, work / health.FORMAT_FILE)
         sums = {**health.read_checksums(index_dir), **sums}   # entries the writer recorded meanwhile, too
-        lines = [f"{sums[n][0]} {sums[n][1]} {n}" for n in files if n in sums]
-        (work / health.CHECKSUM_FILE).write_text("\n".join(lines) + "\n", encoding="ascii")
+        health.write_checksums(work, {name: sums[name] for name in files if name in sums})
         health.FileVerifier(work).verify(generation)     # the copies are what was committed
         _drop_uncommitted_rows(work)
         health.record_checksums(work)                    # files the source had not yet recorded
@@ -258,15 +252,11 @@ def restore(source: Path, index_dir: Path, progress: bool = True, lock_timeout: 
         raise IndexMissing(f"{source} 不存在或其中没有索引备份：请检查备份目录的路径（备份由 safety-search backup 生成）")
     if report.damaged:
         raise IndexDamaged(f"备份 {source} 已损坏，未恢复：{'；'.join(report.damaged)}")
-    work = _sibling(index_dir, "restore")
-    try:
+    with _building(index_dir, "restore") as work:
         shutil.copytree(source, work, ignore=shutil.ignore_patterns("*.lock", "*-shm", "*-wal", "MAIN_WRITELOCK"))
         (work / LOCK_FILE).touch()
         with writer_lock(index_dir, lock_timeout, on_wait):
             _swap_in(work, index_dir)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     note = ""
     if report.outdated:
         reindex(index_dir, progress=progress, lock_timeout=lock_timeout, on_wait=on_wait)
