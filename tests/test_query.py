@@ -8,7 +8,6 @@ import pytest
 
 import index
 from index import QueryError
-from search_service.formatting import format_results, format_stats
 
 REGION_LEVELS = ("province", "city", "county", "town")
 
@@ -349,13 +348,3 @@ def test_similar_paragraphs_come_from_other_documents(search_index, purpose_docs
     assert similar[0]["doc_id"] == purpose_docs["similar"]["doc_id"] and similar[0]["n"] == 1
     assert purpose_docs["copy"]["doc_id"] not in [s["doc_id"] for s in similar]   # not its own copies
     assert "<mark>" in similar[0]["html"]
-
-
-def test_stats_and_text_formatting(search_index, purpose_docs):
-    stats = search_index.stats()
-    assert stats["documents"] >= len(purpose_docs) and stats["copies"] >= 1 and stats["paragraphs"] > 50
-    assert isinstance(stats["generation"], int)
-    text = format_stats(stats)
-    assert "文档" in text and "省份" in text
-    printed = format_results(search_index.search("第5条"))
-    assert "§1" in printed and "【第5条】" in printed and "<" not in printed
