@@ -77,13 +77,14 @@ def _swap_in(work: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _committed_ids(index_dir: Path) -> set[str] | None:
-    """doc_ids of the newest Whoosh commit, None when the Whoosh files cannot be read."""
+def _committed_ids(index_dir: Path, verify: bool = True) -> set[str] | None:
+    """doc_ids of the newest Whoosh commit, None when the Whoosh files cannot be read (or, with
+    `verify`, fail their checksums)."""
     try:
         generation = health.latest_generation(index_dir)
         if generation < 0:
             return None
-        if (index_dir / health.CHECKSUM_FILE).exists():   # absent in an index of an earlier version
+        if verify and (index_dir / health.CHECKSUM_FILE).exists():   # absent in an index of an earlier version
             health.FileVerifier(index_dir).verify(generation)
         with whoosh_index.open_dir(str(index_dir)).reader() as reader:
             return {fields["doc_id"] for fields in reader.all_stored_fields()}
@@ -216,8 +217,8 @@ def _copy_one_commit(index_dir: Path, work: Path) -> int:
                 f.close()
         shutil.copy2(index_dir / health.FORMAT_FILE, work / health.FORMAT_FILE)
         sums = {**health.read_checksums(index_dir), **sums}   # entries the writer recorded meanwhile, too
+        # the source's checksums: backup()'s full check of the copy proves the copies are what was committed
         health.write_checksums(work, {name: sums[name] for name in files if name in sums})
-        health.FileVerifier(work).verify(generation)     # the copies are what was committed
         _drop_uncommitted_rows(work)
         health.record_checksums(work)                    # files the source had not yet recorded
         return generation
@@ -225,7 +226,11 @@ def _copy_one_commit(index_dir: Path, work: Path) -> int:
 
 
 def _drop_uncommitted_rows(index_dir: Path) -> None:
-    committed = _committed_ids(index_dir) or set()
+    """Store rows of documents the copied commit does not hold go (a copy too damaged to read keeps
+    them: the check that follows names the damage)."""
+    committed = _committed_ids(index_dir, verify=False)
+    if committed is None:
+        return
     db = sqlite3.connect(index_dir / STORE_FILE)
     try:
         _keep_only(db, committed)

@@ -341,3 +341,22 @@ def test_an_index_of_an_earlier_version_is_outdated_not_damaged_and_reindexes(go
     outcome = index.reindex(folder, progress=False)
     assert outcome.note == "" and index.check(folder).ok
     assert answers(index.SearchIndex(folder)) == expected
+
+
+def test_a_backup_whose_copy_differs_from_the_commit_is_refused_and_leaves_nothing(good_index, tmp_path,
+                                                                                 monkeypatch):
+    from index import maintenance
+
+    real_copy = shutil.copyfileobj
+
+    def copy_with_a_bad_sector(source, out, length=0):
+        real_copy(source, out, length)
+        if out.name.endswith(".seg"):
+            out.seek(out.tell() // 2)
+            out.write(b"\0" * 16)
+
+    monkeypatch.setattr(maintenance.shutil, "copyfileobj", copy_with_a_bad_sector)
+    target = tmp_path / "backup"
+    with pytest.raises(index.IndexDamaged, match="备份未通过检查"):
+        index.backup(good_index, target)
+    assert not target.exists() and not list(tmp_path.glob(".backup.*")), "no half backup stays behind"
