@@ -1,7 +1,7 @@
 """The `safety-search` command line: clean, ingest, remove, search, export, stats, check, reindex, backup,
 restore, serve.
 
-Every command ends in a Chinese message and one of the exit statuses below (README, 退出状态);
+Every command ends in a Chinese message and one of the exit statuses of status.py (README, 退出状态);
 no traceback reaches the user unless `--debug` is given.
 """
 from __future__ import annotations
@@ -11,25 +11,12 @@ import errno
 import json
 import os
 import sys
-from enum import IntEnum
 from pathlib import Path
 
 from index import vocabulary
 
 from . import settings as settings_module
-
-
-class Exit(IntEnum):
-    OK = 0
-    PARTIAL = 1          # done, but some input was skipped or degraded (each named), or nothing to do
-    USAGE = 2            # bad arguments, query or setting
-    UNAVAILABLE = 3      # no index there, or another writer holds it
-    DAMAGED = 4          # index files unreadable or failing their checksums
-    OUTDATED = 5         # index built by another version: reindex
-    CANNOT_WRITE = 6     # read-only file system, no permission, disk full
-    CANNOT_SERVE = 7     # the port is taken or cannot be bound
-    INTERNAL = 70        # a bug: said plainly, details with --debug
-    INTERRUPTED = 130
+from .status import Exit, exit_status
 
 
 def _print_json(data) -> None:
@@ -302,19 +289,6 @@ _FILE_ERRORS = {
     errno.ENOENT: ("路径不存在，也无法创建", "请检查路径是否写错，或用 --index 指定另一个目录"),
     errno.ENOTDIR: ("路径中有一段不是目录", "请检查路径是否写错"),
 }
-
-
-def exit_status(exc: BaseException) -> int:
-    """The exit status for an exception that ends a command."""
-    import index
-
-    for kind, status in ((index.QueryError, Exit.USAGE), (settings_module.SettingError, Exit.USAGE),
-                         (index.IndexLocked, Exit.UNAVAILABLE), (index.IndexMissing, Exit.UNAVAILABLE),
-                         (index.IndexDamaged, Exit.DAMAGED), (index.IndexOutdated, Exit.OUTDATED),
-                         (FileExistsError, Exit.USAGE), (OSError, Exit.CANNOT_WRITE)):
-        if isinstance(exc, kind):
-            return status
-    return Exit.INTERNAL
 
 
 def _message(exc: BaseException, args) -> str:

@@ -19,7 +19,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.http import errors as http_errors
 from gunicorn.workers.sync import SyncWorker
 
-from .cli import Exit
+from .status import Exit, exit_status
 
 PR_SET_PDEATHSIG = 1
 # Gunicorn's parse errors that are the client's: answered as the app's 400/414/431.
@@ -214,8 +214,6 @@ def serve(index_dir: Path, corpus: Path, host: str, port: int, workers: int, bui
         report = index.check(index_dir, full=False)
     if not report.ok:
         print(f"错误：检索服务没有启动。{report.text()}", file=sys.stderr)
-        from .cli import exit_status
-
         return exit_status(report.problem())
     app = create_app(index_dir=index_dir, settings=settings)
     warm_up(index_dir)
