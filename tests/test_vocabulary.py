@@ -123,3 +123,17 @@ def test_sorts_have_one_name_and_label_on_the_page_and_in_the_cli(service_client
     assert [a.get_text() for a in page.select("nav.sort a")] == list(SORT_LABELS.values())
     code, usage = cli("search", "安全", "--sort", "newest")
     assert code == Exit.USAGE and all(name in usage for name in SORT_LABELS)
+
+
+def test_the_api_description_states_the_limits_the_api_enforces(service_client):
+    spec = service_client.get("/api/openapi.json").get_json()
+    params = [p for op in spec["paths"].values() for method in op.values() for p in method.get("parameters", [])]
+    by_name = {}
+    for p in params:
+        by_name.setdefault(p["name"], []).append(p)
+    assert {p["schema"].get("items", p["schema"])["maxLength"] for p in by_name["q"] + by_name["within"]} \
+        == {MAX_QUERY_CHARS}
+    assert {p["schema"]["maximum"] for p in by_name["per_page"]} == {MAX_PER_PAGE}
+    assert {p["schema"]["maximum"] for p in by_name["context"]} == {MAX_CONTEXT}
+    assert all(f"不超过 {MAX_DEPTH}" in p["description"] for p in by_name["page"])
+    assert all(f"{YEAR_MIN}–{YEAR_MAX}" in p["description"] for p in by_name["year_from"] + by_name["year_to"])
