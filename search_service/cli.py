@@ -192,9 +192,10 @@ def _year(text: str) -> int | str:
 def _add_search_arguments(p) -> None:
     """The query and its filters, shared by search and export. A filter given twice matches either value."""
     p.add_argument("query")
+    missing = f"；{vocabulary.UNKNOWN} 表示缺失"
     for name in TEXT_FILTERS:
         p.add_argument(f"--{name.replace('_', '-')}", dest=name, action="append",
-                       help=f"可重复，任一值即可{f'；{vocabulary.UNKNOWN} 表示缺失' if name in vocabulary.UNKNOWN_BUCKETS else ''}")
+                       help="可重复，任一值即可" + (missing if name in vocabulary.UNKNOWN_BUCKETS else ""))
     p.add_argument("--year", type=_year, action="append", help=f"可重复，任一年份即可；{vocabulary.UNKNOWN} 表示年份不详")
     p.add_argument("--year-from", type=_year_bound)
     p.add_argument("--year-to", type=_year_bound)

@@ -2,6 +2,7 @@
 same labels (index/vocabulary.py)."""
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -137,3 +138,13 @@ def test_the_api_description_states_the_limits_the_api_enforces(service_client):
     assert {p["schema"]["maximum"] for p in by_name["context"]} == {MAX_CONTEXT}
     assert all(f"不超过 {MAX_DEPTH}" in p["description"] for p in by_name["page"])
     assert all(f"{YEAR_MIN}–{YEAR_MAX}" in p["description"] for p in by_name["year_from"] + by_name["year_to"])
+
+
+def test_the_unknown_year_is_the_same_bucket_in_the_cli_and_the_api(cli, service_client, service_index_dir):
+    code, printed = cli("search", "", "--year", "未知", "--per-page", MAX_PER_PAGE, "--json", "--index",
+                        service_index_dir)
+    assert code == Exit.OK
+    from_cli = {r["doc_id"] for r in json.loads(printed)["results"]}
+    api = service_client.get("/api/search", query_string={"year": "未知", "per_page": MAX_PER_PAGE}).get_json()
+    assert from_cli == {r["doc_id"] for r in api["results"]}
+    assert api["results"] and all(r["year"] is None for r in api["results"])
