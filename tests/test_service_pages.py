@@ -198,6 +198,9 @@ def test_similar_paragraphs_page(service_client):
     doc = page(service_client, doc_url)
     soup = page(service_client, doc.select_one("#p4 a.similar-link")["href"])
     assert soup.select_one(".source-para").get_text().strip()
+    back = soup.select_one("p.back a")
+    assert "隐患排查工作会议" in back.get_text() and back["href"].startswith(doc_url.split("?")[0])
+    assert back["href"].endswith("#p4") and "隐患排查工作会议" in soup.title.get_text()
     links = soup.select(".similar-list a.title")
     assert links and all(re.search(r"#p\d+$", a["href"]) for a in links)
 
