@@ -8,6 +8,7 @@ import pytest
 import index
 from conftest import make_doc
 from index.analysis import normalise, synonyms
+from search_service.formatting import format_results
 
 FILLER = ["各地区、各部门要按照职责分工，做好本行业领域的相关工作。", "本条例所称生产经营单位，是指从事生产经营活动的单位。",
           "县级以上人民政府应当加强对本行政区域内工作的领导。", "有关部门应当建立健全工作制度，定期开展检查。"]
@@ -105,7 +106,7 @@ def test_explain_gives_the_parts_of_the_score(ranking_index):
     scattered = result["results"][1]["explain"]["best_paragraph"]
     assert len(scattered["held"]) == 1                       # no paragraph holds both
     assert "explain" not in ix.search("特种设备")["results"][0]
-    printed = index.format_results(result)
+    printed = format_results(result)
     assert "得分" in printed and "最佳段落 §2" in printed and "特种设备" in printed
 
 
