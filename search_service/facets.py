@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from urllib.parse import quote_plus, urlencode
 
-from index.vocabulary import FACET_LABELS, UNKNOWN
+from index.vocabulary import FACET_LABELS, FACETS, UNKNOWN
 
-from .params import FACET_PARAMS, REGION_CHILDREN, facet_values
+from .params import REGION_CHILDREN, facet_values
 
 
 def url_with(path: str, args, **changes) -> str:
@@ -51,7 +51,7 @@ def decorate_facets(facets: dict, path: str, args) -> dict:
     Choosing or dropping a province or city clears the region levels below it.
     """
     out = {}
-    for name in FACET_PARAMS:
+    for name in FACETS:
         values = sorted((dict(v) for v in facets.get(name, [])), key=lambda item: _order(name, item))
         active = facet_values(args, name)
         removing = _removing(name)
@@ -97,8 +97,8 @@ def active_filters(path: str, args) -> list[dict]:
                               if (k, v) != ("within", value) and k != "page" and v != ""])
             crumbs.append({"name": "within", "label": FACET_LABELS["within"], "value": value,
                            "remove_url": f"{path}?{rest}" if rest else path})
-    for name in FACET_PARAMS + ("year_from", "year_to"):
-        values = facet_values(args, name) if name in FACET_PARAMS else [args.get(name, "").strip()]
+    for name in FACETS + ("year_from", "year_to"):
+        values = facet_values(args, name) if name in FACETS else [args.get(name, "").strip()]
         url = _url_maker(path, args, _removing(name))
         for value in filter(None, values):
             rest = [v for v in values if v != value]

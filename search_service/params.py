@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index.vocabulary import (DEFAULT_PER_PAGE, FACETS as FACET_PARAMS, MAX_DEPTH, MAX_PER_PAGE, MAX_QUERY_CHARS,
+from index.vocabulary import (DEFAULT_PER_PAGE, FACETS, MAX_DEPTH, MAX_PER_PAGE, MAX_QUERY_CHARS,
                               SORTS, UNKNOWN, UNKNOWN_BUCKETS)
 
 # Choosing a region narrows its children, so dropping a parent must drop them too.
@@ -81,7 +81,7 @@ def parse_search(args) -> SearchParams:
     if len(within) > MAX_WITHIN:
         raise BadParameter(f"在结果中检索最多 {MAX_WITHIN} 次，收到 {len(within)} 次")
     params = SearchParams(q=_text(args, "q", MAX_QUERY_CHARS), within=within)
-    for name in FACET_PARAMS:
+    for name in FACETS:
         values = facet_values(args, name)
         if len(values) > MAX_VALUES:
             raise BadParameter(f"参数 {name} 最多同时选 {MAX_VALUES} 个值，收到 {len(values)} 个")
