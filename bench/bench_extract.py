@@ -98,7 +98,7 @@ def ours(path: Path, data: bytes) -> str:
         (doc,) = ingest.clean_file(path, problems=[])
     except ingest.SkipFile:
         return ""
-    return "\n".join([doc["title"], *(p["text"] for p in doc["paragraphs"])])
+    return "\n".join([doc["title"] or "", *(p["text"] for p in doc["paragraphs"])])
 
 
 def trafilatura_body(path: Path, data: bytes) -> str:
