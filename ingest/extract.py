@@ -1,7 +1,7 @@
 """HTML to lines: drop the page furniture, find the main text block, keep its paragraphs apart.
 
 In order: furniture elements by tag and class/id word (data/html_furniture.tsv), hidden non-prose and
-dialogs; runs of similar sibling blocks that are comments or dated feeds (data/html_cues.tsv); the main
+dialogs; runs of similar sibling blocks that are comments, feeds or related lists (data/html_cues.tsv); the main
 block by sentence weight, joined by the prose blocks just before it; then one line per block, cutting
 link lists, tab rows and code shown as text. Every cut of visible text is returned in `removed` with
 its reason (scripts, styles, frames and the <head> are not text).
@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from ingest.clean import is_page_furniture
 from ingest.datafile import rows
 from ingest.text import HAN_RE
 
@@ -75,8 +76,8 @@ def _cues():
 
 FURNITURE_TAGS, FURNITURE_NAMES = _furniture_rules()
 CUES = _cues()
-COMMENT_HEAD_RE, COMMENT_STRONG_RE, DATED_RE, CODE_RE = (CUES[name] for name in ("comment_head", "comment_strong",
-                                                                                  "dated", "code"))
+COMMENT_HEAD_RE, COMMENT_STRONG_RE, LIST_META_RE, CODE_RE = (CUES[name] for name in ("comment_head", "comment_strong",
+                                                                                      "list_meta", "code"))
 SCRIPT_TAGS = frozenset(tag for tag, reason in FURNITURE_TAGS.items() if reason == "script")
 NEVER_SPARED = frozenset(("script", "popup"))
 
@@ -196,13 +197,13 @@ def _class_words(node: Tag) -> tuple[str, ...]:
 
 
 def _drop_comments(root: Tag, weights: dict[int, float], removed: list[dict]) -> None:
-    """Cut runs of similar sibling blocks: comments, and dated lists.
+    """Cut runs of similar sibling blocks: comments, and feeds or related lists.
 
     Similar: same tag and class words (ids differ per post). A run is `comments` when its blocks start
     like a comment (user/date header, floor, re:); a forum page's opening post is the first block of
     such a run and stays when the page has less sentence text outside the run than in it. A run of
-    short blocks that each carry a date and time elsewhere is a news feed or a related list
-    (`html_related`), unless it is most of the page.
+    short blocks that each carry a date and time, or two reaction counters (1 点赞 · 0 评论), is a news
+    feed or a related list (`html_related`), unless it is most of the page.
     """
     runs = []
     for node in [root, *root.descendants]:
@@ -242,7 +243,7 @@ def _run_reason(members: list[Tag]) -> str | None:
     if sum(bool(COMMENT_STRONG_RE.search(start) or COMMENT_HEAD_RE.search(start[:COMMENT_DATE_CHARS]))
            for start in starts) >= needed:
         return "comments"
-    if sum(len(head) <= LIST_ITEM_MAX and bool(DATED_RE.search(head)) for head in heads) >= needed:
+    if sum(len(head) <= LIST_ITEM_MAX and bool(LIST_META_RE.search(head)) for head in heads) >= needed:
         return "html_related"
     return None
 
@@ -364,10 +365,12 @@ def _lines(root: Tag, main: set[int]) -> tuple[list[str], list[dict]]:
     """(prose lines of the main block, removed lines): a new line at every block element and <br>.
 
     Lines outside the main block and link lists inside it are returned as removed, so the page's
-    date line (often just above the article) can still be found and the cut can be audited.
+    date line (often just above the article) can still be found and the cut can be audited. A link
+    that ends a line and is furniture by the lexicon (返回腾讯网首页>>) is cut from it: it is no sentence.
     """
     block_of, in_link, in_main, in_pre = {}, {}, {}, {}
-    lines, current = [], None          # current: [parts, link chars, block id, in main, in <pre>]
+    # current: [parts, link chars, block id, in main, in <pre>, text of the links that end the line so far]
+    lines, current = [], None
     for node in [root, *root.descendants]:
         if isinstance(node, Tag):
             parent = id(node.parent)
@@ -382,14 +385,22 @@ def _lines(root: Tag, main: set[int]) -> tuple[list[str], list[dict]]:
             continue
         parent = id(node.parent)
         if current is None or current[2] != block_of.get(parent):
-            current = [[], 0, block_of.get(parent), in_main.get(parent, False), in_pre.get(parent, False)]
+            current = [[], 0, block_of.get(parent), in_main.get(parent, False), in_pre.get(parent, False), ""]
             lines.append(current)
         current[0].append(str(node))
         if in_link.get(parent, False):
             current[1] += len(node.strip())
+            current[5] = current[5] + str(node)
+        elif node.strip():
+            current[5] = ""
     prose, removed = [], []
-    for parts, link_chars, _, inside, shown in lines:
+    for parts, link_chars, _, inside, shown, link_tail in lines:
         text = _tidy("".join(parts))
+        tail = _tidy(link_tail)
+        if inside and tail and tail != text and text.endswith(tail) and is_page_furniture(tail):
+            removed.append({"text": tail, "reason": "furniture"})     # 返回腾讯网首页>> glued to the last sentence
+            text = _tidy(text[:-len(tail)])
+            link_chars -= len(tail.replace(" ", ""))
         if not text:
             continue
         if not shown and _looks_like_code(text):

@@ -238,3 +238,28 @@ def test_a_dialog_is_furniture_however_much_text_it_holds():
     result = extract(html)
     assert result.lines == ["解决新项目依赖报错", "每次打开别人新的项目，依赖都会各种报错，很烦。", "先安装检查工具，再按提示安装缺失的依赖。"]
     assert any(cut["reason"] == "html_popup" for cut in result.removed)
+
+
+def test_a_back_to_home_link_glued_to_the_last_sentence_is_cut_as_furniture():
+    result = real("portal_qq_back_home_link_gb2312.html")     # 腾讯财经 2019, GB2312
+    last = result.lines[-1]
+    assert last.endswith("可以预见的是，第三方数据行业的整顿仍将持续。")
+    assert not any("返回腾讯网首页" in line for line in result.lines)
+    assert {"text": "返回腾讯网首页>>", "reason": "furniture"} in result.removed
+
+
+def test_a_sidebar_of_topics_with_like_and_comment_counters_is_cut_as_related():
+    result = real("forum_sidebar_topic_counters.html")         # 南生论坛 thread, 随机话题 sidebar
+    text = "\n".join(result.lines)
+    assert "花了1天半的时间买了4个平板，总算是解决了。。" in text
+    assert "大运会场馆分布" not in text and "点赞 · " not in text
+    related = " ".join(cut["text"] for cut in result.removed if cut["reason"] == "html_related")
+    assert "大运会场馆分布" in related and "1 点赞 · 0 评论" in related
+
+
+def test_windows_1252_quote_references_read_as_chinese_quotes():
+    result = real("bbc_cp1252_quote_refs.html")                # BBC中文网 2012: &#0147;撒谎&#0148;
+    text = "\n".join(result.lines)
+    assert "普遍指责梁振英“撒谎”，要求他马上辞职下台。" in text
+    assert "“郑重道歉”" in text
+    assert not any("\x93" in line or "\x94" in line for line in result.lines)

@@ -190,3 +190,13 @@ def test_a_real_gbk_portal_page_loses_its_source_and_licence_notes():
     furniture = [cut["text"] for cut in doc["removed"] if cut["reason"] == "furniture"]
     assert "原标题：[亦观察] No.553 刷单是Uber中国的第一个危机？" in furniture
     assert any(text.startswith("本文为金错刀授权网易财经") for text in furniture)
+
+
+def test_a_page_h1_that_is_not_the_headline_never_becomes_paragraph_one():
+    # E003 (明日大盘): its <h1> is the site name; the <title> hint is passed over for the headline line
+    page = Path(__file__).parent / "data" / "html" / "real" / "site_h1_not_headline.html"
+    (doc,) = ingest.clean_file(page, problems=[])
+    texts = [paragraph["text"] for paragraph in doc["paragraphs"]]
+    headline = "最新出炉联合国贸发报告：2019年全球经济增长率降至2.3%"
+    assert headline in (doc["title"], texts[0])
+    assert not any(text.startswith("今日股市行情_明日大盘") for text in texts)
