@@ -174,10 +174,11 @@ def clean_text(text: str, is_html: bool, source: str, encoding: str = "utf-8", f
     texts = [paragraph["text"] for paragraph in cleaned.paragraphs]
     title_scraped, title_source = titles.choose(cleaned.title, lines, texts, removed, is_html)
     if title_scraped != cleaned.title:
-        if cleaned.title and title_hint is None:   # the cleaner's first line was no title (a date, a note): text
-            texts.insert(0, cleaned.title)
-        elif cleaned.title:    # the page's <h1>/<title> was passed over: markup, not a line of the text
+        if cleaned.title and title_hint is not None and title_scraped:
+            # the page's <h1>/<title> was passed over for a headline of the text: it is markup, not a line
             removed.append({"text": cleaned.title, "reason": "duplicate_title"})
+        elif cleaned.title:    # the cleaner's first line was no title (a date, a note), or nothing better: text
+            texts.insert(0, cleaned.title)
         key = title_key(title_scraped) if title_scraped else None
         repeats = [text for text in texts if key and len(text) <= len(title_scraped) + 20 and title_key(text) == key]
         if repeats and len(repeats) < len(texts):      # the headline (原标题：…) stood among the paragraphs
