@@ -5,7 +5,7 @@ clean, describe) and compares field by field with the labels of bench/data/metad
 (format in FORMAT.md there). Throughput times describe alone on the seeds and shared/corpus-real,
 on one core; the gazetteer's load time and memory are measured at import.
 
-    .venv/bin/python bench/bench_metadata.py [--misses] [--data bench/data/metadata]
+    .venv/bin/python bench/bench_metadata.py [--misses] [--parts AB] [--data bench/data/metadata]
 
 Prints tables, writes bench/out/metadata.json; --misses lists every miss as id, field, expected, got.
 An older version is measured the same way from an export of its packages (the script's own folder comes
@@ -50,8 +50,11 @@ def title_key(title):
     return re.sub(r"[\W_]+", "", to_simplified(title))
 
 
-def labels(data):
+def labels(data, parts=None):
+    """Every label of the set, or of the parts named (letters of labels-<part>.jsonl: AB, G)."""
     for path in sorted(data.glob("labels*.jsonl")):
+        if parts and path.stem.removeprefix("labels-") not in parts:
+            continue
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 yield json.loads(line)
@@ -81,11 +84,11 @@ def compare(label, got):
     return out
 
 
-def accuracy(data):
+def accuracy(data, parts=None):
     import ingest
 
     rows, misses, invented, nulls = {}, [], [], 0
-    for label in labels(data):
+    for label in labels(data, parts):
         try:
             (doc,) = ingest.clean_file(data / label["file"])
             got = got_fields(doc)
@@ -134,6 +137,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="list every miss (id, field, expected, got)")
     parser.add_argument("--data", type=Path, default=DATA, help="the development set (labels*.jsonl, docs/)")
+    parser.add_argument("--parts", help="only these parts of the set (letters, e.g. AB, EF, G); default all")
     args = parser.parse_args()
     sys.path.append(str(ROOT))   # after PYTHONPATH, so an older checkout can be measured with the same script
 
@@ -146,10 +150,10 @@ def main():
     print(f"import (gazetteers + automata): {import_s} s CPU, +{memory} MB resident")
 
     if args.data.exists():
-        fields, misses, invented = accuracy(args.data)
+        fields, misses, invented = accuracy(args.data, args.parts)
         results["accuracy"] = fields
         n = max(row["total"] for name, row in fields.items() if name != "invented")
-        print(f"\naccuracy on {args.data} ({n} documents)")
+        print(f"\naccuracy on {args.data}{' parts ' + args.parts if args.parts else ''} ({n} documents)")
         print(f"{'field':<10}{'right':>7}{'of':>6}{'share':>9}{'target':>9}")
         for name, row in fields.items():
             target = TARGETS[name]
