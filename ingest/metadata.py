@@ -60,6 +60,7 @@ QUOTE_AROUND = 20           # characters each side of a cue quoted as evidence
 LEVEL_CUES = [(level, float(weight), re.compile(pattern)) for level, weight, pattern in rows("level_cues.tsv", 3)]
 LEVEL_TITLE_CUES = [(level, re.compile(pattern)) for level, pattern in rows("level_title_cues.tsv", 2)]
 NATIONAL_RE = re.compile("|".join(f"(?:{cue})" for cue in rows("national_cues.txt")), re.M)
+RELAY_RE = re.compile("|".join(rows("national_relays.txt")))
 YEAR_CUES = [(int(offset), rank, re.compile(pattern, re.M)) for offset, rank, pattern in rows("year_cues.tsv", 3)]
 DATE_LINES = [(kind, re.compile(pattern)) for kind, pattern in rows("date_lines.tsv", 2)]
 DOC_TYPES = [(doc_type, where, re.compile(pattern, re.M)) for doc_type, where, pattern in rows("doc_types.tsv", 3)]
@@ -182,6 +183,8 @@ def speaker_level(title, paragraphs, site=()):
     # the issuer that names the title or opens the text (安徽省人民政府办公厅转发国务院…) outweighs national cues
     opens = issuer and (issuer[1].where == "title" or (issuer[1].paragraph == 0 and issuer[1].start <= 2))
     national = None if opens else NATIONAL_RE.search(head)
+    if national and national.start() > len(title) and RELAY_RE.search(title):
+        national = None           # 泾河新城组织参加全国…会议: a local report of the national meeting it joined
     if national:
         return NATIONAL, _evidence(_around(head, national), "title" if national.start() < len(title) else "body"), None
     placement = region.place(title, paragraphs, site)

@@ -29,7 +29,8 @@ MIN_LEVEL_SUPPORT = 1.0       # below the province, a place needs one plain ment
 LEVEL_CHARS = "省市县区镇乡"   # 我镇安监…: after 全/我/本/该/各 this is the level word, not a short form (镇安)
 SELF_CHARS = "全我本该各乡城"
 # an official's title and a surname right before a short form: the short form is a given name (副县长夏广德)
-PERSON_BEFORE_RE = re.compile(f"(?:长|书记|主任|委员|主席|记者|通讯员|同志)[{HAN}]$")
+PERSON_BEFORE_RE = re.compile(f"(?:长|书记|主任|委员|主席|记者|通讯员|同志)[{HAN}]$"
+                              r"|(?:记者|通讯员|编辑|责编|作者|摄影|撰稿|审核|校对|供稿)[：:\s]*$")
 SITE_WEIGHT = 1.0             # a place in the page's footer or banner: a plain mention, never more
 DIRECTORY_MIN = 3             # a site line naming this many places is a menu of them
 OTHER_PAGE_RE = re.compile(r"(?:上一篇|下一篇|上一条|下一条|上篇|下篇)")
@@ -150,6 +151,16 @@ def _automaton(words):
     return automaton
 
 
+def _not_phrases():
+    """Short form -> [(phrase, offset of the form in it)] of data/region_not_phrases.txt (迎大庆)."""
+    found = {}
+    for phrase in rows("region_not_phrases.txt"):
+        for form, (codes, is_short) in FORMS.items():
+            if is_short and form in phrase:
+                found.setdefault(form, []).append((phrase, phrase.index(form)))
+    return found
+
+
 def _town_forms():
     """Full name -> codes; an ethnic township also by the name people write (黄道侗族乡 -> 黄道乡), a street
     by its office's (小金街道 -> 小金街办)."""
@@ -168,6 +179,7 @@ def _town_forms():
 
 FORMS = _build_forms()
 NAMES = _automaton(FORMS)
+NOT_PHRASES = _not_phrases()
 # Towns are found from their last character back (镇, 乡, 街道…): 39,000 names in the automaton above
 # made every search five times slower (its root holds one branch per first character).
 TOWN_FORMS = _town_forms()
@@ -276,6 +288,9 @@ def find_mentions(title, paragraphs, site=()):
                 continue
             if is_short and PERSON_BEFORE_RE.search(text, max(0, start - 8), start):
                 continue      # 副县长夏广德: a person's given name, not 广德市
+            if is_short and any(text.startswith(phrase, start - offset) for phrase, offset in NOT_PHRASES.get(form, ())
+                                if start >= offset):
+                continue      # 迎大庆: a slogan, not 大庆市
             # a full name may run into the next word (开封市委), but must not start inside one (行政和县级);
             # a short form may run into the name of its medium or company (辽宁日报, 浙江正元集团)
             named = is_short and any(cue.match(text, end) for cue, _ in CUES["after_re"][:-1])
