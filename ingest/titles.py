@@ -10,7 +10,7 @@ import re
 
 from ingest.clean import RULES, chinese_punctuation, clean_title, looks_like_title, strip_line
 from ingest.datafile import rows
-from ingest.text import HAN
+from ingest.text import HAN, to_simplified
 
 HEAD_LINES = 14             # a headline stands among the first lines, above the body (and a metadata table)
 TITLE_MIN, TITLE_MAX = 5, 60
@@ -35,10 +35,13 @@ NOT_TITLE_RE = re.compile(r"^(?:\d+\s*[.．、]|[一二三四五六七八九十]
                           r"|^(?:您当前的|当前|您的|所在)位置|^(?:应用|信息|主题)?分类\s*[:：]"
                           r"|^(?:发文字号|文号|发布机构|发文机关|索引号|来源|作者|类别|效力级别)\s*[:：]|厅$"
                           rf"|^[{HAN}]{{1,12}}[〔\[［]\d{{4}}[〕\]］]\s*\d+\s*号$"
-                          r"|(?:委员会|人民政府|办公厅|办公室|管理局|[省市县区]委|人大常委会|公司|集团)$")
+                          r"|(?:委员会|人民政府|办公厅|办公室|管理局|[省市县区]委|人大常委会|公司|集团)$"
+                          # a document number (…公告第20号, …令第88号), a byline in brackets ((太平煤矿 王来文)),
+                          # a snippet cut short (…生产经营单 ……)
+                          r"|(?:公告|令)第\s*[\d一二三四五六七八九十百〇零]+\s*号$|^[（(][^（）()]*[)）]$|\s(?:……|\.{3})$")
 # trailing decoration of a scraped title: a document number (青政〔2021〕24号), a file extension
 TITLE_TAIL_RE = re.compile(r"\s*(?:[（(][^（）()]*[〔\[]\d{4}[〕\]][^（）()]*[)）]|\.(?:docx?|pdf|wps|txt)|[（(][图圖][)）]"
-                           r"|【已废止】|_第\d+页|[\s|｜]+)$")
+                           r"|【已废止】|_第\d+页|\[VIP\]|【VIP】|[\s|｜]+)$")
 # a content site's decoration: 乡镇安全生产工作总结（大全10篇）, 主持词（通用8篇）, 讲话稿 篇1, 第一篇：…, 类型…
 FARM_TAIL_RE = re.compile(r"\s*(?:[（(【\[](?:通用|大全|精选|最新|优秀|热门|汇编)?\s*\d+\s*篇[)）】\]]|篇\s*\d+|最佳|范文\d*)$")
 FARM_HEAD_RE = re.compile(r"^(?:第[一二三四五六七八九十\d]+篇\s*[:：]\s*|类型\s*)")
@@ -50,23 +53,29 @@ GLUED_RE = re.compile(r"^(?P<title>[^，,。；：:！？]{5,60}?(?:讲话|发�
                       r"|^(?P<news>[^，,。；！？]{5,60}?)(?=(?:信息|文章)?来源\s*[:：]|发布(?:时间|日期)\s*[:：])"
                       r"|^(?P<law>[^，,。；：:！？]{4,50}?(?:条例|办法|规定|细则|决定|方案|意见|通知|制度|预案))[。.](?=\s*\S)"
                       # a notice glued to its addressees: …的通知 各市、县人民政府：
-                      r"|^(?P<notice>[^，,。；：:！？]{5,80}?(?:通知|意见|方案|办法|规定|决定|通报|函))\s+(?=各)")
+                      r"|^(?P<notice>[^，,。；：:！？]{5,80}?(?:通知|意见|方案|办法|规定|决定|通报|函))\s+(?=各)"
+                      # a document-sharing site's summary opens with the title: 《在全县…会议上的讲话》讲解了…
+                      r"|^《?(?P<summary>[^，,。；：:！？《》]{5,60}?(?:讲话|发言|致辞|讲话稿|主持词|讲稿|总结|方案|报告"
+                      r"|汇报|预案|通知|意见|要点|制度))》?(?=讲解了|主要讲|介绍了|阐述了|概述了|描述了)")
 # the first half of a wrapped title ends in 关于 (…人民政府关于实施); the second half ends like a document
 WRAP_BEFORE_RE = re.compile(r"^[^，。；：:！？\s]{2,30}关于[^，。；：:！？\s]{0,8}$")
 WRAP_AFTER_RE = re.compile(r"^[^，。；：:！？\s]{2,40}(?:通知|意见|方案|办法|规定|决定|通报|报告|计划|要点|预案|细则|批复)$")
 COLLECT_RE = re.compile(r"收藏《(?P<title>[^《》]{5,60})》")
 # a text that names itself: 特制定本《…制度》, 《…意见》全文如下, 《…条例》于2010年5月29日…通过
 SELF_NAMED_RE = re.compile(r"本《(?P<a>[^《》]{5,60})》|《(?P<b>[^《》]{5,60})》全文如下"
-                           r"|^《(?P<c>[^《》]{5,60})》(?:已?于|已经).{0,60}?(?:通过|批准|公布|印发)")
+                           r"|(?:^|[：:]\s*)(?:新修订的)?《(?P<c>[^《》]{5,60})》(?:已?于|已经).{0,60}?(?:通过|批准|公布|印发|同意)")
 TITLE_WORDS_RE = re.compile("|".join(rows("title_words.txt")))
 
 
 def is_title(text: str | None, words: bool = True) -> bool:
     """A line that reads like a title: short, no sentence, no date, not a list item, and (with `words`) made of
     title words. A page's own <h1>/<title> needs no title words: it is a title by markup, whatever its topic."""
-    if not text or not TITLE_MIN <= len(text) <= TITLE_MAX or DATE_RE.search(text) or NOT_TITLE_RE.search(text):
+    if not text or not TITLE_MIN <= len(text) <= TITLE_MAX or DATE_RE.search(text):
         return False
-    return looks_like_title(text) and (not words or bool(TITLE_WORDS_RE.search(text))) \
+    simple = to_simplified(text)     # the patterns and words are Simplified: 應急管理部…簽署儀式 is read as such
+    if NOT_TITLE_RE.search(simple):
+        return False
+    return looks_like_title(text) and (not words or bool(TITLE_WORDS_RE.search(simple))) \
         and text.count("，") + text.count(",") <= 1
 
 
