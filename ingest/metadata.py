@@ -18,6 +18,7 @@ TITLE_WEIGHT = 5            # one title cue outweighs a handful of 全市 in the
 HEAD = 3                    # paragraphs after the title that hold an issuer or a national header
 DATE_HEAD = 12               # opening paragraphs searched for a date line (site furniture may come first)
 HISTORY = 20                # opening paragraphs searched for a promulgation or revision line
+NEWS_LEAD = 4               # paragraphs of a news report that date it (the lead and what follows it)
 TAIL = 4                    # closing paragraphs that hold a signature date
 OFFICIAL_TYPES = {"通知", "意见", "方案", "预案", "制度", "法律法规", "报告", "解读"}   # dated by own date or number
 # official texts a government site posts itself, so its page date is theirs; 预案, 报告 and 制度 are mostly
@@ -369,7 +370,9 @@ def speech_year(title, paragraphs, published, site=(), doc_type=None):
         return enacted[0], "body", _evidence(enacted[1], "body")
     lines = [*paragraphs[:DATE_HEAD], *paragraphs[-TAIL:], *site]
     own = dated_line(lines, "own")
-    cued = cue_years(paragraphs, "1")
+    # a news report tells its year in its lead: items a page appends below it (近日，平度市…) are other stories
+    told = paragraphs[:NEWS_LEAD] if doc_type == "新闻" else paragraphs
+    cued = cue_years(told, "1")
     page = dated_line(lines, "page") or ((int(published[:4]), published) if published and YEAR_RE.match(published)
                                          and _plausible(int(published[:4])) else None)
     if doc_type == "新闻":
@@ -378,7 +381,7 @@ def speech_year(title, paragraphs, published, site=(), doc_type=None):
         order = [(own, "date_line"), (cued, "body")] + [(page, "date_line")] * (doc_type in POSTED_TYPES)
     else:
         order = [(cued, "body"), (own, "date_line")]
-    for found, source in order + [(cue_years(paragraphs, "2"), "body")]:
+    for found, source in order + [(cue_years(told, "2"), "body")]:
         if found:
             return found[0], source, _evidence(found[1], source)
     return None, "none", None
