@@ -141,7 +141,9 @@ def describe(title: str | None, paragraphs: list[str], published: str | None, si
     place = placement.names(depth, single) if placement else dict.fromkeys(region.LEVELS)
     if level in NAMED_COUNTY_ONLY and place["county"] and not placement.direct.get(placement.codes["county"]):
         place["county"] = place["town"] = None
-    quote = placement.quote(depth, single) if placement else None
+    if level is None and place["province"] and not _spoken_for(placement):
+        place = dict.fromkeys(region.LEVELS)      # only a medium's seat or the site's footer names it
+    quote = placement.quote(depth, single) if placement and place["province"] else None
     evidence["region"] = _evidence(*quote) if quote and (place["province"] or place["town"]) else None
     doc_type, evidence["doc_type"] = document_type(title, paragraphs, level)
     year, year_source, evidence["year"] = speech_year(title, paragraphs, published, [*site, *outside], doc_type)
@@ -209,6 +211,14 @@ def speaker_level(title, paragraphs, site=()):
     if not best or best[0][1] <= 0:
         return _host_level(placement)
     return _adjust(best[0][0], placement), first[best[0][0]], placement
+
+
+def _spoken_for(placement):
+    """Whether a mention in the title or body, other than a medium's name, supports the province chosen."""
+    province = placement.codes["province"]
+    return any(mention.where != "site" and mention.weight >= 1 and not region.is_medium(mention)
+               and any(code == province or province in region.ancestors(code) for code in mention.codes)
+               for mention in placement.mentions)
 
 
 def _host_level(placement):

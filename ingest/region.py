@@ -188,9 +188,11 @@ TOWN_LENGTHS = range(max(map(len, TOWN_FORMS)), 2, -1)
 
 
 def _read_cues():
-    cues = {"before": [], "after": [], "after_re": [], "clause": [], "settlement": [], "venue": []}
+    cues = {"before": [], "after": [], "after_re": [], "clause": [], "settlement": [], "venue": [], "medium": []}
     for kind, weight, cue in rows("region_cues.tsv", 3):
-        cues[kind].append((re.compile(cue) if kind in ("after_re", "clause") else cue, float(weight)))
+        cues[kind].append((re.compile(cue) if kind in ("after_re", "clause", "medium") else cue, float(weight)))
+        if kind == "medium":
+            cues["after_re"].append(cues[kind][-1])
     # the issuing or holding body (XX人民政府, XX应急管理局, XX召开…): the cues metadata.py reads an issuer by
     cues["after_re"].append((ISSUER_RE, ISSUER_WEIGHT))
     return cues
@@ -301,6 +303,11 @@ def find_mentions(title, paragraphs, site=()):
             mentions.append(Mention(start, form, codes, weight, where, index, _quote(text, start, end),
                                     text[end:end + 12]))
     return mentions
+
+
+def is_medium(mention):
+    """Whether the name is the seat of a medium (北京商报讯, 四川日报) rather than a place the text is about."""
+    return any(cue.match(mention.after) for cue, _ in CUES["medium"])
 
 
 def ancestors(code):
