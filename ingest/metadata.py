@@ -31,6 +31,7 @@ RANGE_END_RE = re.compile(r"(?:19|20)\d\d\s*年?\s*[—–\-~～至到]\s*$")
 ZONE_RE = re.compile(rf"[{HAN}]{{0,6}}?(?:经济技术开发区|经济开发区|经开区|开发区|高新区|高新技术产业开发区|示范区|工业园区|产业园区)")
 COLUMN_RE = re.compile(r"[^｜|]{2,8}[｜|]")       # a site column before the headline (新华视界｜, 政策解读|)
 CITED_RE = re.compile(r"《[^《》\n]*》")
+SENTENCE_RE = re.compile(r"[，。；,;]")
 ARTICLE_RE = re.compile(r"第[一二三四五六七八九十]+[章条]")
 NATIONAL = "国家"
 # how deep the region goes for a speaker of each level; 企业 keeps all the text tells, an unknown speaker stops
@@ -182,7 +183,9 @@ def speaker_level(title, paragraphs, site=()):
     """
     issuer = issuing_place(title, paragraphs)
     # a national document cited by name (《国务院关于…的意见》) does not make the citing text national
-    head = CITED_RE.sub("《》", "\n".join([title, *paragraphs[:HEAD]]))
+    # the opening paragraphs that hold a sentence: page furniture left above the text (打印本页 转发 收藏) is none
+    opening = [text for text in paragraphs[:HEAD * 3] if SENTENCE_RE.search(text)][:HEAD]
+    head = CITED_RE.sub("《》", "\n".join([title, *opening]))
     # the issuer that names the title or opens the text (安徽省人民政府办公厅转发国务院…) outweighs national cues
     opens = issuer and (issuer[1].where == "title" or (issuer[1].paragraph == 0 and issuer[1].start <= 2))
     national = None if opens else NATIONAL_RE.search(head)
