@@ -182,13 +182,16 @@ def speaker_level(title, paragraphs, site=()):
     when the text is silent.
     """
     issuer = issuing_place(title, paragraphs)
-    # a national document cited by name (《国务院关于…的意见》) does not make the citing text national
+    # a national document cited by name (《国务院关于…的意见》) does not make the citing text national;
     # the opening paragraphs that hold a sentence: page furniture left above the text (打印本页 转发 收藏) is none
     opening = [text for text in paragraphs[:HEAD * 3] if SENTENCE_RE.search(text)][:HEAD]
     head = CITED_RE.sub("《》", "\n".join([title, *opening]))
-    # the issuer that names the title or opens the text (安徽省人民政府办公厅转发国务院…) outweighs national cues
+    national = NATIONAL_RE.search(head)
+    # the issuer that names the title or opens the text (安徽省人民政府办公厅转发国务院…) outweighs national cues,
+    # unless a national body opens the title before it (安全监管总局召开“支援西藏…座谈会”: the place is its topic)
     opens = issuer and (issuer[1].where == "title" or (issuer[1].paragraph == 0 and issuer[1].start <= 2))
-    national = None if opens else NATIONAL_RE.search(head)
+    if opens and not (national and national.start() == 0 and issuer[1].where == "title" and issuer[1].start > 0):
+        national = None
     if national and national.start() > len(title) and RELAY_RE.search(title):
         national = None           # 泾河新城组织参加全国…会议: a local report of the national meeting it joined
     if national:
