@@ -195,7 +195,10 @@ def speaker_level(title, paragraphs, site=()):
     if national and national.start() > len(title) and RELAY_RE.search(title):
         national = None           # 泾河新城组织参加全国…会议: a local report of the national meeting it joined
     if national:
-        return NATIONAL, _evidence(_around(head, national), "title" if national.start() < len(title) else "body"), None
+        line_start = head.rfind("\n", 0, national.start()) + 1      # the quote stays on the cue's own line
+        line = head[line_start: head.find("\n", national.end()) % (len(head) + 1)]
+        quote = line[max(0, national.start() - line_start - QUOTE_AROUND): national.end() - line_start + QUOTE_AROUND]
+        return NATIONAL, _evidence(quote.strip(), "title" if national.start() < len(title) else "body"), None
     placement = region.place(title, paragraphs, site)
     if issuer:
         code, mention = issuer

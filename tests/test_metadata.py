@@ -255,6 +255,76 @@ def test_real_document_metadata(name, expected):
     assert fields(real(name)) == expected
 
 
+FIELD_NAMES = ("title", "year", "province", "city", "county", "town", "level", "doc_type")
+
+
+@pytest.mark.parametrize("name, expected", [
+    # national news on a local portal (荆门) and a national symposium held 在江西南昌: 国家, no place
+    ("national_news_local_portal_jingmen.txt", {"level": "国家", "province": None, "doc_type": "新闻"}),
+    ("national_symposium_held_in_nanchang_traditional.txt", {"level": "国家", "province": None, "city": None, "year": 2019}),
+    # items the page appends below the story (平度市…, 湖北省2025年…方案) give it neither a place nor a year
+    ("national_news_items_appended.txt", {"level": "国家", "province": None, "county": None, "year": None}),
+    # page furniture above the lead (打印本頁 轉發 收藏) does not hide that the State Council's committee met
+    ("national_news_traditional_below_furniture.txt", {"level": "国家", "province": None, "year": 2006}),
+    # a national bureau opening the title is national, whatever place it is about (支援西藏…座谈会)
+    ("national_bureau_news_about_tibet.txt", {"level": "国家", "province": None}),
+    # a local body that joins the national meeting (组织参加全国…会议) keeps its own level and place
+    ("zone_news_joins_national_meeting.txt", {"level": "开发区", "province": "陕西省"}),
+    # a national story in a Beijing paper (北京商报讯…中国人民银行…): the paper's seat is not its place
+    ("html_national_story_beijing_paper.html", {"province": None, "city": None, "year": 2024}),
+    # 记者：沈阳 is the reporter, not 沈阳市: 我市 and 连云港 place the report
+    ("city_news_byline_reporter_shenyang.txt", {"province": "江苏省", "city": "连云港市", "level": "市"}),
+    # 防风险保平安迎大庆 is a slogan, not 大庆市
+    ("county_speech_slogan_yingdaqing.txt", {"province": None, "city": None, "level": "县", "year": 2020}),
+    # 党中央、国务院关于…决策部署 quoted in a county plan does not make it national; the plan named after the
+    # addressees is the title; the signature flattened into the line dates it
+    ("county_plan_issued_oneline_yongjia.txt", {"title": "永嘉县应急管理“十四五”规划", "year": 2021, "province": "浙江省",
+                                                "city": "温州市", "county": "永嘉县", "level": "县", "doc_type": "方案"}),
+    # a document-sharing summary opens with the title (《在全县…会议上的讲话》讲解了…)
+    ("sharing_site_summary_county_speech.txt", {"title": "在全县安全生产暨消防工作会议上的讲话", "doc_type": "讲话", "level": "县"}),
+    # a Traditional headline is a title (its words read in Simplified); a document number line is not
+    ("ministry_news_traditional_headline.txt", {"title": "應急管理部與新華社舉行戰略合作備忘錄簽署儀式和中國應急信息網上線儀式",
+                                                "level": "国家"}),
+    ("municipal_regulation_number_line_traditional.txt", {"title": "天津市安全生產條例", "doc_type": "法律法规"}),
+    # a notice that revises a 预案 is typed by what it issues, like one that 印发 it
+    ("zone_notice_revises_plan_zhengzhou.txt", {"doc_type": "预案", "level": "开发区", "year": 2018}),
+    # a speech fragment without a heading: 我完全赞同 opens a speech; 集团公司 speaks
+    ("group_speech_fragment_i_agree.txt", {"title": None, "doc_type": "讲话", "level": "企业"}),
+    ("company_speech_no_title.txt", {"title": None, "doc_type": "讲话", "level": "企业"}),
+    # an essay (…的思考及建议) is 其他, not news
+    ("county_essay_hezhang.txt", {"doc_type": "其他", "level": "县", "county": "赫章县"}),
+    # a content site's [VIP] marker is no part of the title
+    ("district_speech_vip_marker.txt", {"title": "区长在安全生产电视电话会议结束后的讲话", "year": None, "level": "区"}),
+    # a government office as the page's source dates the 预案 it posts, in either order
+    ("county_plan_traditional_government_source.txt", {"year": 2019, "doc_type": "预案", "county": "舟曲县"}),
+    ("provincial_plan_source_after_date.txt", {"year": 2011, "doc_type": "预案", "province": "浙江省"}),
+    # 对2010年的安全生产工作进行了全面具体的部署 dates the meeting
+    ("provincial_meeting_plans_the_year_fujian.txt", {"year": 2010, "province": "福建省", "level": "省"}),
+    # a signature date that lost its 年月日 (2020619)
+    ("city_plan_signature_digits.txt", {"year": 2020, "city": "昭通市", "doc_type": "方案"}),
+    # a township acting in the title (祝楼乡切实做好…) is 乡 though the gazetteer lacks it
+    ("township_news_not_in_gazetteer.txt", {"level": "乡", "province": None}),
+])
+def test_real_document_fields(name, expected):
+    got = dict(zip(FIELD_NAMES, fields(real(name))))
+    assert {field: got[field] for field in expected} == expected
+
+
+@pytest.mark.parametrize("name, field, source, quoted", [
+    ("county_plan_issued_oneline_yongjia.txt", "year", "date_line", "人民政府 2021年12月28日"),
+    ("county_plan_traditional_government_source.txt", "year", "date_line", "来源:县政府办  发布日期:2019-05-09"),
+    ("provincial_plan_source_after_date.txt", "year", "date_line", "2011-10-21"),
+    ("provincial_meeting_plans_the_year_fujian.txt", "year", "body", "对2010年的安全生产工作进行了全面具体的部署"),
+    ("national_news_local_portal_jingmen.txt", "level", "body", "国务院1月9日召开全国安全生产电视电话会议"),
+    ("national_symposium_held_in_nanchang_traditional.txt", "level", "title", "座谈会召开"),
+    ("sharing_site_summary_county_speech.txt", "title", "first_sentence", "在全县安全生产暨消防工作会议上的讲话"),
+])
+def test_each_fix_quotes_its_evidence(name, field, source, quoted):
+    found = real(name)["evidence"][field]
+    assert found["source"] == source
+    assert quoted in found["quote"]
+
+
 def quotes(doc):
     return {name: found["quote"] for name, found in doc["evidence"].items() if found}
 
