@@ -183,9 +183,10 @@ def speaker_level(title, paragraphs, site=()):
     """
     issuer = issuing_place(title, paragraphs)
     # a national document cited by name (《国务院关于…的意见》) does not make the citing text national;
-    # the opening paragraphs that hold a sentence: page furniture left above the text (打印本页 转发 收藏) is none
-    opening = [text for text in paragraphs[:HEAD * 3] if SENTENCE_RE.search(text)][:HEAD]
-    head = CITED_RE.sub("《》", "\n".join([title, *opening]))
+    # the opening paragraphs, and the first that hold a sentence when page furniture (打印本页 转发 收藏, a
+    # date line) stands above the text
+    sentences = [text for text in paragraphs[HEAD: HEAD * 3] if SENTENCE_RE.search(text)]
+    head = CITED_RE.sub("《》", "\n".join([title, *paragraphs[:HEAD], *sentences[:HEAD]]))
     national = NATIONAL_RE.search(head)
     # the issuer that names the title or opens the text (安徽省人民政府办公厅转发国务院…) outweighs national cues,
     # unless a national body opens the title before it (安全监管总局召开“支援西藏…座谈会”: the place is its topic)
