@@ -223,7 +223,7 @@ def timings(index_dir: Path, sample: int = 400, rounds: int = 3) -> dict:
     import time
 
     from index.matching import _leaf_postings
-    from index.writing import open_index
+    from index.health import open_index
 
     ix = open_index(index_dir)
     out = {}

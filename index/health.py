@@ -25,6 +25,7 @@ from pathlib import Path
 
 import whoosh
 from whoosh.filedb.filestore import FileStorage
+from whoosh import index as whoosh_index
 from whoosh.index import TOC
 
 from .store import STORE_FILE
@@ -36,6 +37,7 @@ INDEX_NAME = "MAIN"
 FORMAT_FILE = "format.json"
 CHECKSUM_FILE = "checksums.txt"
 WRITE_LOCK = "MAIN_WRITELOCK"        # Whoosh's own (unused) lock file
+LOCK_FILE = "ingest.lock"            # the writer lock (index.writing.writer_lock)
 FORMAT = 1                      # bump when the layout of the folder itself changes
 PACKAGE = Path(__file__).parent
 # What decides the tokens stored in the index: change any of these and old indexes must be rebuilt.
@@ -407,3 +409,43 @@ def _check_store(index_dir: Path, report: Report, full: bool, whoosh_ids: set[st
         report.damaged.append(f"文档库 {path} 已损坏（{exc}）：{restore_advice(index_dir)}")
     finally:
         db.close()
+
+
+# --- opening ---------------------------------------------------------------------------------------
+
+def open_index(index_dir: Path, create: bool = False):
+    """The Whoosh index in `index_dir` (created when `create` and absent).
+
+    IndexMissing when there is none, IndexOutdated when it was built by another version,
+    IndexDamaged when its files cannot be read."""
+    from .schema import check_schema, make_schema   # schema.py imports this module
+
+    index_dir = Path(index_dir)
+    generation = latest_generation(index_dir)
+    if generation < 0:
+        # documents without a TOC: creating a new index here would sweep them all as uncommitted
+        if (index_dir / STORE_FILE).exists():
+            raise IndexDamaged(f"索引 {index_dir} 缺少目录文件（_MAIN_*.toc）：{rebuild_advice(index_dir)}")
+        if not create:
+            raise IndexMissing(f"目录 {index_dir} 中没有索引：先运行 safety-search ingest 语料目录 --index {index_dir}"
+                               if index_dir.is_dir() else
+                               f"索引目录 {index_dir} 不存在，没有索引：先运行 safety-search ingest 语料目录 --index {index_dir}，"
+                               "或用 --index 指定已有的索引")
+        index_dir.mkdir(parents=True, exist_ok=True)
+        write_format(index_dir)   # before the TOC: an index never exists without its version
+        ix = whoosh_index.create_in(str(index_dir), make_schema())
+        record_checksums(index_dir)
+        return ix
+    check_format(index_dir)
+    read_toc(index_dir, generation)   # a clear IndexDamaged for a garbled TOC
+    try:
+        ix = whoosh_index.open_dir(str(index_dir))
+    except Exception as exc:   # the TOC vanished or changed between the two reads
+        raise IndexDamaged(f"无法打开索引 {index_dir}（{type(exc).__name__}：{str(exc)[:120]}）："
+                           f"{rebuild_advice(index_dir)}") from None
+    try:
+        check_schema(ix.schema, index_dir)
+    except Exception:
+        ix.close()
+        raise
+    return ix

@@ -16,6 +16,7 @@ import numpy as np
 from whoosh import query as wq
 
 from .analysis import PARAGRAPH_BITS
+from .postings import leaf_postings
 
 # An occurrence key packs a document number and a position: docnum << KEY_BITS | position, so the
 # occurrences of many documents sort and intersect as one array. Positions are n << PARAGRAPH_BITS
@@ -26,31 +27,6 @@ PARAGRAPH_MASK = (1 << (KEY_BITS - PARAGRAPH_BITS)) - 1
 
 BM25_B, BM25_K1 = 0.75, 1.2
 CACHED_POSTINGS = 2_000_000   # bounds the memory of a worker's posting cache
-
-
-def _leaf_postings(matcher) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
-    """(ids, weights, encoded positions) of one segment's posting list, read a block at a time.
-
-    Uses the `_data` tuple (delta-coded ids, weights, values) that Whoosh 2.7.4's W3LeafMatcher and
-    index/postings.py's compact reader build for each block.
-    """
-    ids, weights, values = [], [], []
-    while True:
-        matcher._read_data()
-        block_ids, block_weights = matcher._data[0], matcher._data[1]
-        values.extend(matcher._data[2])
-        block = np.cumsum(np.asarray(block_ids, dtype=np.int64))
-        ids.append(block)
-        if block_weights is None:
-            weights.append(np.ones(len(block), dtype=np.float32))
-        elif isinstance(block_weights, float):
-            weights.append(np.full(len(block), block_weights, dtype=np.float32))
-        else:
-            weights.append(np.asarray(block_weights, dtype=np.float32))
-        if matcher._lastblock:
-            break
-        matcher._goto(matcher._nextoffset)
-    return np.concatenate(ids), np.concatenate(weights), values
 
 
 def _isin_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -107,8 +83,7 @@ class Evaluator:
         ids, weights, values = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.float32)], []
         for reader, base in self.searcher.reader().leaf_readers():
             if (fieldname, text) in reader:
-                matcher = reader.postings(fieldname, text)
-                leaf_ids, leaf_weights, leaf_values = _leaf_postings(getattr(matcher, "child", matcher))
+                leaf_ids, leaf_weights, leaf_values = leaf_postings(reader, fieldname, text)
                 ids.append(leaf_ids + base)
                 weights.append(leaf_weights)
                 values += leaf_values

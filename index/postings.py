@@ -16,23 +16,48 @@ The block info (postings, last document number, highest weight) is a 10-byte str
 27-byte pickled tuple; its first byte is never pickle's 0x80, and the matcher sets the compression
 field to `COMPACT`. Blocks written before (pickled info and data) are read as before, so indexes
 built by earlier versions read correctly and merge into compact blocks.
-This module is the one place that knows Whoosh's codec internals (matching.py reads the `_data`
-tuple this reader still builds).
+This module is the one place that relies on Whoosh internals (private attributes, copied methods,
+file layouts below the public API): the codec above, `leaf_postings` (matching.py's fast reader of a
+whole posting list) and `ParallelWriter` (the writer's MpWriter). Each piece names the Whoosh 2.7.4
+lines it mirrors; the version check below refuses any other Whoosh at import. (health.py reads the
+TOC and segment file names, also behind a 2.7.4 check.)
+
+Class paths are on-disk format: a TOC pickles the codec (`index.postings.PostingsCodec`; indexes
+written before 2026-12-01 name `index.writing._Codec`, an alias kept there), the field formats
+(`index.schema.PiecewisePositions`, `index.schema.PositionedText`) and the analyzers
+(`index.analysis`). Old paths are kept loadable rather than left to the format fingerprint: the
+fingerprint refuses an old index at open with the reindex message, but `reindex` itself reads the
+old TOC to keep out the rows of an interrupted batch. `ON_DISK_NAMES` lists them; a test holds
+every class a new TOC names to that list.
 """
 from __future__ import annotations
 
+import ctypes
+import multiprocessing
+import os
+import queue
+import signal
 import struct
 import sys
 from array import array
 
+import numpy as np
 import whoosh
 from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldCursor, W3FieldWriter, W3LeafMatcher,
                                   W3PostingsWriter, W3TermInfo, W3TermsReader)
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import TermNotFound
+from whoosh.writing import SegmentWriter
 
 if whoosh.__version__ != (2, 7, 4):
-    raise ImportError(f"index.postings 依赖 Whoosh 2.7.4 的编码内部结构，当前安装的是 "
-                      f"{'.'.join(map(str, whoosh.__version__))}：请安装 pyproject.toml 中锁定的版本")
+    raise ImportError(f"index.postings 依赖 Whoosh 2.7.4 的内部结构（编码、匹配器、多进程写入），当前安装的是 "
+                      f"{'.'.join(map(str, whoosh.__version__))}：请安装 pyproject.toml 中锁定的 whoosh==2.7.4 / "
+                      f"index.postings relies on Whoosh 2.7.4 internals; install the version pinned in pyproject.toml")
+
+# Classes a TOC pickles, by the path it names them (see the module docstring).
+ON_DISK_NAMES = ("index.postings.PostingsCodec", "index.writing._Codec", "index.schema.PiecewisePositions",
+                 "index.schema.PositionedText")
 
 COMPACT = 128          # in the matcher's block info where Whoosh puts the zlib level (0–9)
 BLOCK_INFO = struct.Struct("<BBIf")   # INFO_MARK, postings (at most 128), last document number, max weight
@@ -152,6 +177,10 @@ def block_info(head: bytes) -> tuple[tuple, int] | None:
 
 
 class _LeafMatcher(W3LeafMatcher):
+    """W3LeafMatcher reading compact blocks too. `_goto` mirrors W3LeafMatcher._goto (whoosh/codec/
+    whoosh3.py 915-946) with the 10-byte info instead of the pickled one, `_read_data` its
+    _read_data (1066-1077) building the same `_data` tuple (ids as deltas, weights, values)."""
+
     def _goto(self, position):
         postfile = self._postfile
         head = postfile.get(position, 4 + BLOCK_INFO.size)
@@ -304,3 +333,119 @@ class PostingsCodec(W3Codec):
             return super().postings_reader(dbfile, terminfo, format_, term, scorer)
         offset, _ = terminfo.extent()
         return _LeafMatcher(dbfile, offset, None, format_, term=term, scorer=scorer)
+
+
+# --- reading a whole posting list (matching.py) ---------------------------------------------------
+
+def leaf_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
+    """(document numbers, weights, encoded values) of a term in one segment, a block at a time,
+    deleted documents included: callers mask them out (matching.Evaluator's `live`).
+
+    SegmentReader.postings (whoosh/reading.py 809-822) wraps the leaf matcher in a FilterMatcher
+    that skips deleted documents; unwrapping it is harmless only because of that mask. The leaf's
+    private block state is W3LeafMatcher's (whoosh/codec/whoosh3.py 868-1120): `_read_data` fills
+    `_data` = (document-number deltas, weights as None / one float / an array, values) — values as
+    they are for a variable-size format such as positions — and `_lastblock`, `_nextoffset` and
+    `_goto` walk the blocks as its `_next_block` (950-961) does.
+    """
+    matcher = reader.postings(fieldname, text)
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    if not isinstance(matcher, W3LeafMatcher) or (matcher._fixedsize is not None and matcher._fixedsize >= 0):
+        return _public_postings(matcher)   # inlined postings (ListMatcher), fixed-size values
+    ids, weights, values = [], [], []
+    while True:
+        matcher._read_data()
+        block_ids, block_weights, block_values = matcher._data
+        values.extend(block_values)
+        block = np.cumsum(np.asarray(block_ids, dtype=np.int64))
+        ids.append(block)
+        if block_weights is None:
+            weights.append(np.ones(len(block), dtype=np.float32))
+        elif isinstance(block_weights, float):
+            weights.append(np.full(len(block), block_weights, dtype=np.float32))
+        else:
+            weights.append(np.asarray(block_weights, dtype=np.float32))
+        if matcher._lastblock:
+            break
+        matcher._goto(matcher._nextoffset)
+    return np.concatenate(ids), np.concatenate(weights), values
+
+
+def _public_postings(matcher) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
+    ids, weights, values = [], [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        values.append(matcher.value())
+        matcher.next()
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32), values
+
+
+# --- the parallel writer (writing.py) --------------------------------------------------------------
+
+class _OrphanSafeTask(SubWriterTask):
+    """A Whoosh sub-writer process that dies with its parent instead of waiting forever, and whose
+    failure (a full disk, say) reaches the parent as a message rather than a traceback on stderr.
+    Wraps SubWriterTask.run (whoosh/multiproc.py 76-132)."""
+
+    def __init__(self, *args, failures):
+        super().__init__(*args)
+        self.failures = failures
+
+    def run(self):
+        if sys.platform.startswith("linux"):
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        try:
+            super().run()
+        except BaseException as exc:
+            self.failures.put((getattr(exc, "errno", None), f"{type(exc).__name__}：{exc}"))
+            sys.exit(1)
+
+
+class ParallelWriter(MpWriter):
+    """MpWriter whose sub-writers each analyse their documents and keep their own segment.
+
+    Whoosh's MpWriter commits without the segment of a sub-writer that died (its result is simply
+    missing from the queue): the documents it held would vanish. Here a failed sub-writer fails the
+    commit instead, and cancelling stops the sub-writers (Whoosh only flips a flag in this process)."""
+
+    def _new_task(self):
+        # MpWriter._new_task (whoosh/multiproc.py 187-193), starting an _OrphanSafeTask
+        if not hasattr(self, "failures"):
+            self.failures = multiprocessing.Queue()
+        task = _OrphanSafeTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
+                               self.subargs, self.multisegment, failures=self.failures)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def _commit(self, mergetype, optimize, merge):
+        # the opening of MpWriter._commit (whoosh/multiproc.py 259-270: flush, tell the tasks to end,
+        # join them) before handing over to it; joining twice is harmless
+        if self.docbuffer:
+            self._enqueue()
+        for task in self.tasks:
+            self.jobqueue.put(None)
+        for task in self.tasks:
+            task.join()
+        if any(task.exitcode for task in self.tasks):
+            try:
+                number, text = self.failures.get(timeout=5)
+            except queue.Empty:
+                number, text = None, f"退出码 {[task.exitcode for task in self.tasks]}"
+            SegmentWriter.cancel(self)
+            if number:
+                raise OSError(number, os.strerror(number), self.storage.folder)
+            raise RuntimeError(f"写索引的子进程出错（{text}），本次提交已放弃")
+        super()._commit(mergetype, optimize, merge)
+
+    def cancel(self):
+        # replaces MpWriter.cancel (whoosh/multiproc.py 213-218), which only flips `running` here
+        try:
+            for task in self.tasks:
+                if task.is_alive():
+                    task.terminate()
+                task.join(5)
+        finally:
+            SegmentWriter.cancel(self)

@@ -22,14 +22,13 @@ from whoosh import query as wq
 
 from .analysis import is_cjk_word, words
 from .facets import FacetTable
-from .health import FileVerifier, IndexDamaged, IndexMissing, IndexProblem, rebuild_advice, restore_advice
+from .health import FileVerifier, IndexDamaged, IndexMissing, IndexProblem, open_index, rebuild_advice, restore_advice
 from .highlight import highlight
 from .matching import Evaluator
 from .query import Compiled, QueryError, compile_query, idf as query_idf
 from .ranking import RERANK_DEPTH, SPECIFIC_TOP, Ranked, by_specificity, rank, shown_paragraphs
 from .store import STORE_FILE, DocumentStore
 from .vocabulary import DEFAULT_CONTEXT, DEFAULT_PER_PAGE, MAX_CONTEXT, MAX_DEPTH, MAX_PER_PAGE, SORTS
-from .writing import open_index
 
 SNIPPET_CHARS = 200
 SIMILAR_TERMS = 12

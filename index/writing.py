@@ -6,12 +6,8 @@ killed between the two commits leaves only invisible store rows, swept by the ne
 """
 from __future__ import annotations
 
-import ctypes
 import fcntl
-import multiprocessing
 import os
-import queue
-import signal
 import sys
 import time
 from contextlib import contextmanager
@@ -19,19 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
-from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.writing import SegmentWriter
 
 from . import health
 from .analysis import RESTORED_OFFSET, paragraph_position
-from .health import IndexDamaged, IndexMissing
-from .postings import PostingsCodec
-from .schema import check_schema, make_schema
-from .store import STORE_FILE, DocumentStore
+from .health import LOCK_FILE, open_index
+from .postings import ParallelWriter, PostingsCodec
+from .store import DocumentStore
 
-LOCK_FILE = "ingest.lock"
 LOCK_TIMEOUT = 30.0          # seconds a second writer waits (the CLI passes SAFETY_SEARCH_LOCK_TIMEOUT)
 COMMIT_EVERY = 2000          # documents per commit: bounds the work a crash can lose
 WRITER_PROCS = min(2, os.cpu_count() or 1)
@@ -134,69 +125,7 @@ def writer_lock(index_dir: Path, timeout: float = LOCK_TIMEOUT, on_wait=None):
         os.close(fd)
 
 
-class _OrphanSafeTask(SubWriterTask):
-    """A Whoosh sub-writer process that dies with its parent instead of waiting forever, and whose
-    failure (a full disk, say) reaches the parent as a message rather than a traceback on stderr."""
-
-    def __init__(self, *args, failures):
-        super().__init__(*args)
-        self.failures = failures
-
-    def run(self):
-        if sys.platform.startswith("linux"):
-            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        try:
-            super().run()
-        except BaseException as exc:
-            self.failures.put((getattr(exc, "errno", None), f"{type(exc).__name__}：{exc}"))
-            sys.exit(1)
-
-
-class _ParallelWriter(MpWriter):
-    """MpWriter whose sub-writers each analyse their documents and keep their own segment.
-
-    Whoosh's MpWriter commits without the segment of a sub-writer that died (its result is simply
-    missing from the queue): the documents it held would vanish. Here a failed sub-writer fails the
-    commit instead, and cancelling stops the sub-writers (Whoosh only flips a flag in this process)."""
-
-    def _new_task(self):
-        if not hasattr(self, "failures"):
-            self.failures = multiprocessing.Queue()
-        task = _OrphanSafeTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
-                               self.subargs, self.multisegment, failures=self.failures)
-        self.tasks.append(task)
-        task.start()
-        return task
-
-    def _commit(self, mergetype, optimize, merge):
-        if self.docbuffer:
-            self._enqueue()
-        for task in self.tasks:
-            self.jobqueue.put(None)
-        for task in self.tasks:
-            task.join()
-        if any(task.exitcode for task in self.tasks):
-            try:
-                number, text = self.failures.get(timeout=5)
-            except queue.Empty:
-                number, text = None, f"退出码 {[task.exitcode for task in self.tasks]}"
-            SegmentWriter.cancel(self)
-            if number:
-                raise OSError(number, os.strerror(number), self.storage.folder)
-            raise RuntimeError(f"写索引的子进程出错（{text}），本次提交已放弃")
-        super()._commit(mergetype, optimize, merge)
-
-    def cancel(self):
-        try:
-            for task in self.tasks:
-                if task.is_alive():
-                    task.terminate()
-                task.join(5)
-        finally:
-            SegmentWriter.cancel(self)
-
-
-# Segments of existing indexes were pickled naming this class: it must stay importable here.
+# TOCs written before 2026-12-01 name their codec index.writing._Codec (postings.ON_DISK_NAMES).
 _Codec = PostingsCodec
 
 
@@ -204,48 +133,12 @@ def _codec() -> W3Codec:
     return _Codec()
 
 
-def open_index(index_dir: Path, create: bool = False):
-    """The Whoosh index in `index_dir` (created when `create` and absent).
-
-    IndexMissing when there is none, IndexOutdated when it was built by another version,
-    IndexDamaged when its files cannot be read."""
-    index_dir = Path(index_dir)
-    generation = health.latest_generation(index_dir)
-    if generation < 0:
-        # documents without a TOC: creating a new index here would sweep them all as uncommitted
-        if (index_dir / STORE_FILE).exists():
-            raise IndexDamaged(f"索引 {index_dir} 缺少目录文件（_MAIN_*.toc）：{health.rebuild_advice(index_dir)}")
-        if not create:
-            raise IndexMissing(f"目录 {index_dir} 中没有索引：先运行 safety-search ingest 语料目录 --index {index_dir}"
-                               if index_dir.is_dir() else
-                               f"索引目录 {index_dir} 不存在，没有索引：先运行 safety-search ingest 语料目录 --index {index_dir}，"
-                               "或用 --index 指定已有的索引")
-        index_dir.mkdir(parents=True, exist_ok=True)
-        health.write_format(index_dir)   # before the TOC: an index never exists without its version
-        ix = whoosh_index.create_in(str(index_dir), make_schema())
-        health.record_checksums(index_dir)
-        return ix
-    health.check_format(index_dir)
-    health.read_toc(index_dir, generation)   # a clear IndexDamaged for a garbled TOC
-    try:
-        ix = whoosh_index.open_dir(str(index_dir))
-    except Exception as exc:   # the TOC vanished or changed between the two reads
-        raise IndexDamaged(f"无法打开索引 {index_dir}（{type(exc).__name__}：{str(exc)[:120]}）："
-                           f"{health.rebuild_advice(index_dir)}") from None
-    try:
-        check_schema(ix.schema, index_dir)
-    except Exception:
-        ix.close()
-        raise
-    return ix
-
-
 def new_writer(ix):
     """The Whoosh writer of every commit: parallel sub-writers where there are cores."""
     if WRITER_PROCS > 1:
         # limitmb: a sub-writer whose posting pool spills to disk sorts runs again at
         # commit; 128 MB cost 40 % more CPU at 100,000 paragraphs than 512 MB.
-        return _ParallelWriter(ix, procs=WRITER_PROCS, batchsize=16, multisegment=True, codec=_codec(),
+        return ParallelWriter(ix, procs=WRITER_PROCS, batchsize=16, multisegment=True, codec=_codec(),
                                limitmb=512)
     return ix.writer(codec=_codec(), limitmb=256)
 

@@ -20,8 +20,7 @@ from flask import current_app
 
 import index
 from index import IndexDamaged, IndexMissing, IndexProblem, SearchIndex
-from index.health import WRITE_LOCK
-from index.writing import LOCK_FILE
+from index.health import LOCK_FILE, WRITE_LOCK
 
 __all__ = ["IndexHolder", "IndexMissing", "current_index"]
 
