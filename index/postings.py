@@ -57,7 +57,8 @@ if whoosh.__version__ != (2, 7, 4):
 
 # Classes a TOC pickles, by the path it names them (see the module docstring).
 ON_DISK_NAMES = ("index.postings.PostingsCodec", "index.writing._Codec", "index.schema.PiecewisePositions",
-                 "index.schema.PositionedText")
+                 "index.schema.PositionedText", "index.analysis.ChineseTokenizer", "index.analysis.SubwordFilter",
+                 "index.analysis.BigramTokenizer")
 
 COMPACT = 128          # in the matcher's block info where Whoosh puts the zlib level (0–9)
 BLOCK_INFO = struct.Struct("<BBIf")   # INFO_MARK, postings (at most 128), last document number, max weight

@@ -1,0 +1,112 @@
+"""index/postings.py, the one module relying on Whoosh internals: its fast reader must agree with
+Whoosh's public matchers, and every class path a TOC pickles must stay loadable."""
+from __future__ import annotations
+
+import importlib
+import pickle
+import pickletools
+import random
+
+import numpy as np
+import pytest
+from whoosh import index as whoosh_index
+
+import index
+from index import postings
+from index.matching import Evaluator
+from conftest import CORPUS, make_doc
+
+LINES = [line.strip() for path in sorted(CORPUS.glob("*.txt"))
+         for line in path.read_text(encoding="utf-8").splitlines() if len(line.strip()) > 15]
+
+
+def _docs(first: int, count: int) -> list[dict]:
+    docs = []
+    for i in range(first, first + count):
+        rng = random.Random(i)
+        docs.append(make_doc(f"安全生产文件第{i}号", [f"第{i}号文件"] + rng.sample(LINES, 5), source=f"fence/{i}.txt"))
+    return docs
+
+
+@pytest.fixture(scope="module")
+def segmented_index(tmp_path_factory):
+    """Several segments (a large first commit, so common terms span several 128-posting blocks,
+    then small ones), and deletions in two of them."""
+    path = tmp_path_factory.mktemp("fence")
+    docs = _docs(0, 400)
+    index.add_documents(path, docs, commit_every=400)
+    index.add_documents(path, _docs(400, 60), commit_every=20)
+    for doc in docs[5:400:50] + [_docs(430, 1)[0]]:
+        assert index.remove(path, doc["doc_id"])
+    ix = whoosh_index.open_dir(str(path))
+    yield ix
+    ix.close()
+
+
+def _public(matcher, positions: bool):
+    ids, weights, values = [], [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        values.append(matcher.value_as("positions") if positions else None)
+        matcher.next()
+    return ids, weights, values
+
+
+def test_fast_reader_equals_whoosh_public_matcher_for_every_term(segmented_index):
+    checked = deleted_seen = multi_block = 0
+    with segmented_index.searcher() as searcher:
+        leaves = searcher.reader().leaf_readers()
+        assert len(leaves) >= 4
+        assert sum(reader.has_deletions() for reader, _ in leaves) >= 2
+        for reader, _ in leaves:
+            for fieldname, text in reader.all_terms():
+                fmt = reader.schema[fieldname].format
+                positions = fmt.supports("positions")
+                ids, weights, values = postings.leaf_postings(reader, fieldname, text)
+                live = np.array([not reader.is_deleted(d) for d in ids.tolist()], dtype=bool)
+                public = _public(reader.postings(fieldname, text), positions)
+                assert ids[live].tolist() == public[0], (fieldname, text)
+                assert weights[live].tolist() == pytest.approx(public[1]), (fieldname, text)
+                if positions:
+                    decoded = [fmt.decode_positions(v) for v, keep in zip(values, live) if keep]
+                    assert decoded == public[2], (fieldname, text)
+                checked += 1
+                deleted_seen += int((~live).sum())
+                multi_block += len(ids) > 128
+    assert checked > 1000 and deleted_seen and multi_block
+
+
+def test_evaluator_postings_over_all_segments_equal_the_searchers_matcher(segmented_index):
+    with segmented_index.searcher() as searcher:
+        reader = searcher.reader()
+        live = np.array([not reader.is_deleted(d) for d in range(reader.doc_count_all())], dtype=bool)
+        evaluator = Evaluator(searcher, live)
+        for fieldname, text in [("body", "安全"), ("body_chars", "生产"), ("title", "文件"), ("body", "监管")]:
+            ids, tf, _ = evaluator.postings(fieldname, text)
+            keep = live[ids]
+            public_ids, public_weights, _ = _public(searcher.postings(fieldname, text), False)
+            assert public_ids and ids[keep].tolist() == public_ids
+            boost = searcher.schema[fieldname].format.field_boost
+            assert (tf[keep] * boost).tolist() == pytest.approx(public_weights)
+
+
+def _pickled_names(obj) -> set[str]:
+    names = set()
+    for opcode, arg, _ in pickletools.genops(pickle.dumps(obj, protocol=2)):
+        if opcode.name == "GLOBAL":
+            module, name = arg.split(" ")
+            names.add(f"{module}.{name}")
+    return names
+
+
+def test_every_class_a_toc_pickles_is_listed_and_every_listed_path_loads(segmented_index):
+    from whoosh.index import TOC
+
+    toc = TOC.read(segmented_index.storage, segmented_index.indexname)
+    ours = {name for name in _pickled_names(toc.schema) | _pickled_names(toc.segments) if name.startswith("index.")}
+    assert "index.postings.PostingsCodec" in ours
+    assert ours <= set(postings.ON_DISK_NAMES), "a class moved or added: list its path in ON_DISK_NAMES"
+    for path in postings.ON_DISK_NAMES:
+        module, name = path.rsplit(".", 1)
+        assert isinstance(getattr(importlib.import_module(module), name), type), path
