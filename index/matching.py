@@ -15,15 +15,16 @@ from collections import OrderedDict
 import numpy as np
 from whoosh import query as wq
 
-from .analysis import PARAGRAPH_BITS
+from .analysis import PARAGRAPH_BITS, paragraph_of
 from .postings import leaf_postings
 
 # An occurrence key packs a document number and a position: docnum << KEY_BITS | position, so the
 # occurrences of many documents sort and intersect as one array. Positions are n << PARAGRAPH_BITS
-# + offset, so key >> PARAGRAPH_BITS names the (document, paragraph) and paragraphs up to 65,535 fit.
+# + offset, so paragraph_of(key) is a paragraph key, docnum << DOC_SHIFT | n, naming the (document,
+# paragraph); paragraphs up to 65,535 fit.
 KEY_BITS = 36
-PARAGRAPH_KEY_SHIFT = PARAGRAPH_BITS
-PARAGRAPH_MASK = (1 << (KEY_BITS - PARAGRAPH_BITS)) - 1
+DOC_SHIFT = KEY_BITS - PARAGRAPH_BITS
+PARAGRAPH_MASK = (1 << DOC_SHIFT) - 1
 
 BM25_B, BM25_K1 = 0.75, 1.2
 CACHED_POSTINGS = 2_000_000   # bounds the memory of a worker's posting cache
@@ -147,14 +148,14 @@ class Evaluator:
             return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
         first = parts[0]
         for other in parts[1:]:
-            first = first[np.isin(first >> PARAGRAPH_KEY_SHIFT, other >> PARAGRAPH_KEY_SHIFT)]
+            first = first[np.isin(paragraph_of(first), paragraph_of(other))]
         return first
 
     def paragraphs(self, query, docnums) -> dict[int, set[int]]:
         """docnum -> paragraphs where `query` (Terms and Phrases under And/Or) matches."""
         out: dict[int, set[int]] = {}
-        for key in np.unique(self.occurrences(query, docnums) >> PARAGRAPH_KEY_SHIFT).tolist():
-            out.setdefault(key >> (KEY_BITS - PARAGRAPH_BITS), set()).add(key & PARAGRAPH_MASK)
+        for key in np.unique(paragraph_of(self.occurrences(query, docnums))).tolist():
+            out.setdefault(key >> DOC_SHIFT, set()).add(key & PARAGRAPH_MASK)
         return out
 
     def _bm25(self, fieldname: str, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:

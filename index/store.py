@@ -38,8 +38,6 @@ CREATE TABLE IF NOT EXISTS input_files (
 
 FACET_COLUMNS = ("doc_id", "source", "seq", "group_id", "year", "published", "province", "city", "county",
                  "town", "level", "doc_type", "topics", "restored", "n_paragraphs", "truncated", "length")
-ROW_COLUMNS = ("doc_id", "source", "seq", "group_id", "year", "published", "province", "city", "county", "town",
-               "level", "doc_type", "topics", "restored", "n_paragraphs", "truncated", "length", "signature", "body")
 
 
 class DocumentStore:
@@ -55,7 +53,7 @@ class DocumentStore:
 
     @staticmethod
     def _columns(db) -> set[str]:
-        return {row[1] for row in db.execute("PRAGMA table_info(documents)")}
+        return {name for (name,) in db.execute("SELECT name FROM pragma_table_info('documents')")}
 
     def _connect(self) -> sqlite3.Connection:
         if self.readonly:
@@ -95,26 +93,32 @@ class DocumentStore:
         region = doc.get("region") or {}
         doc = {k: v for k, v in doc.items() if k != "signature"}   # kept apart, as a blob
         paragraphs = doc.get("paragraphs") or []
-        self.db.execute(
-            f"INSERT OR REPLACE INTO documents ({', '.join(ROW_COLUMNS)}) VALUES ({', '.join('?' * len(ROW_COLUMNS))})",
-            (doc["doc_id"], doc.get("source"), seq, group_id, doc.get("year"), doc.get("published"),
-             region.get("province"), region.get("city"), region.get("county"), region.get("town"), doc.get("level"),
-             doc.get("doc_type"), json.dumps(doc.get("topics") or [], ensure_ascii=False),
-             int(bool(doc.get("restored"))), len(paragraphs), int(bool(doc.get("truncated"))),
-             sum(len(p.get("text") or "") for p in paragraphs), signature,
-             json.dumps(doc, ensure_ascii=False)))
+        row = {
+            "doc_id": doc["doc_id"], "source": doc.get("source"), "seq": seq, "group_id": group_id,
+            "year": doc.get("year"), "published": doc.get("published"),
+            "province": region.get("province"), "city": region.get("city"), "county": region.get("county"),
+            "town": region.get("town"), "level": doc.get("level"), "doc_type": doc.get("doc_type"),
+            "topics": json.dumps(doc.get("topics") or [], ensure_ascii=False),
+            "restored": int(bool(doc.get("restored"))), "n_paragraphs": len(paragraphs),
+            "truncated": int(bool(doc.get("truncated"))),
+            "length": sum(len(p.get("text") or "") for p in paragraphs), "signature": signature,
+            "body": json.dumps(doc, ensure_ascii=False),
+        }
+        self.db.execute(f"INSERT OR REPLACE INTO documents ({', '.join(row)}) "
+                        f"VALUES ({', '.join(':' + name for name in row)})", row)
 
     def delete(self, doc_ids) -> None:
         self.db.executemany("DELETE FROM documents WHERE doc_id = ?", [(d,) for d in doc_ids])
 
     def put_input_file(self, path: str, sha256: str, cleaner: str, doc_ids: list[str]) -> None:
-        self.db.execute("INSERT OR REPLACE INTO input_files VALUES (?,?,?,?)",
-                        (path, sha256, cleaner, json.dumps(doc_ids)))
+        self.db.execute("INSERT OR REPLACE INTO input_files (path, sha256, cleaner, doc_ids) "
+                        "VALUES (:path, :sha256, :cleaner, :doc_ids)",
+                        {"path": path, "sha256": sha256, "cleaner": cleaner, "doc_ids": json.dumps(doc_ids)})
 
     def input_file(self, path: str) -> tuple[str, str, list[str]] | None:
         """(sha256, cleaner, doc_ids) recorded for an input file, or None."""
-        row = self.db.execute("SELECT sha256, cleaner, doc_ids FROM input_files WHERE path = ?", (path,)).fetchone()
-        return (row[0], row[1], json.loads(row[2])) if row else None
+        row = self._named("SELECT sha256, cleaner, doc_ids FROM input_files WHERE path = ?", (path,)).fetchone()
+        return (row["sha256"], row["cleaner"], json.loads(row["doc_ids"])) if row else None
 
     def forget_input_files_of(self, doc_id: str) -> None:
         """A removed document's file is parsed again by the next ingest (and so can come back)."""
@@ -145,6 +149,17 @@ class DocumentStore:
         columns = [name if name in present else "NULL" for name in FACET_COLUMNS]
         rows = self.db.execute(f"SELECT {', '.join(columns)} FROM documents")
         return {row[0]: row for row in rows}
+
+    def placements(self) -> dict[str, sqlite3.Row]:
+        """doc_id -> (source, seq, group_id) of every stored document, read by name: what a writer
+        needs to replace a source's documents and to file near-duplicates."""
+        rows = self._named("SELECT doc_id, source, seq, group_id FROM documents")
+        return {row["doc_id"]: row for row in rows}
+
+    def _named(self, sql: str, parameters=()) -> sqlite3.Cursor:
+        cursor = self.db.cursor()
+        cursor.row_factory = sqlite3.Row
+        return cursor.execute(sql, parameters)
 
     def seq_and_group(self, doc_id: str) -> tuple[int, str]:
         """(ingest order, near-duplicate group) of one stored document."""

@@ -249,14 +249,15 @@ class _Session:
         stored = self.store.all_doc_ids()
         self.store.delete(stored - committed)   # rows of a batch whose Whoosh commit never happened
         self.store.commit()
-        rows = self.store.facet_rows()
-        self.sources = {doc_id: row[1] for doc_id, row in rows.items()}   # what is committed
-        self.groups = {doc_id: row[3] for doc_id, row in rows.items()}
+        rows = self.store.placements()
+        self.sources = {doc_id: row["source"] for doc_id, row in rows.items()}   # what is committed
+        self.groups = {doc_id: row["group_id"] for doc_id, row in rows.items()}
         self.seq = self.store.next_seq()
         self.near = None
         self.group_seq: dict[str, int] = {}
         for row in rows.values():
-            self.group_seq[row[3]] = min(row[2], self.group_seq.get(row[3], row[2]))
+            group = row["group_id"]
+            self.group_seq[group] = min(row["seq"], self.group_seq.get(group, row["seq"]))
         self.writer = None
         self.pending = 0
         self.deleted_rows: list[str] = []
