@@ -1,0 +1,80 @@
+"""matching.Evaluator on its own: which documents a query matches, in which paragraphs, how they score."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from whoosh import query as wq
+
+import index
+from index.facets import FacetTable
+from index.health import open_index
+from index.matching import Evaluator
+from index.store import DocumentStore
+from conftest import make_doc
+
+DOCS = {
+    "coal": make_doc("煤矿安全会议讲话", ["煤矿企业要落实安全生产责任制", "加强隐患排查治理"]),
+    "apart": make_doc("管理通知", ["安全是头等大事", "生产经营单位要加强管理"]),
+    "often": make_doc("事故调查报告", ["一起生产安全事故的调查报告", "安全生产，安全生产，安全生产，形势严峻"]),
+    "adjacent": make_doc("另一份通知", ["这件大事生产不能停"]),
+    "removed": make_doc("煤矿检查", ["煤矿安全生产检查"]),
+}
+
+
+@pytest.fixture(scope="module")
+def matched(tmp_path_factory):
+    path = tmp_path_factory.mktemp("matching")
+    index.add_documents(path, list(DOCS.values()))
+    assert index.remove(path, DOCS["removed"]["doc_id"])
+    ix = open_index(path)
+    searcher = ix.searcher()
+    store = DocumentStore(path, readonly=True)
+    table = FacetTable(searcher.reader(), store)
+    yield Evaluator(searcher, table.live), {key: table.docnum_of(doc["doc_id"]) for key, doc in DOCS.items()}
+    searcher.close()
+    store.close()
+    ix.close()
+
+
+def _matches(evaluator, docnums, query) -> set[str]:
+    mask, _ = evaluator.evaluate(query)
+    return {key for key, d in docnums.items() if d is not None and mask[d]}
+
+
+def test_boolean_queries_match_whole_documents_and_never_a_deleted_one(matched):
+    evaluator, docnums = matched
+    assert docnums["removed"] is None
+    coal, safety, production = wq.Term("body", "煤矿"), wq.Term("body", "安全"), wq.Term("body", "生产")
+    assert _matches(evaluator, docnums, coal) == {"coal"}
+    assert _matches(evaluator, docnums, wq.And([safety, production])) == {"coal", "apart", "often"}
+    assert _matches(evaluator, docnums, wq.Or([coal, wq.Term("body", "大事")])) == {"coal", "apart", "adjacent"}
+    assert _matches(evaluator, docnums, wq.And([safety, wq.Not(coal)])) == {"apart", "often"}
+    assert _matches(evaluator, docnums, wq.Every()) == set(DOCS) - {"removed"}
+    assert int(evaluator.evaluate(wq.Not(coal))[0].sum()) == 3      # the deleted document is not "not coal"
+
+
+def test_a_phrase_holds_its_words_in_order_within_one_paragraph(matched):
+    evaluator, docnums = matched
+    assert _matches(evaluator, docnums, wq.Phrase("body_chars", ["安全", "全生", "生产"])) == {"coal", "often"}
+    assert _matches(evaluator, docnums, wq.Phrase("body_chars", ["生产", "全生"])) == set()   # out of order
+    # 大事 ends a paragraph of "apart" and 生产 opens the next: not a phrase there, only where they touch
+    assert _matches(evaluator, docnums, wq.Phrase("body", ["大事", "生产"])) == {"adjacent"}
+
+
+def test_paragraphs_name_where_every_part_occurs_together(matched):
+    evaluator, docnums = matched
+    both = wq.And([wq.Term("body", "安全"), wq.Term("body", "生产")])
+    found = evaluator.paragraphs(both, [docnums[k] for k in ("coal", "apart", "often")])
+    assert found == {docnums["coal"]: {1}, docnums["often"]: {1, 2}}   # "apart" has them in two paragraphs
+    phrase = wq.Phrase("body_chars", ["安全", "全生", "生产"])
+    assert evaluator.paragraphs(phrase, [docnums["often"]]) == {docnums["often"]: {2}}
+
+
+def test_bm25_ranks_more_occurrences_higher_and_scores_only_matches(matched):
+    evaluator, docnums = matched
+    mask, score = evaluator.evaluate(wq.Term("body", "安全生产"))
+    assert score[docnums["often"]] > score[docnums["coal"]] > 0
+    assert not mask[docnums["apart"]] and score[docnums["apart"]] == 0
+    assert np.all(score[~mask] == 0)
+    ids, tf, _ = evaluator.postings("body", "安全生产")
+    assert dict(zip(ids.tolist(), tf.tolist()))[docnums["often"]] == 3   # term frequency, not boosted weight
