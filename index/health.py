@@ -124,6 +124,28 @@ def check_format(index_dir: Path) -> None:
 
 # --- Whoosh files and their checksums --------------------------------------------------------------
 
+# files whose changes say nothing about damage: locks, and SQLite's WAL side files
+STATE_IGNORED = (LOCK_FILE, WRITE_LOCK)
+STATE_IGNORED_SUFFIXES = ("-shm", "-wal", ".tmp")
+
+
+def folder_state(index_dir: Path) -> str:
+    """A digest that changes when any file of the index folder is replaced, rewritten or removed
+    (the service re-checks a damaged index once it changed)."""
+    digest = hashlib.sha256()
+    try:
+        digest.update(str(os.stat(index_dir).st_ino).encode())
+        with os.scandir(index_dir) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                if entry.name in STATE_IGNORED or entry.name.endswith(STATE_IGNORED_SUFFIXES):
+                    continue
+                st = entry.stat()
+                digest.update(f"{entry.name}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns};".encode())
+    except FileNotFoundError:
+        return "missing"
+    return digest.hexdigest()
+
+
 def _storage(index_dir: Path) -> FileStorage:
     return FileStorage(str(index_dir), readonly=True)
 

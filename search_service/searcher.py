@@ -9,10 +9,8 @@ changes and passes the quick check again: then each worker reopens its index by 
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import multiprocessing
-import os
 import threading
 from pathlib import Path
 
@@ -20,30 +18,11 @@ from flask import current_app
 
 import index
 from index import IndexDamaged, IndexMissing, IndexProblem, SearchIndex
-from index.health import LOCK_FILE, WRITE_LOCK
+from index.health import folder_state
 
 __all__ = ["IndexHolder", "IndexMissing", "current_index"]
 
 VERDICT_BYTES = 16384
-# files whose changes say nothing about damage: locks, and SQLite's WAL side files
-IGNORED = (LOCK_FILE, WRITE_LOCK)
-IGNORED_SUFFIXES = ("-shm", "-wal", ".tmp")
-
-
-def folder_state(index_dir: Path) -> str:
-    """A digest that changes when any file of the index folder is replaced, rewritten or removed."""
-    digest = hashlib.sha256()
-    try:
-        digest.update(str(os.stat(index_dir).st_ino).encode())
-        with os.scandir(index_dir) as entries:
-            for entry in sorted(entries, key=lambda e: e.name):
-                if entry.name in IGNORED or entry.name.endswith(IGNORED_SUFFIXES):
-                    continue
-                st = entry.stat()
-                digest.update(f"{entry.name}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns};".encode())
-    except FileNotFoundError:
-        return "missing"
-    return digest.hexdigest()
 
 
 class SharedVerdict:
