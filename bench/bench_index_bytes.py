@@ -222,8 +222,8 @@ def timings(index_dir: Path, sample: int = 400, rounds: int = 3) -> dict:
     import random
     import time
 
-    from index.matching import _leaf_postings
     from index.health import open_index
+    from index.postings import leaf_postings
 
     ix = open_index(index_dir)
     out = {}
@@ -242,7 +242,7 @@ def timings(index_dir: Path, sample: int = 400, rounds: int = 3) -> dict:
                 for leaf, _ in reader.leaf_readers():
                     for t in chosen:
                         if (name, t) in leaf:
-                            values += _leaf_postings(leaf.postings(name, t))[2]
+                            values += leaf_postings(leaf, name, t)[2]
                 best_read = min(best_read, time.process_time() - started)
                 started = time.process_time()
                 for v in values:
