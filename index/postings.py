@@ -149,6 +149,9 @@ def decode_block(data: bytes, count: int, boost: float) -> tuple[tuple, dict]:
 
 
 class _PostingsWriter(W3PostingsWriter):
+    """`_write_block` mirrors W3PostingsWriter._write_block (whoosh/codec/whoosh3.py 750-803): the
+    same header, term-info and length framing, with a compact info and data."""
+
     def _write_block(self, last=False):
         fixed_size = self._format.fixed_value_size()
         data = None if self._byteids or (fixed_size or 0) > 0 else encode_block(
@@ -179,7 +182,7 @@ def block_info(head: bytes) -> tuple[tuple, int] | None:
 
 class _LeafMatcher(W3LeafMatcher):
     """W3LeafMatcher reading compact blocks too. `_goto` mirrors W3LeafMatcher._goto (whoosh/codec/
-    whoosh3.py 915-946) with the 10-byte info instead of the pickled one, `_read_data` its
+    whoosh3.py 915-949) with the 10-byte info instead of the pickled one, `_read_data` its
     _read_data (1066-1077) building the same `_data` tuple (ids as deltas, weights, values)."""
 
     def _goto(self, position):
@@ -227,6 +230,9 @@ def _write_varint(out: bytearray, x: int) -> None:
 
 
 class _TermInfo(W3TermInfo):
+    """W3TermInfo (whoosh/codec/whoosh3.py 1126-1248) with a varint form; `read_weight` and
+    `read_doc_freq` mirror its direct reads at fixed offsets (1228-1233)."""
+
     def to_bytes(self):
         if self.is_inlined() or self._minid is None or self._minlength or self._maxlength:
             return super().to_bytes()   # never so here: postings are not inlined, lengths not kept
@@ -266,7 +272,8 @@ class _TermInfo(W3TermInfo):
 
 
 class _TermsReader(W3TermsReader):
-    """W3TermsReader reading term infos through _TermInfo (which also reads Whoosh's own)."""
+    """W3TermsReader reading term infos through _TermInfo (which also reads Whoosh's own): each
+    method is its namesake of whoosh/codec/whoosh3.py 589-633 with W3TermInfo replaced."""
 
     def cursor(self, fieldname, fieldobj):
         return _FieldCursor(self._tindex, fieldname, self._keycoder, self._keydecoder, fieldobj)
@@ -292,6 +299,7 @@ class _TermsReader(W3TermsReader):
 
 
 class _FieldCursor(W3FieldCursor):
+    # W3FieldCursor.term_info (whoosh/codec/whoosh3.py 548-553) with _TermInfo
     def term_info(self):
         if self._pos is None:
             return None
@@ -306,6 +314,7 @@ class _FieldWriter(W3FieldWriter):
         super().add_postings(schema, None, items)
 
     def start_term(self, btext):
+        # W3FieldWriter.start_term (whoosh/codec/whoosh3.py 317-321) with _TermInfo
         if self._postwriter is None:
             raise Exception("Called start_term before start_field")
         self._btext = btext
@@ -344,10 +353,10 @@ def leaf_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.nda
 
     SegmentReader.postings (whoosh/reading.py 809-822) wraps the leaf matcher in a FilterMatcher
     that skips deleted documents; unwrapping it is harmless only because of that mask. The leaf's
-    private block state is W3LeafMatcher's (whoosh/codec/whoosh3.py 868-1120): `_read_data` fills
+    private block state is W3LeafMatcher's (whoosh/codec/whoosh3.py 868-1121): `_read_data` fills
     `_data` = (document-number deltas, weights as None / one float / an array, values) — values as
     they are for a variable-size format such as positions — and `_lastblock`, `_nextoffset` and
-    `_goto` walk the blocks as its `_next_block` (950-961) does.
+    `_goto` walk the blocks as its `_next_block` (951-961) does.
     """
     matcher = reader.postings(fieldname, text)
     if isinstance(matcher, FilterMatcher):
@@ -388,7 +397,7 @@ def _public_postings(matcher) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
 class _OrphanSafeTask(SubWriterTask):
     """A Whoosh sub-writer process that dies with its parent instead of waiting forever, and whose
     failure (a full disk, say) reaches the parent as a message rather than a traceback on stderr.
-    Wraps SubWriterTask.run (whoosh/multiproc.py 76-132)."""
+    Wraps SubWriterTask.run (whoosh/multiproc.py 76-133)."""
 
     def __init__(self, *args, failures):
         super().__init__(*args)
