@@ -6,8 +6,8 @@ analyzer and the dictionary the index was built with) and `checksums.txt` (CRC-3
 Whoosh file, written after each commit: Whoosh has no checksums of its own, and a flipped byte in a
 posting list would otherwise return a wrong document rather than an error).
 
-Whoosh's TOC and segment-file layout are internals; they are read only here (checked against the
-pinned Whoosh version below).
+Whoosh's TOC and segment-file layout are internals: their names come from index/postings.py, the one
+module relying on Whoosh internals (and refusing any Whoosh but 2.7.4).
 """
 from __future__ import annotations
 
@@ -23,15 +23,12 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-import whoosh
-from whoosh.filedb.filestore import FileStorage
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
+from .postings import latest_toc_generation, segment_file_prefix, toc_filename
 from .store import STORE_FILE
-
-if whoosh.versionstring() != "2.7.4":   # TOC layout and segment file names below are 2.7.4's
-    raise ImportError(f"index.health 依赖 Whoosh 2.7.4 的文件布局，当前为 {whoosh.versionstring()}")
 
 INDEX_NAME = "MAIN"
 FORMAT_FILE = "format.json"
@@ -153,13 +150,13 @@ def _storage(index_dir: Path) -> FileStorage:
 def latest_generation(index_dir: Path) -> int:
     """The newest TOC generation in the folder, -1 when there is none."""
     try:
-        return TOC._latest_generation(_storage(index_dir), INDEX_NAME)
+        return latest_toc_generation(_storage(index_dir), INDEX_NAME)
     except FileNotFoundError:
         return -1
 
 
 def toc_name(generation: int) -> str:
-    return TOC._filename(INDEX_NAME, generation)
+    return toc_filename(INDEX_NAME, generation)
 
 
 def read_toc(index_dir: Path, generation: int):
@@ -179,7 +176,7 @@ def generation_files(index_dir: Path, generation: int, toc=None) -> list[str]:
     names = os.listdir(index_dir)
     files = [toc_name(generation)]
     for segment in toc.segments:
-        prefix = f"{segment.segment_id()}."
+        prefix = segment_file_prefix(segment)
         own = sorted(n for n in names if n.startswith(prefix))
         if not own:
             raise IndexDamaged(f"索引 {index_dir} 缺少段文件 {segment.segment_id()}.*：{rebuild_advice(index_dir)}")

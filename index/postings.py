@@ -19,8 +19,8 @@ built by earlier versions read correctly and merge into compact blocks.
 This module is the one place that relies on Whoosh internals (private attributes, copied methods,
 file layouts below the public API): the codec above, `leaf_postings` (matching.py's fast reader of a
 whole posting list) and `ParallelWriter` (the writer's MpWriter). Each piece names the Whoosh 2.7.4
-lines it mirrors; the version check below refuses any other Whoosh at import. (health.py reads the
-TOC and segment file names, also behind a 2.7.4 check.)
+lines it mirrors; the version check below refuses any other Whoosh at import. health.py takes the
+names of the TOC and segment files from here.
 
 Class paths are on-disk format: a TOC pickles the codec (`index.postings.PostingsCodec`; indexes
 written before 2026-12-01 name `index.writing._Codec`, an alias kept there), the field formats
@@ -45,6 +45,7 @@ import numpy as np
 import whoosh
 from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldCursor, W3FieldWriter, W3LeafMatcher,
                                   W3PostingsWriter, W3TermInfo, W3TermsReader)
+from whoosh.index import TOC
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import TermNotFound
@@ -459,3 +460,21 @@ class ParallelWriter(MpWriter):
                 task.join(5)
         finally:
             SegmentWriter.cancel(self)
+
+
+# --- the index folder's file layout (health.py) -----------------------------------------------------
+
+def latest_toc_generation(storage, indexname: str) -> int:
+    """The newest TOC generation among the files of `storage`, -1 when there is none
+    (TOC._latest_generation, whoosh/index.py 589-597)."""
+    return TOC._latest_generation(storage, indexname)
+
+
+def toc_filename(indexname: str, generation: int) -> str:
+    """`_<indexname>_<generation>.toc` (TOC._filename, whoosh/index.py 577-578)."""
+    return TOC._filename(indexname, generation)
+
+
+def segment_file_prefix(segment) -> str:
+    """Every file of a segment is `<segment id>.<extension>` (Segment.make_filename, whoosh/codec/base.py 533-534)."""
+    return f"{segment.segment_id()}."

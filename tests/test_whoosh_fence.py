@@ -110,3 +110,13 @@ def test_every_class_a_toc_pickles_is_listed_and_every_listed_path_loads(segment
     for path in postings.ON_DISK_NAMES:
         module, name = path.rsplit(".", 1)
         assert isinstance(getattr(importlib.import_module(module), name), type), path
+
+
+def test_another_whoosh_version_is_refused_at_import_with_a_clear_message():
+    import subprocess
+    import sys
+
+    code = ("import whoosh; whoosh.__version__ = (2, 7, 5)\n"
+            "try:\n    import index.postings\nexcept ImportError as exc:\n    print(exc)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
+    assert "2.7.4" in out and "2.7.5" in out and "pyproject.toml" in out
