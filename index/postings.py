@@ -1,4 +1,4 @@
-"""How posting blocks are written on disk: Whoosh 2.7.4's W3 codec with a compact block layout.
+"""Whoosh 2.7.4 internals, fenced: a compact posting codec, the fast posting reader, the parallel writer.
 
 Whoosh pickles each block of up to 128 postings as a tuple (document-number deltas, weights,
 values) with pickle protocol 2, where every value (a posting's encoded positions) is pickled as a
@@ -16,6 +16,7 @@ The block info (postings, last document number, highest weight) is a 10-byte str
 27-byte pickled tuple; its first byte is never pickle's 0x80, and the matcher sets the compression
 field to `COMPACT`. Blocks written before (pickled info and data) are read as before, so indexes
 built by earlier versions read correctly and merge into compact blocks.
+
 This module is the one place that relies on Whoosh internals (private attributes, copied methods,
 file layouts below the public API): the codec above, `leaf_postings` (matching.py's fast reader of a
 whole posting list) and `ParallelWriter` (the writer's MpWriter). Each piece names the Whoosh 2.7.4
