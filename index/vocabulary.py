@@ -6,7 +6,7 @@ service and CLI (downstream) show them.
 """
 from __future__ import annotations
 
-from ingest.metadata import FIRST_YEAR
+from ingest.years import FIRST_YEAR
 
 # --- names -------------------------------------------------------------------------------------------
 

@@ -8,11 +8,11 @@ check why a document sits under 2019 and 济宁市.
 """
 import re
 from collections import Counter
-from datetime import date
 
 from ingest import region
 from ingest.datafile import rows
 from ingest.text import HAN, to_simplified
+from ingest.years import plausible_year
 
 TITLE_WEIGHT = 5            # one title cue outweighs a handful of 全市 in the body
 HEAD = 3                    # paragraphs after the title that hold an issuer or a national header
@@ -307,22 +307,13 @@ def _deepest(code, mention, following):
 
 # --- year -------------------------------------------------------------------------------------------
 
-# The founding of the PRC: the work-safety texts here are its laws, rules and speeches, and an
-# earlier four-digit number in a text is an amount or a code, not its year.
-FIRST_YEAR = 1949
-
-
-def _plausible(year):
-    return FIRST_YEAR <= year <= date.today().year + 1
-
-
 def title_year(title):
     """(year, match) of the title's year: the latest one written (总结2017年暨部署2018年…会议), the start of
     a range (三年行动计划（2018—2020年）), the year summed up by a summary (2022年工作总结和2023年工作思路);
     None when the title names none."""
     found = []
     for match in YEAR_RE.finditer(title):
-        if _plausible(int(match.group(1))) and not RANGE_END_RE.search(title, 0, match.start()):
+        if plausible_year(int(match.group(1))) and not RANGE_END_RE.search(title, 0, match.start()):
             found.append((int(match.group(1)), match))
     summary = SUMMARY_YEAR_RE.search(title)
     if summary and len(found) > 1 and not MEETING_END_RE.search(title):
@@ -344,7 +335,7 @@ def cue_years(paragraphs, rank):
             continue
         for match in pattern.finditer(body):
             year = int(match.group(1)) + offset
-            if _plausible(year):
+            if plausible_year(year):
                 votes[year] += 1
                 quotes.setdefault(year, _around(body, match))
     if not votes:
@@ -359,7 +350,7 @@ def enacted_year(paragraphs):
     for i, text in enumerate(paragraphs[:HISTORY]):
         if ARTICLE_RE.match(text):
             break        # 第一章 总则, 第一条: the history is above the articles
-        found += [(int(m.group(1)), _around(text, m)) for m in ENACTED_RE.finditer(text) if _plausible(int(m.group(1)))]
+        found += [(int(m.group(1)), _around(text, m)) for m in ENACTED_RE.finditer(text) if plausible_year(int(m.group(1)))]
     return max(found, default=None)
 
 
@@ -368,7 +359,7 @@ def dated_line(texts, kind):
     for line_kind, pattern in DATE_LINES:      # the data file's order is the order of trust
         for text in texts if line_kind == kind else ():
             match = pattern.search(text)
-            if match and _plausible(int(match.group("year"))):
+            if match and plausible_year(int(match.group("year"))):
                 return int(match.group("year")), match.group().strip()
     return None
 
@@ -394,7 +385,7 @@ def speech_year(title, paragraphs, published, site=(), doc_type=None):
     told = paragraphs[:NEWS_LEAD] if doc_type == "新闻" else paragraphs
     cued = cue_years(told, "1")
     page = dated_line(lines, "page") or ((int(published[:4]), published) if published and YEAR_RE.match(published)
-                                         and _plausible(int(published[:4])) else None)
+                                         and plausible_year(int(published[:4])) else None)
     if doc_type == "新闻":
         order = [(page, "date_line"), (own, "date_line"), (cued, "body")]
     elif doc_type in OFFICIAL_TYPES:

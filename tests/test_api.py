@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import itertools
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -288,3 +290,18 @@ def test_a_paragraph_number_in_other_digits_is_a_400_not_a_crash(service_client)
     doc_id = service_client.get("/api/search").get_json()["results"][0]["doc_id"]
     response = service_client.get(f"/api/documents/{doc_id}/paragraphs/²")
     assert_error(response, 400, "段落编号")
+
+
+def test_a_serving_process_answers_without_building_the_gazetteer(service_index_dir):
+    """A worker that only reads the index must not pay the ingest gazetteer's ~85 MB and 1.5 s."""
+    script = (
+        "import sys, search_service\n"
+        f"app = search_service.create_app({str(service_index_dir)!r})\n"
+        "reply = app.test_client().get('/api/search?q=安全生产')\n"
+        "assert reply.status_code == 200, reply.status_code\n"
+        "print(reply.get_json()['total'], 'ingest.region' in sys.modules, 'ingest.pipeline' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    total, region_loaded, pipeline_loaded = done.stdout.split()
+    assert int(total) > 0
+    assert (region_loaded, pipeline_loaded) == ("False", "False"), done.stderr
