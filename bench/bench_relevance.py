@@ -1,6 +1,6 @@
-"""Relevance benchmark: known-item and compound queries, this project against two paragraph baselines.
+"""Relevance benchmark: known-item and compound queries, this project against three paragraph baselines.
 
-    .venv/bin/pip install -e ".[bench]"                       # bm25s (baseline only)
+    .venv/bin/pip install -e ".[bench]"                       # bm25s, tantivy (baselines only)
     .venv/bin/python bench/bench_relevance.py                 # builds everything in a temporary folder
     .venv/bin/python bench/bench_relevance.py --keep /tmp/rel # keep the indexes; add --reuse to time again
     .venv/bin/python bench/bench_relevance.py --seed 7        # other queries over the same corpus
@@ -11,6 +11,7 @@ product's own `index.ingest_paths`. The baselines index the same cleaned paragra
 where a paragraph was de-spun) plus each title, of the documents the product lists (canonical copies):
 
 - BM25 over paragraphs: bm25s on jieba precise-mode tokens (punctuation dropped);
+- tantivy over paragraphs: the same tokens, its BM25, any of the query's tokens (its parser's default);
 - stock Whoosh over paragraphs: jieba's own ChineseAnalyzer, Whoosh's default BM25F and AND parser.
 
 A paragraph engine ranks documents by their best paragraph and shows a document's 3 best paragraphs.
@@ -231,6 +232,43 @@ class BM25Paragraphs:
         return _by_document(self.keys[int(i)] for i in results[0]), None
 
 
+class TantivyParagraphs:
+    name = "tantivy paragraphs"
+
+    def __init__(self, docs: list[dict], folder: Path, reuse: bool):
+        import tantivy
+
+        self.tantivy, self.jieba = tantivy, load_jieba()
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("text", tokenizer_name="whitespace")   # the jieba tokens, joined by spaces
+        builder.add_unsigned_field("key", stored=True)
+        self.schema = builder.build()
+        self.keys = [(d["doc_id"], n) for d in docs for n, _ in paragraph_texts(d)]
+        if not (reuse and tantivy.Index.exists(str(folder))):
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            ix = tantivy.Index(self.schema, path=str(folder))
+            writer = ix.writer(heap_size=200_000_000, num_threads=1)
+            texts = (t for d in docs for _, t in paragraph_texts(d))
+            for key, text in enumerate(texts):
+                writer.add_document(tantivy.Document(text=" ".join(self.tokens(text)), key=key))
+            writer.commit()
+            writer.wait_merging_threads()
+        self.ix = tantivy.Index.open(str(folder))
+        self.searcher = self.ix.searcher()
+
+    def tokens(self, text: str) -> list[str]:
+        return [w for w in self.jieba.lcut(normalise(text)) if is_word(w)]
+
+    def search(self, q: str):
+        """Any of the query's tokens (tantivy's query parser default), BM25."""
+        t = self.tantivy
+        query = t.Query.boolean_query([(t.Occur.Should, t.Query.term_query(self.schema, "text", w))
+                                       for w in dict.fromkeys(self.tokens(q))])
+        hits = self.searcher.search(query, 200).hits
+        return _by_document(self.keys[self.searcher.doc(a)["key"][0]] for _, a in hits), None
+
+
 class WhooshParagraphs:
     name = "stock Whoosh paragraphs"
 
@@ -348,6 +386,10 @@ def main() -> int:
             engines.append(BM25Paragraphs(docs))
         except ImportError:
             print("未安装 bm25s，跳过 BM25 基线：先运行 .venv/bin/pip install -e \".[bench]\"", file=sys.stderr)
+        try:
+            engines.append(TantivyParagraphs(docs, folder / "tantivy", args.reuse))
+        except ImportError:
+            print("未安装 tantivy，跳过 tantivy 基线：先运行 .venv/bin/pip install -e \".[bench]\"", file=sys.stderr)
         engines.append(WhooshParagraphs(docs, folder / "whoosh", args.reuse))
     report = {"seed": args.seed, "documents": len(docs), "paragraphs": sum(len(d["paragraphs"]) for d in docs),
               "known_item_queries": len(known), "compound_queries": len(compounds), "engines": {}}
