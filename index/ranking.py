@@ -21,7 +21,7 @@ data/negating_compounds.txt) still matches but counts only NEGATED of a real one
 
 3. the first page's documents (their text is loaded for the page anyway) are rescored by their
    paragraphs' wording (by_specificity): a paragraph loses a little for each of its words that is
-   rarer than every word asked for. People type the words that stood out in the paragraph they
+   rarer than the least rare word asked for. People type the words that stood out in the paragraph they
    remember; many laws share a clause nearly word for word, and a long article holds the query's
    words in several paragraphs: the one remembered is the one whose rare words were typed.
    Its document takes that paragraph's score, and those paragraphs are shown first.
@@ -43,6 +43,7 @@ word, the score order alone showed the remembered one in about 54, the fewest un
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -76,6 +77,7 @@ UNASKED = 0.2               # share of the parts' mean weight taken off for each
 UNASKED_CAP = 10            # at most this many counted: 5 and 20 gave the same MRR@10 within 0.001
 SPECIFIC_TOP = 10           # results reordered by it, all of whose text is loaded anyway for the first page;
                             # 20 gained nothing on seeds 1–4
+NUMERAL = re.compile("[0-9０-９零〇一二三四五六七八九十百千万亿两第]")   # numbers, ordinals, amounts
 PARAGRAPH_KEY = PARAGRAPH_BITS
 N_MASK = (1 << (KEY_BITS - PARAGRAPH_BITS)) - 1
 
@@ -235,43 +237,57 @@ def rank(evaluator: Evaluator, hits: list[Hit], docnums, prior: np.ndarray) -> l
     return ranked
 
 
-def _specific(ranked: Ranked, texts: dict[int, str], hits: list[Hit], idf) -> list[tuple[bool, float, int, int]]:
+def _specific(ranked: Ranked, texts: dict[int, str], hits: list[Hit], frequency) -> list[tuple[bool, float, int, int]]:
     """(holds every part, score less UNASKED per unasked rare word, n, those words) of the candidate
     paragraphs, those holding every part first, best first (see by_specificity)."""
     out = []
     each = UNASKED * sum(hit.weight for hit in hits) / len(hits)
     for n, score, complete, _ in ranked.candidates:
-        unasked = min(unasked_words(texts.get(n, ""), hits, idf), UNASKED_CAP)
+        unasked = min(unasked_words(texts.get(n, ""), hits, frequency), UNASKED_CAP)
         out.append((complete, score - each * unasked, n, unasked))
     return sorted(out, key=lambda s: (not s[0], -s[1]))
 
 
-def shown_paragraphs(ranked: Ranked, texts: dict[int, str], hits: list[Hit], idf) -> list[int]:
+def shown_paragraphs(ranked: Ranked, texts: dict[int, str], hits: list[Hit], frequency) -> list[int]:
     """The SHOWN paragraphs of a result (for one beyond the first page, chosen as by_specificity does)."""
     if ranked.chosen or len(ranked.candidates) <= 1:
         return ranked.paragraphs
-    return [n for _, _, n, _ in _specific(ranked, texts, hits, idf)[:SHOWN]]
+    return [n for _, _, n, _ in _specific(ranked, texts, hits, frequency)[:SHOWN]]
 
 
-def unasked_words(text: str, hits: list[Hit], idf) -> int:
-    """How many words of `text` not asked for are rarer than the least rare word asked for."""
+def occurrences(searcher, word: str) -> int:
+    """How often a word occurs in the body of all documents: how rare it is among paragraphs.
+
+    Not its document frequency: a law's own terms (有期徒刑, 被执行人) fill hundreds of its
+    paragraphs yet few documents, and what stands out in a paragraph is a word rare among paragraphs
+    (occurrences ≈ paragraphs holding it, as a word seldom repeats within one)."""
+    return int(searcher.frequency("body", word))
+
+
+def unasked_words(text: str, hits: list[Hit], frequency) -> int:
+    """How many words of `text` not asked for are rarer (`frequency`: occurrences) than the least rare
+    word asked for."""
     asked = [hit.label for hit in hits]
-    floor = min(idf(a) for a in asked)
-    return sum(1 for w in _own_words(text) if idf(w) > floor and not any(w in a or a in w for a in asked))
+    ceiling = max(frequency(a) for a in asked)
+    return sum(1 for w in _own_words(text) if frequency(w) < ceiling and not any(w in a or a in w for a in asked))
 
 
 @functools.lru_cache(maxsize=20_000)
 def _own_words(text: str) -> frozenset[str]:
-    """The Chinese words of a paragraph (cut once: the first page's paragraphs recur across queries)."""
-    return frozenset(w for w, _, _ in words(text) if len(w) > 1 and is_cjk_word(w))
+    """The Chinese words of a paragraph that are not numbers (cut once: the first page's paragraphs
+    recur across queries). Numbers (三级, 十万元, 第八十三) are what sibling clauses and the versions of
+    a law differ by, not the wording a person recalls; a word is a number when at least half its
+    characters are numerals (一般, 统一 are not; rare enough to count, they seldom are)."""
+    return frozenset(w for w, _, _ in words(text)
+                     if len(w) > 1 and is_cjk_word(w) and 2 * len(NUMERAL.findall(w)) < len(w))
 
 
-def by_specificity(head: list[Ranked], texts_of, hits: list[Hit], idf) -> list[Ranked]:
+def by_specificity(head: list[Ranked], texts_of, hits: list[Hit], frequency) -> list[Ranked]:
     """The best results rescored by their paragraphs' wording, with the paragraphs to show.
 
     People type the words that stood out in the paragraph they remember, and many laws share a clause
     nearly word for word (…家庭出身…居住期限…). So a paragraph holding every part loses UNASKED for each
-    of its words not asked for that is rarer (by `idf` over the body field) than every word asked for:
+    of its words not asked for that is rarer (`frequency`: occurrences in the body) than every word asked for:
     the paragraph remembered is the one whose rare words were typed. Paragraphs holding every part come
     first, best first by that score; the document takes the first one's score in place of its best
     paragraph's (and explain names it).
@@ -284,7 +300,7 @@ def by_specificity(head: list[Ranked], texts_of, hits: list[Hit], idf) -> list[R
         texts = texts_of(r.docnum)
         if texts is None or not r.candidates:
             continue
-        specific = _specific(r, texts, hits, idf)
+        specific = _specific(r, texts, hits, frequency)
         r.paragraphs, r.chosen = [n for _, _, n, _ in specific[:SHOWN]], True
         _, best_score, best_n, unasked = specific[0]        # the paragraph shown first scores the document
         n, score, _, parts = next(c for c in r.candidates if c[0] == best_n)

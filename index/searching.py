@@ -25,8 +25,8 @@ from .facets import FacetTable
 from .health import FileVerifier, IndexDamaged, IndexMissing, IndexProblem, open_index, rebuild_advice, restore_advice
 from .highlight import highlight
 from .matching import Evaluator
-from .query import Compiled, QueryError, compile_query, idf as query_idf
-from .ranking import RERANK_DEPTH, SPECIFIC_TOP, Ranked, by_specificity, rank, shown_paragraphs
+from .query import Compiled, QueryError, compile_query
+from .ranking import RERANK_DEPTH, SPECIFIC_TOP, Ranked, by_specificity, occurrences, rank, shown_paragraphs
 from .store import STORE_FILE, DocumentStore
 from .vocabulary import DEFAULT_CONTEXT, DEFAULT_PER_PAGE, MAX_CONTEXT, MAX_DEPTH, MAX_PER_PAGE, SORTS
 
@@ -86,7 +86,7 @@ class SearchIndex:
         self._verifier.verify(self._searcher.reader().generation())
         self._table = None
         self._evaluator = None
-        self._idf: dict[str, float] = {}
+        self._word_counts: dict[str, int] = {}
 
     def generation(self) -> int:
         return self.ix.latest_generation()
@@ -122,7 +122,7 @@ class SearchIndex:
             if self._table is None:
                 self._table = FacetTable(self._searcher.reader(), self.store)
                 self._evaluator = Evaluator(self._searcher, self._table.live)
-                self._idf = {}
+                self._word_counts = {}
             return self._searcher, self._table, self._evaluator
 
     # --- search ---
@@ -168,7 +168,7 @@ class SearchIndex:
             head = window[:SPECIFIC_TOP]
             loaded = self.store.get_many([table.doc_ids[r.docnum] for r in head])
             window = by_specificity(head, lambda d: _texts(loaded.get(table.doc_ids[d])), compiled.hits,
-                                    self._word_idf) + window[SPECIFIC_TOP:]
+                                    self._word_occurrences) + window[SPECIFIC_TOP:]
             ordered = [r.docnum for r in window] + found[RERANK_DEPTH:].tolist()
             docnums = ordered[start:start + per_page]
             ranked = {r.docnum: r for r in window}
@@ -193,7 +193,7 @@ class SearchIndex:
             by_n = {p["n"]: p for p in doc["paragraphs"]}
             scored = ranked.get(d)
             if scored:
-                shown = shown_paragraphs(scored, _texts(doc), compiled.hits, self._word_idf)
+                shown = shown_paragraphs(scored, _texts(doc), compiled.hits, self._word_occurrences)
             chosen = [n for n in (shown if scored else []) if n in by_n] or [doc["paragraphs"][0]["n"]]
             result = {
                 **_summary(doc), "copies": int(table.copies[d]),
@@ -205,14 +205,14 @@ class SearchIndex:
             results.append(result)
         return results
 
-    def _word_idf(self, word: str) -> float:
-        """IDF of a word over the body field (as query.py weighs the parts), cached per generation."""
-        idf = self._idf.get(word)
-        if idf is None:
-            if len(self._idf) > 200_000:
-                self._idf.clear()
-            idf = self._idf[word] = query_idf(self._searcher, "body", word)
-        return idf
+    def _word_occurrences(self, word: str) -> int:
+        """ranking.occurrences of a word, cached per generation."""
+        count = self._word_counts.get(word)
+        if count is None:
+            if len(self._word_counts) > 200_000:
+                self._word_counts.clear()
+            count = self._word_counts[word] = occurrences(self._searcher, word)
+        return count
 
     # --- documents and paragraphs ---
 

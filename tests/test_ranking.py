@@ -165,7 +165,9 @@ def test_of_paragraphs_holding_every_word_the_one_without_other_rare_words_is_sh
         source="tests/specific/law.txt")
     others = [make_doc(f"执法衔接通知{i}", ["各有关单位：", plain], source=f"tests/specific/other{i}.txt")
               for i in range(2)]
-    index.add_documents(tmp_path, [law, *others])
+    common = [make_doc(f"行政执法通知{i}", ["违法行为涉嫌犯罪的，由有关部门依照规定移送。"], source=f"tests/specific/common{i}.txt")
+              for i in range(6)]                 # the plain paragraph's other words are common ones
+    index.add_documents(tmp_path, [law, *others, *common])
     result = index.SearchIndex(tmp_path).search("特种设备 司法机关")
     shown = next(r for r in result["results"] if r["doc_id"] == law["doc_id"])["paragraphs"]
     assert shown[0]["n"] == 5 and len(shown) == 3     # the one a person typing these two words recalls
