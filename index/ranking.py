@@ -72,7 +72,7 @@ PRIOR = 0.15                # share of the query's weight for the best BM25F of 
 SHOWN = 3                   # paragraphs shown with a result
 CANDIDATES = 40             # paragraphs of a document holding every part kept for choosing the ones shown
                             # (12 left the remembered one out in long regulations full of the words)
-UNASKED = 0.2               # share of the parts' mean weight taken off for each word of a paragraph rarer
+UNASKED = 0.3               # share of the parts' mean weight taken off for each word of a paragraph rarer
                             # than every word asked for (see by_specificity); 0.2–0.3 a plateau on seeds 1–4
 UNASKED_CAP = 10            # at most this many counted: 5 and 20 gave the same MRR@10 within 0.001
 SPECIFIC_TOP = 10           # results reordered by it, all of whose text is loaded anyway for the first page;
