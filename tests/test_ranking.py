@@ -185,3 +185,31 @@ def test_of_two_laws_sharing_a_clause_the_one_whose_rare_words_were_typed_ranks_
     assert result["results"][1]["explain"]["unasked"] > result["results"][0]["explain"].get("unasked", 0)
     # asked for, those rare words bring the other law first
     assert ids(index.SearchIndex(tmp_path).search("家庭出身 剥夺"))[0] == longer["doc_id"]
+
+
+def test_numbers_are_not_the_words_a_paragraph_is_remembered_by(tmp_path):
+    rule = make_doc("某市矿山爆破作业管理规定", [
+        "第二十八条 违反操作规程爆破的，予以记过处分。",
+        "第三十五条 违反操作规程的，处五万元罚款，予以记过处分。"], source="tests/specific/numbers.txt")
+    common = [make_doc(f"操作规程通知{i}", ["违反操作规程的，处罚款；拒不改正的，再处罚款，予以记过处分。"],
+                       source=f"tests/specific/rules{i}.txt") for i in range(4)]
+    index.add_documents(tmp_path, [rule, *common])
+    result = index.SearchIndex(tmp_path).search("操作规程 记过")
+    shown = next(r for r in result["results"] if r["doc_id"] == rule["doc_id"])["paragraphs"]
+    assert shown[0]["n"] == 2      # its article number and amount are no reason to think of the other one
+
+
+def test_a_word_filling_one_law_is_not_rare_though_few_documents_hold_it(tmp_path):
+    enforcement = make_doc("关于人民法院执行工作的规定", [
+        f"被执行人未按执行通知履行义务的，不得支付，或者冻结其财产（第{i}项）。" for i in range(20)] + [
+        "冻结股权的，不得向被执行人支付股息或者红利。"], source="tests/specific/enforcement.txt")
+    tax = make_doc("个人所得税实施办法", ["股息、红利所得，是指个人拥有债权、股权取得的股息、红利。"],
+                   source="tests/specific/tax.txt")
+    others = [make_doc(f"股权管理通知{i}", ["股权、股息和红利应当依法登记，不得支付。"], source=f"tests/specific/equity{i}.txt")
+              for i in range(3)]
+    index.add_documents(tmp_path, [tax, enforcement, *others])
+    result = index.SearchIndex(tmp_path).search("股权 股息 红利", explain=True)
+    by_id = {r["doc_id"]: r["explain"] for r in result["results"]}
+    assert by_id[enforcement["doc_id"]].get("unasked", 0) == 0    # 被执行人: in twenty of its paragraphs
+    assert by_id[tax["doc_id"]]["unasked"] >= 1                   # 债权: once in the whole collection
+
