@@ -18,6 +18,7 @@ import os
 import random
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,10 +26,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import index  # noqa: E402
 
-REAL = ROOT.parent / "shared" / "corpus-real"   # beside the project root, as in CI
+# beside the project root, as in CI, or beside the folder of a git worktree
+REAL = next((p for p in (ROOT.parent / "shared" / "corpus-real", ROOT.parent.parent / "shared" / "corpus-real")
+             if p.is_dir()), ROOT.parent / "shared" / "corpus-real")
 DOC_TYPES = ["讲话", "通知", "方案", "意见", "报告", "规定", "法律法规", "其他"]
 TOPICS = ["煤矿", "危险化学品", "消防", "道路交通", "建筑施工", "非煤矿山", "烟花爆竹", "特种设备", "防汛"]
 LEVELS = ["省", "市", "县", "区", None]
@@ -97,6 +101,15 @@ def documents(n_paragraphs: int, seed: int = 20261123):
         made += count
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory since it started its program (VmHWM; ru_maxrss would also
+    count the memory of the parent it was forked from)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def cpu_seconds() -> float:
     """User + system CPU time of this process and its finished children (the Whoosh sub-writers)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -106,6 +119,9 @@ def cpu_seconds() -> float:
 def percentile(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+KINDS = ("plain", "plain-cold", "filtered", "facet-drilldown", "date-sorted")
 
 
 def time_queries(ix, kind: str, rounds: int) -> dict:
@@ -134,19 +150,102 @@ def time_queries(ix, kind: str, rounds: int) -> dict:
             "p95_ms": round(percentile(latencies, 0.95), 1), "max_ms": round(max(latencies), 1)}
 
 
+def serving_worker(engine: str, index_dir: Path, rounds: int) -> dict:
+    """The query figures of a fresh process that opens the index and runs every kind of query."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--serve", engine, "--keep", str(index_dir),
+               "--rounds", str(rounds)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise RuntimeError(f"{engine} serving worker failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def serve(engine: str, index_dir: Path, rounds: int) -> dict:
+    """Run in the serving worker: open, first query, the query kinds, its peak memory."""
+    if engine == "tantivy":
+        from tantivy_engine import TantivySearch
+
+        opened = TantivySearch
+    else:
+        opened = index.SearchIndex
+    started = time.perf_counter()
+    ix = opened(index_dir)
+    ix.search("安全生产")
+    report = {"first_query_ms": round((time.perf_counter() - started) * 1000, 1)}  # opens, builds facet arrays
+    kinds = KINDS if engine != "tantivy" else [k for k in KINDS if k != "plain-cold"]
+    report["latency"] = {kind: time_queries(ix, kind, rounds) for kind in kinds}
+    if engine != "tantivy":
+        report["worst_bad_query_ms"] = round(max(time_queries_worst(ix)), 1)
+    report["peak_rss_mb"] = peak_rss_mb()
+    return report
+
+
+def tantivy_build(docs_path: Path, index_dir: Path) -> dict | None:
+    """tantivy's indexing figures (a fresh process, so its peak memory is its own); None when not installed."""
+    command = [sys.executable, str(ROOT / "bench" / "tantivy_engine.py"), "build", str(docs_path), str(index_dir)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode:
+        print(f"tantivy 基线未运行（先 .venv/bin/pip install -e \".[bench]\"）：{done.stderr.strip()[-300:]}",
+              file=sys.stderr)
+        return None
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def side_by_side(rows: dict[str, dict]) -> list[str]:
+    """Lines of a table: one column per engine, one row per figure (missing figures as –)."""
+    names = list(rows)
+    figures = sorted({key for row in rows.values() for key in row}, key=lambda k: FIGURE_ORDER.index(k)
+                     if k in FIGURE_ORDER else len(FIGURE_ORDER))
+    lines = [f"  {'':<34}" + "".join(f"{name:>16}" for name in names)]
+    for key in figures:
+        lines.append(f"  {key:<34}" + "".join(f"{str(rows[name].get(key, '–')):>16}" for name in names))
+    return lines
+
+
+FIGURE_ORDER = ["faceted+highlighted p50/p95 ms", "plain-cold p50/p95 ms", "filtered p50/p95 ms",
+                "facet-drilldown p50/p95 ms", "date-sorted p50/p95 ms", "first query ms", "paragraphs/s",
+                "paragraphs/s (2 idle cores)", "cpu seconds", "index MB", "index / text", "peak MB ingest",
+                "peak MB serving worker", "re-ingest unchanged s"]
+
+
+def query_figures(served: dict) -> dict:
+    if not served:
+        return {}
+    names = {"plain": "faceted+highlighted", "plain-cold": "plain-cold", "filtered": "filtered",
+             "facet-drilldown": "facet-drilldown", "date-sorted": "date-sorted"}
+    out = {f"{names[kind]} p50/p95 ms": f"{row['p50_ms']} / {row['p95_ms']}" for kind, row in served["latency"].items()}
+    out["first query ms"] = served["first_query_ms"]
+    out["peak MB serving worker"] = served["peak_rss_mb"]
+    return out
+
+
+def write_docs(docs, path: Path) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for doc in docs:
+            out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paragraphs", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keep", help="build the index here and keep it (default: a temporary folder)")
     parser.add_argument("--reuse", action="store_true", help="time queries on the existing --keep index")
+    parser.add_argument("--no-tantivy", action="store_true", help="leave out the tantivy side-by-side")
+    parser.add_argument("--serve", choices=["ours", "tantivy"], help=argparse.SUPPRESS)  # the serving worker
     args = parser.parse_args()
+    if args.serve:
+        print(json.dumps(serve(args.serve, Path(args.keep), args.rounds)))
+        return 0
 
-    index_dir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-index-"))
-    report = {"paragraphs": args.paragraphs}
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-index-"))
+    index_dir, tantivy_dir, docs_path = work / "index", work / "tantivy", work / "docs.jsonl"
+    report = {"paragraphs": args.paragraphs, "cores": os.cpu_count()}
     if not args.reuse:
-        shutil.rmtree(index_dir, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
         docs = list(documents(args.paragraphs))
+        report["text_mb"] = round(sum(len(p["text"]) * 3 for d in docs for p in d["paragraphs"]) / 2**20, 1)
         cpu_before = cpu_seconds()
         started = time.perf_counter()
         summary = index.add_documents(index_dir, docs)   # the product's own commit size
@@ -157,16 +256,17 @@ def main() -> int:
                       cpu_seconds=round(cpu, 1), load_average=os.getloadavg()[0],
                       # what two idle cores would give: the machine is shared, wall time is not ours
                       paragraphs_per_s_two_idle_cores=round(args.paragraphs / (cpu / 2)))
+        if not args.no_tantivy:
+            write_docs(docs, docs_path)
+        del docs
+        if not args.no_tantivy:
+            report["tantivy_build"] = tantivy_build(docs_path, tantivy_dir)
+            docs_path.unlink()
     report["index_mb"] = round(sum(f.stat().st_size for f in index_dir.iterdir()) / 2**20, 1)
-
-    ix = index.SearchIndex(index_dir)
-    started = time.perf_counter()
-    ix.search("安全生产")
-    report["first_query_ms"] = round((time.perf_counter() - started) * 1000, 1)  # builds facet arrays
-    report["latency"] = {kind: time_queries(ix, kind, args.rounds)
-                         for kind in ("plain", "plain-cold", "filtered", "facet-drilldown", "date-sorted")}
-    worst = max(time_queries_worst(ix))
-    report["worst_bad_query_ms"] = round(worst, 1)
+    report["ours"] = serving_worker("ours", index_dir, args.rounds)
+    if not args.no_tantivy and (tantivy_dir / "meta.json").exists():
+        report["tantivy"] = serving_worker("tantivy", tantivy_dir, args.rounds)
+    report["load_average_end"] = os.getloadavg()[0]
 
     print(f"\n索引基准：{args.paragraphs:,} 段")
     if "paragraphs_per_s" in report:
@@ -174,11 +274,21 @@ def main() -> int:
               f"{report['documents']:,} 篇，提交 {report['commits']} 次")
         print(f"  CPU {report['cpu_seconds']} 秒（含子进程），按两核空闲折算 "
               f"{report['paragraphs_per_s_two_idle_cores']:,} 段/秒；负载 {report['load_average']:.1f}")
-    print(f"  索引大小 {report['index_mb']} MB；首个查询（建分面数组）{report['first_query_ms']} ms")
-    print(f"  {'查询类型':<18}{'次数':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
-    for kind, row in report["latency"].items():
-        print(f"  {kind:<20}{row['queries']:>6}{row['p50_ms']:>10}{row['p95_ms']:>10}{row['max_ms']:>10}")
-    print(f"  最慢的异常查询 {report['worst_bad_query_ms']} ms")
+    print(f"  最慢的异常查询 {report['ours']['worst_bad_query_ms']} ms；结束时负载 {report['load_average_end']:.1f}")
+    rows = {"this project": {**query_figures(report["ours"]), "index MB": report["index_mb"]}}
+    if "paragraphs_per_s" in report:
+        rows["this project"].update({"paragraphs/s": report["paragraphs_per_s"], "cpu seconds": report["cpu_seconds"],
+                                     "paragraphs/s (2 idle cores)": report["paragraphs_per_s_two_idle_cores"]})
+        if "text_mb" in report:
+            rows["this project"]["index / text"] = round(report["index_mb"] / report["text_mb"], 2)
+    if report.get("tantivy"):
+        built = report.get("tantivy_build") or {}
+        rows["tantivy"] = {**query_figures(report["tantivy"]), "paragraphs/s": built.get("paragraphs_per_s", "–"),
+                           "cpu seconds": built.get("cpu_seconds", "–"), "index MB": built.get("index_mb", "–"),
+                           "peak MB ingest": built.get("peak_rss_mb", "–")}
+        if built and "text_mb" in report:
+            rows["tantivy"]["index / text"] = round(built["index_mb"] / report["text_mb"], 2)
+    print("\n".join(side_by_side(rows)))
 
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
@@ -187,7 +297,7 @@ def main() -> int:
         report = {**json.loads((out / name).read_text(encoding="utf-8")), **report}
     (out / name).write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     if not args.keep:
-        shutil.rmtree(index_dir, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -7,7 +7,7 @@ The dump holds speech-like documents of 10–60 paragraphs drawn from the seeds 
 same paragraph pool as bench_index.py), a third of them as HTML pages with site furniture, the rest
 as text. Reports paragraphs/s of the whole ingest, index size against text size, peak memory of the
 ingesting process and of its children, and the time of a second ingest of the unchanged dump.
-Writes bench/out/ingest[-SIZE].json.
+Writes bench/out/ingest-SIZE.json.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import resource
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -28,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import index  # noqa: E402
-from bench_index import cpu_seconds, paragraph_pool, titles  # noqa: E402
+from bench_index import (cpu_seconds, paragraph_pool, query_figures, serving_worker, side_by_side,  # noqa: E402
+                         tantivy_build, titles)
 
 FURNITURE = ["首页 > 新闻中心 > 工作动态", "【打印本页】【关闭窗口】", "版权所有：某某市应急管理局 备案号：X ICP备0000号"]
 PROVINCE_CITIES = ["山东省济南市", "河北省唐山市", "江苏省苏州市", "四川省成都市", "广东省佛山市", "湖南省长沙市"]
@@ -65,23 +67,91 @@ def peak_mb(who) -> float:
     return round(resource.getrusage(who).ru_maxrss / 1024, 1)
 
 
+class TreeMemory:
+    """Peak proportional set size (PSS: shared pages split between the processes sharing them) of this
+    process and all its descendants together, sampled every half second in a thread."""
+
+    def __init__(self):
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    @staticmethod
+    def _tree(pid: int) -> list[int]:
+        found, todo = [], [pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            for task in Path(f"/proc/{pid}/task").glob("*/children"):
+                try:
+                    todo += [int(child) for child in task.read_text().split()]
+                except OSError:
+                    pass
+        return found
+
+    @staticmethod
+    def _pss_kb(pid: int) -> int:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def _run(self):
+        while not self._stop.wait(0.5):
+            self.peak_kb = max(self.peak_kb, sum(map(self._pss_kb, self._tree(os.getpid()))))
+
+    @property
+    def peak_mb(self) -> float:
+        return round(self.peak_kb / 1024, 1)
+
+
+def export_documents(index_dir: Path, path: Path) -> None:
+    """The clean documents the ingest stored, as JSONL: tantivy indexes the very same text and metadata."""
+    from index.store import DocumentStore
+
+    store = DocumentStore(index_dir, readonly=True)
+    doc_ids = sorted(store.all_doc_ids())
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(0, len(doc_ids), 500):
+            for doc in store.get_many(doc_ids[i:i + 500]).values():
+                out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    store.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paragraphs", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=None, help="cleaning processes (default: every core)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the query set in each serving worker")
+    parser.add_argument("--no-tantivy", action="store_true", help="leave out the tantivy side-by-side")
+    parser.add_argument("--no-queries", action="store_true", help="ingest only: no serving workers")
     parser.add_argument("--keep", help="work in this folder and keep it (default: a temporary folder)")
     args = parser.parse_args()
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    dump, index_dir = work / "dump.jsonl", work / "index"
+    dump, index_dir, tantivy_dir = work / "dump.jsonl", work / "index", work / "tantivy"
     chars = write_dump(dump, args.paragraphs)
+    load_before = os.getloadavg()[0]
     cpu_before = cpu_seconds()
     started = time.perf_counter()
-    summary = index.ingest_paths([dump], index_dir, progress=sys.stderr.isatty(), workers=args.workers)
+    with TreeMemory() as memory:
+        summary = index.ingest_paths([dump], index_dir, progress=sys.stderr.isatty(), workers=args.workers)
     seconds = time.perf_counter() - started
     cpu = cpu_seconds() - cpu_before
+    load_during = os.getloadavg()[1]          # the 5-minute average: most of the ingest
     text_bytes = chars * 3   # UTF-8: three bytes a Chinese character
     index_bytes = sum(p.stat().st_size for p in index_dir.iterdir() if p.is_file())
     whoosh_bytes = sum(p.stat().st_size for p in index_dir.iterdir() if p.suffix == ".seg")
@@ -95,16 +165,42 @@ def main() -> int:
         "cpu_seconds": round(cpu, 1),
         # what two idle cores would give if the work spread evenly: the machine is shared
         "paragraphs_per_s_two_idle_cores": round(summary.paragraphs / max(cpu / 2, seconds / 4)),
+        "load_before": round(load_before, 1), "load_5min_after": round(load_during, 1),
         "text_mb": round(text_bytes / 2**20, 1), "index_mb": round(index_bytes / 2**20, 1),
         "whoosh_segments_mb": round(whoosh_bytes / 2**20, 1),
         "index_over_text": round(index_bytes / text_bytes, 2),
         "peak_rss_mb_ingest_process": peak_mb(resource.RUSAGE_SELF),
         "peak_rss_mb_largest_child": peak_mb(resource.RUSAGE_CHILDREN),
+        "peak_pss_mb_ingest_all_processes": memory.peak_mb,
         "reingest_unchanged_seconds": round(reingest, 2), "reingest_unchanged_documents": again.unchanged,
-        "load_average": os.getloadavg()[0],
     }
+    if not args.no_tantivy:
+        docs_path = work / "documents.jsonl"
+        export_documents(index_dir, docs_path)
+        report["tantivy_build"] = tantivy_build(docs_path, tantivy_dir)
+        docs_path.unlink()
+    if not args.no_queries:
+        report["ours"] = serving_worker("ours", index_dir, args.rounds)
+        if report.get("tantivy_build"):
+            report["tantivy"] = serving_worker("tantivy", tantivy_dir, args.rounds)
+    report["load_end"] = round(os.getloadavg()[0], 1)
     for key, value in report.items():
-        print(f"{key:<32}{value}")
+        if not isinstance(value, dict):
+            print(f"{key:<34}{value}")
+    rows = {"this project": {
+        "paragraphs/s": report["paragraphs_per_s"], "paragraphs/s (2 idle cores)": report["paragraphs_per_s_two_idle_cores"],
+        "cpu seconds": report["cpu_seconds"], "index MB": report["index_mb"], "index / text": report["index_over_text"],
+        "peak MB ingest": f"{report['peak_pss_mb_ingest_all_processes']} (all)",
+        "re-ingest unchanged s": report["reingest_unchanged_seconds"]}}
+    if report.get("ours"):
+        rows["this project"].update(query_figures(report["ours"]))
+    built = report.get("tantivy_build")
+    if built:
+        rows["tantivy"] = {"paragraphs/s": built["paragraphs_per_s"], "cpu seconds": built["cpu_seconds"],
+                           "index MB": built["index_mb"], "index / text": round(built["index_mb"] * 2**20 / text_bytes, 2),
+                           "peak MB ingest": built["peak_rss_mb"], **query_figures(report.get("tantivy") or {})}
+    print(f"\n{args.paragraphs:,} 段，同一次运行（tantivy：只计分词与建索引；本项目：清洗、元数据、去重、建索引）")
+    print("\n".join(side_by_side(rows)))
     out = ROOT / "bench" / "out" / f"ingest-{args.paragraphs}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -7,8 +7,10 @@ order whatever the number of workers: the result of an ingest does not depend on
 """
 from __future__ import annotations
 
+import collections
 import ctypes
 import functools
+import itertools
 import hashlib
 import multiprocessing
 import os
@@ -24,6 +26,9 @@ from ingest.pipeline import DUMP_SUFFIXES, clean_dump_part, clean_file
 # A dump is cut into parts of about this size: big enough that a part's pickling overhead is
 # small (a part holds ~1,000 documents), small enough that progress moves every second or so.
 DUMP_PART_BYTES = 2 * 1024 * 1024
+# Units cleaned ahead of the indexer, per worker: enough that no worker waits for the next unit while
+# the indexer takes a result, few enough that the clean documents waiting stay a few MB.
+IN_FLIGHT_PER_WORKER = 2
 
 
 @functools.cache
@@ -145,5 +150,15 @@ def clean_units(work: list[Unit], furniture: dict[Path, frozenset[str]], workers
     if workers <= 1 or len(work) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(clean_unit, work)
         return
+    todo = iter(work)
     with multiprocessing.get_context("fork").Pool(workers, initializer=_orphan_safe) as pool:
-        yield from pool.imap(clean_unit, work, chunksize=1)
+        # A bounded window of units in flight, not Pool.imap (which queues every unit at once and
+        # keeps every finished result until the indexer takes it): memory stays flat however far
+        # the cleaners run ahead of the index writer.
+        window = collections.deque(pool.apply_async(clean_unit, (unit,))
+                                   for unit in itertools.islice(todo, IN_FLIGHT_PER_WORKER * workers))
+        while window:
+            result = window.popleft().get()
+            for unit in itertools.islice(todo, 1):
+                window.append(pool.apply_async(clean_unit, (unit,)))
+            yield result
