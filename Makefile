@@ -12,8 +12,9 @@ bench:
 	scripts/setup
 	.venv/bin/python bench/bench_clean.py
 	.venv/bin/python bench/bench_metadata.py
-	.venv/bin/python bench/bench_index.py
 	.venv/bin/python -m pip install --quiet -e ".[bench]"
+	.venv/bin/python bench/bench_index.py
+	.venv/bin/python bench/bench_ingest.py
 	.venv/bin/python bench/bench_extract.py
 	.venv/bin/python bench/bench_relevance.py
 	.venv/bin/python bench/bench_health.py
