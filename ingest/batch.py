@@ -10,8 +10,8 @@ from __future__ import annotations
 import collections
 import ctypes
 import functools
-import itertools
 import hashlib
+import itertools
 import multiprocessing
 import os
 import signal
@@ -27,7 +27,7 @@ from ingest.pipeline import DUMP_SUFFIXES, clean_dump_part, clean_file
 # small (a part holds ~1,000 documents), small enough that progress moves every second or so.
 DUMP_PART_BYTES = 2 * 1024 * 1024
 # Units cleaned ahead of the indexer, per worker: enough that no worker waits for the next unit while
-# the indexer takes a result, few enough that the clean documents waiting stay a few MB.
+# the indexer takes a result, few enough that the clean documents waiting stay bounded.
 IN_FLIGHT_PER_WORKER = 2
 
 
