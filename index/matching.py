@@ -30,6 +30,13 @@ BM25_B, BM25_K1 = 0.75, 1.2
 CACHED_POSTINGS = 2_000_000   # bounds the memory of a worker's posting cache
 
 
+def idf(docs: int, df: int) -> float:
+    """How rare a term is that `df` of `docs` documents hold: the one idf of the index, used for BM25F's
+    document scores, the weights of a query's parts and a paragraph's key words (Whoosh 2.7.4's
+    own, whoosh/scoring.py WeightingModel.idf: log(N / (df + 1)) + 1)."""
+    return math.log(docs / (df + 1)) + 1
+
+
 def _isin_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Which elements of sorted `a` occur in sorted `b`."""
     if not len(b):
@@ -162,10 +169,10 @@ class Evaluator:
         lengths = self.lengths(fieldname)
         average = self._average_length[fieldname]
         df = int(self.live[ids].sum()) if len(ids) else 0
-        idf = math.log(self.docs / (df + 1)) + 1
+        weight = idf(self.docs, df)
         norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[ids] / average)
         boost = self.searcher.schema[fieldname].format.field_boost or 1.0
-        return boost * idf * tf * (BM25_K1 + 1) / (tf + norm)
+        return boost * weight * tf * (BM25_K1 + 1) / (tf + norm)
 
     def _phrase(self, query: wq.Phrase, mask: np.ndarray, score: np.ndarray, known: np.ndarray) -> None:
         """Add the documents where the phrase occurs (outside `known`) to `mask`, with BM25 scores."""

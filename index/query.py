@@ -13,7 +13,6 @@ How a word matches (words are cut by jieba in precise mode):
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from itertools import islice
@@ -23,6 +22,7 @@ from whoosh import query as wq
 from ingest.text import HAN
 
 from .analysis import BigramTokenizer, is_cjk_word, negating_compounds, normalise, synonyms, words
+from .matching import idf
 from .schema import CHAR_FIELDS, WORD_FIELDS
 from .vocabulary import MAX_QUERY_CHARS
 
@@ -193,10 +193,9 @@ class Compiled:
 _bigram_tokenizer = BigramTokenizer()
 
 
-def idf(searcher, fieldname: str, text: str) -> float:
-    """How rare a term is in a field: weighs the parts of a query and, in ranking, the words not asked for."""
-    n = max(searcher.doc_count(), 1)
-    return math.log(1 + n / (1 + searcher.doc_frequency(fieldname, text)))
+def term_idf(searcher, fieldname: str, text: str) -> float:
+    """How rare a term is in a field of this index: weighs the parts of a query."""
+    return idf(max(searcher.doc_count(), 1), searcher.doc_frequency(fieldname, text))
 
 
 def _char_query(name: str, text: str):
@@ -279,7 +278,7 @@ class _Compiler:
         return wq.And(parts) if node.op == "and" else wq.Or(parts)
 
     def _idf(self, fieldname: str, text: str) -> float:
-        return idf(self.searcher, fieldname, text)
+        return term_idf(self.searcher, fieldname, text)
 
     def leaf(self, leaf: Leaf, positive: bool):
         if leaf.phrase:

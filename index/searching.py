@@ -24,7 +24,7 @@ from .analysis import is_cjk_word, words
 from .facets import FacetTable
 from .health import FileVerifier, IndexDamaged, IndexMissing, IndexProblem, open_index, rebuild_advice, restore_advice
 from .highlight import highlight
-from .matching import Evaluator
+from .matching import Evaluator, idf
 from .query import Compiled, QueryError, compile_query
 from .ranking import RERANK_DEPTH, SPECIFIC_TOP, Ranked, by_specificity, occurrences, rank, shown_paragraphs
 from .store import STORE_FILE, DocumentStore
@@ -345,5 +345,5 @@ def _key_terms(searcher, text: str) -> dict[str, float]:
     for w, count in tf.items():
         df = searcher.doc_frequency("body", w)
         if df:
-            weights[w] = (1 + math.log(count)) * math.log(1 + n / df)
+            weights[w] = (1 + math.log(count)) * idf(n, df)
     return dict(sorted(weights.items(), key=lambda kv: -kv[1])[:SIMILAR_TERMS])
