@@ -64,8 +64,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from whoosh import query as wq
 
-from .analysis import PARAGRAPH_BITS, is_cjk_word, words
-from .matching import KEY_BITS, Evaluator, _isin_sorted
+from .analysis import is_cjk_word, paragraph_of, words
+from .matching import DOC_SHIFT, PARAGRAPH_MASK, Evaluator, _isin_sorted
 from .query import Hit
 
 # The weights were set on the relevance bench's development seeds (1 and 2; the reported seed and seed 7
@@ -95,8 +95,6 @@ UNASKED_CAP = 10            # at most this many counted: 5 and 20 gave the same 
 SPECIFIC_TOP = 10           # results reordered by it, all of whose text is loaded anyway for the first page;
                             # 20 gained nothing on seeds 1–4
 NUMERAL = re.compile("[0-9０-９零〇一二三四五六七八九十百千万亿两第]")   # numbers, ordinals, amounts
-PARAGRAPH_KEY = PARAGRAPH_BITS
-N_MASK = (1 << (KEY_BITS - PARAGRAPH_BITS)) - 1
 
 
 @dataclass
@@ -137,7 +135,7 @@ class _Occurrences:
             inside = evaluator.occurrences(wq.Phrase(chars, grams) if len(grams) > 1 else wq.Term(chars, grams[0]),
                                            docnums) + offset
             weights[_isin_sorted(self.keys, inside)] = NEGATED
-        paragraphs = self.keys >> PARAGRAPH_KEY
+        paragraphs = paragraph_of(self.keys)
         self.paragraphs, inverse = np.unique(paragraphs, return_inverse=True)
         self.count = np.bincount(inverse, weights=weights) if len(paragraphs) else np.zeros(0)
         self.by_characters = _by_characters(queries)
@@ -164,7 +162,7 @@ def _bonuses(parts: list[_Occurrences], keys: np.ndarray) -> tuple[np.ndarray, n
         return closeness, ordered
     for anchor in near:
         a = anchor.keys
-        paragraph = a >> PARAGRAPH_KEY
+        paragraph = paragraph_of(a)
         start, end = a.copy(), a + anchor.hit.length
         held = np.full(len(a), anchor.hit.length)
         present = np.ones(len(a), dtype=int)
@@ -178,7 +176,7 @@ def _bonuses(parts: list[_Occurrences], keys: np.ndarray) -> tuple[np.ndarray, n
                 at = np.searchsorted(k, a)
                 left, right = k[np.maximum(at - 1, 0)], k[np.minimum(at, len(k) - 1)]
                 pick = np.where(np.abs(right - a) < np.abs(a - left), right, left)
-                same = (pick >> PARAGRAPH_KEY) == paragraph
+                same = paragraph_of(pick) == paragraph
                 found = np.where(same, pick, -1)
                 start = np.where(same, np.minimum(start, pick), start)
                 end = np.where(same, np.maximum(end, pick + part.hit.length), end)
@@ -209,8 +207,8 @@ def _paragraph_scores(parts: list[_Occurrences]) -> dict[int, list[tuple[float, 
     near_weight = ((counts > 0) & near[:, None]).T @ weights
     bonus = near_weight * (PROXIMITY * closeness + ORDER * ordered)
     total = held + bonus
-    doc_of = keys >> (KEY_BITS - PARAGRAPH_BITS)
-    n_of = keys & N_MASK
+    doc_of = keys >> DOC_SHIFT
+    n_of = keys & PARAGRAPH_MASK
     order = np.lexsort((n_of, -total, doc_of))
     rank_in_doc = np.arange(len(order)) - np.searchsorted(doc_of[order], doc_of[order])
     complete = (counts >= 1).all(axis=0)[order]      # real occurrences, not only negated ones
