@@ -28,7 +28,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
 from .postings import latest_toc_generation, segment_file_prefix, toc_filename
-from .store import STORE_FILE
+from .store import STORE_FILE, decode_body
 
 INDEX_NAME = "MAIN"
 FORMAT_FILE = "format.json"
@@ -405,7 +405,7 @@ def _check_store(index_dir: Path, report: Report, full: bool, whoosh_ids: set[st
         for doc_id, body in db.execute("SELECT doc_id, body FROM documents"):
             stored.add(doc_id)
             try:
-                if json.loads(body).get("doc_id") != doc_id:
+                if decode_body(body).get("doc_id") != doc_id:
                     bad += 1
             except (ValueError, AttributeError):
                 bad += 1

@@ -8,7 +8,6 @@ commit of a live index without stopping readers or the writer.
 from __future__ import annotations
 
 import ctypes
-import json
 import os
 import shutil
 import sqlite3
@@ -23,7 +22,7 @@ from whoosh import index as whoosh_index
 from . import health
 from .health import IndexDamaged, IndexMissing
 from .schema import make_schema
-from .store import STORE_FILE
+from .store import STORE_FILE, decode_body
 from .writing import COMMIT_EVERY, LOCK_FILE, LOCK_TIMEOUT, MERGE_AT_SEGMENTS, new_writer, whoosh_fields, writer_lock
 
 BACKUP_ATTEMPTS = 50        # a commit landing mid-copy makes the backup start again from the newer one
@@ -147,7 +146,7 @@ def reindex(index_dir: Path, progress: bool = True, lock_timeout: float = LOCK_T
             writer, pending = new_writer(ix), 0
             rows = db.execute("SELECT body FROM documents ORDER BY seq")
             for (body,) in tqdm(rows, total=total, desc="重建", unit="篇", disable=not progress, file=sys.stderr):
-                writer.add_document(**whoosh_fields(json.loads(body)))
+                writer.add_document(**whoosh_fields(decode_body(body)))
                 pending += 1
                 if pending >= COMMIT_EVERY:
                     writer.commit(merge=len(writer.segments) >= MERGE_AT_SEGMENTS)

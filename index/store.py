@@ -10,9 +10,15 @@ import json
 import os
 import sqlite3
 import threading
+import zlib
 from pathlib import Path
 
 STORE_FILE = "documents.sqlite"
+# The clean document is stored as zlib-compressed JSON (a BLOB): the JSON was a third of the index
+# (30 MB of 85 at 100,000 paragraphs) and deflate shrinks it 3.4 times; inflating one costs ~30 µs,
+# the page's ten documents well under a millisecond. Level 6 is zlib's default: 9 saved 1 % more.
+# Rows written before (JSON TEXT) still read, and are compressed when rewritten.
+BODY_LEVEL = 6
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -24,7 +30,7 @@ CREATE TABLE IF NOT EXISTS documents (
     level TEXT, doc_type TEXT, topics TEXT, restored INTEGER, n_paragraphs INTEGER,
     truncated INTEGER, length INTEGER,
     signature BLOB,
-    body TEXT NOT NULL,            -- the clean document as JSON
+    body TEXT NOT NULL,            -- the clean document as zlib-compressed JSON (a BLOB; TEXT JSON in old rows)
     town TEXT                      -- added with issue 10; older stores gain it on the next ingest
 );
 CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
@@ -38,6 +44,22 @@ CREATE TABLE IF NOT EXISTS input_files (
 
 FACET_COLUMNS = ("doc_id", "source", "seq", "group_id", "year", "published", "province", "city", "county",
                  "town", "level", "doc_type", "topics", "restored", "n_paragraphs", "truncated", "length")
+
+
+def encode_body(doc: dict) -> bytes:
+    return zlib.compress(json.dumps(doc, ensure_ascii=False).encode("utf-8"), BODY_LEVEL)
+
+
+def decode_body(value: bytes | str) -> dict:
+    """The clean document of a stored body (compressed, or JSON text in rows written before).
+
+    Raises ValueError (zlib.error, JSONDecodeError) for a damaged one."""
+    if isinstance(value, bytes):
+        try:
+            value = zlib.decompress(value)
+        except zlib.error as exc:
+            raise ValueError(f"压缩正文无法解开（{exc}）") from None
+    return json.loads(value)
 
 
 class DocumentStore:
@@ -102,7 +124,7 @@ class DocumentStore:
             "restored": int(bool(doc.get("restored"))), "n_paragraphs": len(paragraphs),
             "truncated": int(bool(doc.get("truncated"))),
             "length": sum(len(p.get("text") or "") for p in paragraphs), "signature": signature,
-            "body": json.dumps(doc, ensure_ascii=False),
+            "body": encode_body(doc),
         }
         self.db.execute(f"INSERT OR REPLACE INTO documents ({', '.join(row)}) "
                         f"VALUES ({', '.join(':' + name for name in row)})", row)
@@ -134,14 +156,14 @@ class DocumentStore:
 
     def get(self, doc_id: str) -> dict | None:
         row = self.db.execute("SELECT body FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return decode_body(row[0]) if row else None
 
     def get_many(self, doc_ids: list[str]) -> dict[str, dict]:
         if not doc_ids:
             return {}
         marks = ",".join("?" * len(doc_ids))
         rows = self.db.execute(f"SELECT doc_id, body FROM documents WHERE doc_id IN ({marks})", doc_ids)
-        return {doc_id: json.loads(body) for doc_id, body in rows}
+        return {doc_id: decode_body(body) for doc_id, body in rows}
 
     def facet_rows(self) -> dict[str, tuple]:
         """doc_id -> the FACET_COLUMNS of every stored document (town None in a store older than towns)."""
@@ -172,9 +194,8 @@ class DocumentStore:
     def group_members(self, group_id: str) -> list[tuple[str, str, str | None, str | None]]:
         """(doc_id, title, source, published) of the documents of a near-duplicate group, in ingest order."""
         rows = self.db.execute(
-            "SELECT doc_id, json_extract(body, '$.title'), source, published FROM documents "
-            "WHERE group_id = ? ORDER BY seq", (group_id,))
-        return rows.fetchall()
+            "SELECT doc_id, body, source, published FROM documents WHERE group_id = ? ORDER BY seq", (group_id,))
+        return [(doc_id, decode_body(body).get("title"), source, published) for doc_id, body, source, published in rows]
 
     def signatures(self) -> list[tuple[str, str, bytes]]:
         rows = self.db.execute("SELECT doc_id, group_id, signature FROM documents WHERE signature IS NOT NULL")

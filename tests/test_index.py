@@ -185,3 +185,30 @@ def test_a_store_written_before_towns_gains_the_column_on_the_next_ingest(tmp_pa
                                                        "town": "学院南路街道"})])
     ix = index.SearchIndex(tmp_path)
     assert ix.search("", filters={"town": "学院南路街道"})["total"] == 1
+
+
+def test_documents_stored_as_json_text_before_compression_still_read_and_reindex(tmp_path):
+    import json
+    import sqlite3
+    docs = [fire_doc(1), fire_doc(2)]
+    index.add_documents(tmp_path, docs)
+    with sqlite3.connect(tmp_path / "documents.sqlite") as db:
+        assert all(isinstance(body, bytes) for (body,) in db.execute("SELECT body FROM documents"))
+        db.execute("UPDATE documents SET body = ? WHERE doc_id = ?",     # as an older version left it
+                   (json.dumps(docs[0], ensure_ascii=False), docs[0]["doc_id"]))
+    ix = index.SearchIndex(tmp_path)
+    assert ix.document(docs[0]["doc_id"])["paragraphs"][1]["text"] == docs[0]["paragraphs"][1]["text"]
+    assert ix.search("防汛抗旱")["results"][0]["paragraphs"][0]["text"] == NOTICES[1]
+    assert index.check(tmp_path).ok
+    index.reindex(tmp_path, progress=False)
+    assert index.SearchIndex(tmp_path).search("防汛抗旱")["total"] == 1
+
+
+def test_a_stored_document_that_does_not_decompress_is_reported_by_the_check(tmp_path):
+    import sqlite3
+    docs = [fire_doc(1), fire_doc(2)]
+    index.add_documents(tmp_path, docs)
+    with sqlite3.connect(tmp_path / "documents.sqlite") as db:
+        db.execute("UPDATE documents SET body = ? WHERE doc_id = ?", (b"x\x9c garbled", docs[0]["doc_id"]))
+    report = index.check(tmp_path)
+    assert not report.ok and "1 篇文档的正文无法解析" in report.text()
