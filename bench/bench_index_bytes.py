@@ -51,6 +51,7 @@ class FieldBytes:
         self.dictionary = 0        # keys + term infos (+ share of hash tables, added per segment)
         self.inlined = 0           # postings stored in the term info
         self.inlined_postings = 0
+        self.inline_blocks = 0     # bytes of compact blocks kept in the term infos (in the dictionary file)
         self.postings = 0          # postings in blocks
         self.blocks = 0
         self.block_headers = 0     # magic, block lengths and block info tuples
@@ -75,7 +76,7 @@ class FieldBytes:
         total_postings = self.postings + self.inlined_postings
         return {**vars(self), "block_bytes": self.block_bytes,
                 "bytes_per_posting": round((self.block_bytes + self.inlined) / max(total_postings, 1), 2),
-                "overhead_per_posting": round((self.block_bytes - self.positions_bytes) / max(self.postings, 1), 2),
+                "overhead_per_posting": round((self.block_bytes - self.positions_bytes) / max(total_postings, 1), 2),
                 "bytes_per_position": round(self.positions_bytes / max(self.positions, 1), 2)}
 
 
@@ -152,6 +153,12 @@ def segment_bytes(ix, segment) -> tuple[dict[str, FieldBytes], dict[str, int]]:
         fb.terms += 1
         entries += 1
         fb.dictionary += 8 + 2 + len(tbytes) + len(info_bytes)   # HashWriter lengths + key + value
+        if info.block is not None:        # one compact block inside the term info: a block without headers
+            fb.dictionary -= len(info.block)
+            fb.inline_blocks += len(info.block)
+            fb.inlined_postings += info.doc_frequency()
+            _block_parts(fmt, (info.doc_frequency(), info.max_id(), info.max_weight(), COMPACT), info.block, fb)
+            continue
         if info.is_inlined():
             _, _, values = info.inlined_postings()
             fb.inlined += len(info_bytes) - W3TermInfo._struct.size
@@ -169,7 +176,7 @@ def segment_bytes(ix, segment) -> tuple[dict[str, FieldBytes], dict[str, int]]:
             _block_parts(fmt, info, data, fb)
     terms.close()
     # The hash tables, key order index and extras of the dictionary file, shared out by entries.
-    tables = files.get("trm", 0) - sum(fb.dictionary for fb in fields.values())
+    tables = files.get("trm", 0) - sum(fb.dictionary + fb.inline_blocks for fb in fields.values())
     for fb in fields.values():
         fb.dictionary += round(tables * fb.terms / max(entries, 1))
     if segment.is_compound():
@@ -275,9 +282,10 @@ def print_report(r: dict) -> None:
               f"{f['postings'] + f['inlined_postings']:>10}{f['bytes_per_posting']:>8}"
               f"{f['overhead_per_posting']:>7}{f['bytes_per_position']:>7}{f['positions']:>11}")
     inlined = sum(f["inlined_postings"] for f in r["fields"].values())
-    counted = sum(f["block_bytes"] for f in r["fields"].values())
+    counted = sum(f["block_bytes"] - f["inline_blocks"] for f in r["fields"].values())
     print(f"  倒排文件 {r['segment_files'].get('pst', 0):,} 字节，逐块计得 {counted:,} 字节")
-    print(f"  （MB 列：倒排 = 块头 + 文档号 + 权重 + 值容器 + 值头 + 位置；内联倒排 {inlined} 个；"
+    print(f"  （MB 列：倒排 = 块头 + 文档号 + 权重 + 值容器 + 值头 + 位置，含词典文件中的单块倒排"
+          f" {sum(f['inline_blocks'] for f in r['fields'].values()) / 2**20:.1f} MB；内联倒排 {inlined} 个；"
           f"开销B = 每个倒排除位置外的字节）")
     store = {k: v for k, v in r["store"].items() if k != "file"}
     if store:

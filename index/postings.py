@@ -17,6 +17,13 @@ The block info (postings, last document number, highest weight) is a 10-byte str
 field to `COMPACT`. Blocks written before (pickled info and data) are read as before, so indexes
 built by earlier versions read correctly and merge into compact blocks.
 
+A term with at most one block of postings (nearly every term: most character bigrams are in a few
+documents) keeps that block inside its term info (`INLINE_MARK`): the term info already says how
+many postings, the last document and the highest weight, so the 4-byte header, the 4-byte length,
+the block info and the term info's pointer into the postings file (about 23 bytes a term, a tenth
+of the index at 100,000 paragraphs) are not written. Its weights are varints when they are whole
+numbers, as term counts times a whole boost are.
+
 This module is the one place that relies on Whoosh internals (private attributes, copied methods,
 file layouts below the public API): the codec above, `leaf_postings` (matching.py's fast reader of a
 whole posting list) and `ParallelWriter` (the writer's MpWriter). Each piece names the Whoosh 2.7.4
@@ -154,11 +161,25 @@ class _PostingsWriter(W3PostingsWriter):
     """`_write_block` mirrors W3PostingsWriter._write_block (whoosh/codec/whoosh3.py 750-803): the
     same header, term-info and length framing, with a compact info and data."""
 
+    def finish_postings(self):
+        if not self.written() and self._ids and isinstance(self._terminfo, _TermInfo):
+            block = self._compact_block()
+            if block is not None:     # one block: kept in the term info (see INLINE_MARK)
+                terminfo = self._terminfo
+                terminfo.add_block(self)
+                terminfo.block = block
+                self._terminfo = None
+                return terminfo
+        return super().finish_postings()
+
+    def _compact_block(self) -> bytes | None:
+        if self._byteids or (self._format.fixed_value_size() or 0) > 0:
+            return None    # term vectors (byte ids), fixed-size values and oddities: Whoosh's block
+        return encode_block(self._ids, self._weights, self._values, self._format.field_boost or 1.0)
+
     def _write_block(self, last=False):
-        fixed_size = self._format.fixed_value_size()
-        data = None if self._byteids or (fixed_size or 0) > 0 else encode_block(
-            self._ids, self._weights, self._values, self._format.field_boost or 1.0)
-        if data is None:   # term vectors (byte ids), fixed-size values and oddities: Whoosh's block
+        data = self._compact_block()
+        if data is None:
             return super()._write_block(last)
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
@@ -209,7 +230,32 @@ class _LeafMatcher(W3LeafMatcher):
         self._data = decode_block(data, self._blocklength, self.format.field_boost or 1.0)[0]
 
 
+class _InlineMatcher(_LeafMatcher):
+    """The postings of a term kept inside its term info: one compact block, already in memory."""
+
+    def __init__(self, terminfo, format_, term=None, scorer=None):
+        self._terminfo = terminfo
+        super().__init__(None, 0, None, format_, term=term, scorer=scorer)
+
+    def _read_header(self):
+        self._baseoffset = 0
+
+    def _goto(self, position):
+        self._data = self._ids = self._weights = self._values = None
+        self._i = 0
+        self._lastblock = True
+        self._nextoffset = self._dataoffset = 0
+        info = self._terminfo
+        self._blocklength, self._maxid, self._maxweight = info.doc_frequency(), info.max_id(), info.max_weight()
+        self._compression, self._minlength, self._maxlength = COMPACT, 0, 0
+
+    def _read_data(self):
+        self._data = decode_block(self._terminfo.block, self._blocklength, self.format.field_boost or 1.0)[0]
+
+
 TERM_INFO_MARK = 2      # Whoosh's term info starts with its inlined flag, 0 or 1
+INLINE_MARK = 3         # the postings' one block follows the term info; total and max weight as varints
+INLINE_FLOAT_MARK = 4   # the same with the two weights as float32
 _WEIGHTS = struct.Struct("<ff")   # total weight, max weight
 
 
@@ -231,46 +277,74 @@ def _write_varint(out: bytearray, x: int) -> None:
     out.append(x)
 
 
+def _whole(x: float) -> bool:
+    return x >= 0 and x == int(x) and x < 1 << 53
+
+
 class _TermInfo(W3TermInfo):
     """W3TermInfo (whoosh/codec/whoosh3.py 1126-1248) with a varint form; `read_weight` and
     `read_doc_freq` mirror its direct reads at fixed offsets (1228-1233)."""
 
+    block = None     # the postings' one compact block, when they are kept inside the term info
+
     def to_bytes(self):
         if self.is_inlined() or self._minid is None or self._minlength or self._maxlength:
-            return super().to_bytes()   # never so here: postings are not inlined, lengths not kept
-        out = bytearray([TERM_INFO_MARK])
-        out += _WEIGHTS.pack(self._weight, self._maxweight)
-        for x in (self._df, self._minid, self._maxid - self._minid, self._offset, self._length):
+            return super().to_bytes()   # never so here: Whoosh's inlining is off, lengths not kept
+        inline = self.block is not None
+        whole = inline and _whole(self._weight) and _whole(self._maxweight)
+        out = bytearray([INLINE_MARK if whole else INLINE_FLOAT_MARK if inline else TERM_INFO_MARK])
+        if whole:
+            _write_varint(out, int(self._weight))
+            _write_varint(out, int(self._maxweight))
+        else:
+            out += _WEIGHTS.pack(self._weight, self._maxweight)
+        for x in (self._df, self._minid, self._maxid - self._minid) + (() if inline else (self._offset, self._length)):
             _write_varint(out, x)
-        return bytes(out)
+        return bytes(out + self.block) if inline else bytes(out)
 
     @classmethod
     def from_bytes(cls, s):
-        if s[0] != TERM_INFO_MARK:
+        mark = s[0]
+        if mark not in (TERM_INFO_MARK, INLINE_MARK, INLINE_FLOAT_MARK):
             return super().from_bytes(s)
         info = cls()
-        info._weight, info._maxweight = _WEIGHTS.unpack_from(s, 1)
-        at = 1 + _WEIGHTS.size
+        info._weight, info._maxweight, at = cls._weights(s, mark)
         info._df, at = _read_varint(s, at)
         info._minid, at = _read_varint(s, at)
         span, at = _read_varint(s, at)
         info._maxid = info._minid + span
-        info._offset, at = _read_varint(s, at)
-        info._length, at = _read_varint(s, at)
+        if mark == TERM_INFO_MARK:
+            info._offset, at = _read_varint(s, at)
+            info._length, at = _read_varint(s, at)
+        else:
+            info.block = bytes(s[at:])
         info._minlength = info._maxlength = 0
         return info
 
+    @staticmethod
+    def _weights(s, mark: int) -> tuple[float, float, int]:
+        """(total weight, max weight, where the rest starts) of a compact term info."""
+        if mark == INLINE_MARK:
+            weight, at = _read_varint(s, 1)
+            maxweight, at = _read_varint(s, at)
+            return float(weight), float(maxweight), at
+        weight, maxweight = _WEIGHTS.unpack_from(s, 1)
+        return weight, maxweight, 1 + _WEIGHTS.size
+
     @classmethod
     def read_weight(cls, dbfile, datapos):
-        if dbfile.get_byte(datapos) != TERM_INFO_MARK:
+        mark = dbfile.get_byte(datapos)
+        if mark not in (TERM_INFO_MARK, INLINE_MARK, INLINE_FLOAT_MARK):
             return super().read_weight(dbfile, datapos)
-        return _WEIGHTS.unpack(dbfile.get(datapos + 1, _WEIGHTS.size))[0]
+        return cls._weights(dbfile.get(datapos, 1 + 2 * 10), mark)[0]
 
     @classmethod
     def read_doc_freq(cls, dbfile, datapos):
-        if dbfile.get_byte(datapos) != TERM_INFO_MARK:
+        mark = dbfile.get_byte(datapos)
+        if mark not in (TERM_INFO_MARK, INLINE_MARK, INLINE_FLOAT_MARK):
             return super().read_doc_freq(dbfile, datapos)
-        return _read_varint(dbfile.get(datapos + 1 + _WEIGHTS.size, 10), 0)[0]
+        head = dbfile.get(datapos, 1 + 3 * 10)
+        return _read_varint(head, cls._weights(head, mark)[2])[0]
 
 
 class _TermsReader(W3TermsReader):
@@ -341,6 +415,8 @@ class PostingsCodec(W3Codec):
                             segment.open_file(storage, self.POSTS_EXT))
 
     def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        if getattr(terminfo, "block", None) is not None:
+            return _InlineMatcher(terminfo, format_, term=term, scorer=scorer)
         if terminfo.is_inlined():
             return super().postings_reader(dbfile, terminfo, format_, term, scorer)
         offset, _ = terminfo.extent()
