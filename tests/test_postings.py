@@ -122,3 +122,21 @@ def test_an_index_of_a_newer_format_is_refused_with_a_chinese_message(tmp_path, 
     assert cli(["search", "--index", str(path), "烟花爆竹"]) != 0
     err = capsys.readouterr().err
     assert "请升级程序，或删除该索引目录后重新导入" in err and "Traceback" not in err
+
+
+def test_every_term_is_found_in_the_denser_dictionary_with_its_postings_and_no_other_is(tmp_path, corpus_docs):
+    index.add_documents(tmp_path, corpus_docs)
+    ix = whoosh_index.open_dir(str(tmp_path))
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        for name in ("body", "body_chars", "title"):
+            terms = list(reader.lexicon(name))
+            assert len(terms) > 1000 or name == "title"
+            for term in terms:
+                matcher = reader.postings(name, term)
+                ids = list(matcher.all_ids())
+                assert reader.doc_frequency(name, term) == len(ids) > 0 and ids == sorted(set(ids))
+                assert (name, term + "\u2603".encode()) not in reader and (name, b"\x00" + term) not in reader
+        inline = sum(1 for name in ("body", "body_chars") for t in reader.lexicon(name)
+                     if reader.term_info(name, t).block is not None)
+        assert inline > 0.9 * sum(1 for name in ("body", "body_chars") for _ in reader.lexicon(name))
