@@ -35,7 +35,9 @@ FORMAT_FILE = "format.json"
 CHECKSUM_FILE = "checksums.txt"
 WRITE_LOCK = "MAIN_WRITELOCK"        # Whoosh's own (unused) lock file
 LOCK_FILE = "ingest.lock"            # the writer lock (index.writing.writer_lock)
-FORMAT = 1                      # bump when the layout of the folder itself changes
+FORMAT = 2                      # bump when the layout of the folder or its files changes (2: compressed
+                                # store bodies, one-block postings inside term infos; an older program
+                                # then asks for a reindex instead of misreading them)
 PACKAGE = Path(__file__).parent
 # What decides the tokens stored in the index: change any of these and old indexes must be rebuilt.
 # (ingest/text.py holds the Han ranges and the Traditional → Simplified step the analyzer tokenizes by)
