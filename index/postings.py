@@ -387,7 +387,7 @@ class _DenserHashWriter(OrderedHashWriter):
     """The term dictionary's hash tables with 5 slots for 4 terms instead of Whoosh's 2 for 1.
 
     A slot is 12 bytes, so Whoosh's tables cost 24 bytes a term (a term info is about 9); at 80 % load
-    linear probing reads about 3 slots to find a term and 13 to miss one (6 µs at most), which
+    linear probing reads about 3 slots to find a term and 13 to miss one (microseconds), which
     Whoosh's reader, taking the table sizes from the file, does unchanged.
     """
 
