@@ -13,6 +13,8 @@ import threading
 import zlib
 from pathlib import Path
 
+import numpy as np
+
 STORE_FILE = "documents.sqlite"
 # The clean document is stored as zlib-compressed JSON (a BLOB): the JSON was a third of the index
 # (30 MB of 85 at 100,000 paragraphs) and deflate shrinks it 3.4 times; inflating one costs ~30 µs,
@@ -29,7 +31,7 @@ CREATE TABLE IF NOT EXISTS documents (
     year INTEGER, published TEXT, province TEXT, city TEXT, county TEXT,
     level TEXT, doc_type TEXT, topics TEXT, restored INTEGER, n_paragraphs INTEGER,
     truncated INTEGER, length INTEGER,
-    signature BLOB,
+    signature BLOB,                -- MinHash signature: encode_signature
     body TEXT NOT NULL,            -- the clean document as zlib-compressed JSON (a BLOB; TEXT JSON in old rows)
     town TEXT                      -- added with issue 10; older stores gain it on the next ingest
 );
@@ -60,6 +62,23 @@ def decode_body(value: bytes | str) -> dict:
         except zlib.error as exc:
             raise ValueError(f"压缩正文无法解开（{exc}）") from None
     return json.loads(value)
+
+
+SIGNATURE_32 = 4     # first byte of a signature stored as 32-bit values (a 64-bit one is a multiple of 8 long)
+
+
+def encode_signature(signature) -> bytes:
+    """A MinHash signature (numpy uint64) as stored: its values fit 32 bits (ingest.dedup keeps the low 32
+    bits of each hash), so 4 bytes each after a marker byte, half of the 64-bit form written before."""
+    if len(signature) and int(signature.max()) >> 32:
+        return signature.astype("<u8").tobytes()
+    return bytes([SIGNATURE_32]) + signature.astype("<u4").tobytes()
+
+
+def decode_signature(blob: bytes) -> list[int]:
+    if len(blob) % 8 == 1 and blob[0] == SIGNATURE_32:
+        return np.frombuffer(blob, dtype="<u4", offset=1).tolist()
+    return np.frombuffer(blob, dtype="<u8").tolist()
 
 
 class DocumentStore:

@@ -21,7 +21,7 @@ from . import health
 from .analysis import RESTORED_OFFSET, paragraph_position
 from .health import LOCK_FILE, open_index
 from .postings import ParallelWriter, PostingsCodec
-from .store import DocumentStore
+from .store import DocumentStore, decode_signature, encode_signature
 
 LOCK_TIMEOUT = 30.0          # seconds a second writer waits (the CLI passes SAFETY_SEARCH_LOCK_TIMEOUT)
 COMMIT_EVERY = 2000          # documents per commit: bounds the work a crash can lose
@@ -270,7 +270,7 @@ class _Session:
             self.near = NearDuplicates()
             for doc_id, _, blob in self.store.signatures():
                 if doc_id in self.groups:
-                    self.near.add(doc_id, np.frombuffer(blob, dtype=np.uint64).tolist())
+                    self.near.add(doc_id, decode_signature(blob))
         return self.near
 
     def _group_of(self, doc_id: str, sig: np.ndarray) -> str:
@@ -312,7 +312,7 @@ class _Session:
                 continue
             group = self._group_of(doc_id, sig)
             self.group_seq.setdefault(group, self.seq)
-            self.store.put(doc, self.seq, group, sig.tobytes())
+            self.store.put(doc, self.seq, group, encode_signature(sig))
             self._writer().add_document(**whoosh_fields(doc))
             self.seq += 1
             self.sources[doc_id] = doc.get("source")
@@ -350,7 +350,7 @@ class _Session:
         seq, group = self.store.seq_and_group(doc_id)
         self._writer().delete_by_term("doc_id", doc_id)
         self._writer().add_document(**whoosh_fields(doc))
-        self.store.put(doc, seq, group, sig.tobytes())
+        self.store.put(doc, seq, group, encode_signature(sig))
         self.pending += 1
         self.summary.replaced += 1
 

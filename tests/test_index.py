@@ -88,6 +88,29 @@ def test_exact_and_near_duplicates_are_counted_and_grouped(tmp_path):
     assert listed(ix) == {spun["doc_id"]}
 
 
+@pytest.mark.parametrize("stored_as", ["32-bit", "64-bit, as before 2026-12"])
+def test_a_near_duplicate_is_grouped_with_a_copy_indexed_in_an_earlier_ingest(tmp_path, stored_as):
+    import sqlite3
+
+    import numpy as np
+    speech = ["同志们：", "隐患排查治理是防范事故的治本之策，要建立隐患排查治理台账，实行闭环管理，"
+              "做到整改措施、责任、资金、时限和预案五到位。", "各县区要把重大隐患挂牌督办落到实处。"]
+    original = make_doc("隐患排查治理讲话", speech, source="a.txt")
+    index.add_documents(tmp_path, [original])
+    with sqlite3.connect(tmp_path / "documents.sqlite") as db:
+        (blob,), = db.execute("SELECT signature FROM documents")
+        assert len(blob) == 1 + 4 * 128       # the signature's values fit 32 bits
+        if stored_as.startswith("64"):
+            old = np.frombuffer(blob, dtype="<u4", offset=1).astype("<u8").tobytes()
+            db.execute("UPDATE documents SET signature = ?", (old,))
+    spun = make_doc("隐患排查治理讲话", speech[:2] + [{"text": "各县区要把重大隐患挂牌催促落到实处。",
+                                               "restored": "各县区要把重大隐患挂牌督办落到实处。"}],
+                    source="c.txt", doc_id="cccccccccccccccc")
+    assert index.add_documents(tmp_path, [spun]).duplicates == 1   # signatures read back from the store
+    assert [c["doc_id"] for c in index.SearchIndex(tmp_path).document(original["doc_id"])["copies"]] == \
+        [spun["doc_id"]]
+
+
 def test_documents_that_break_the_contract_are_skipped_with_reasons(tmp_path):
     good = fire_doc(1)
     summary = index.add_documents(tmp_path, [good, {"title": "无编号"}, dict(fire_doc(2), paragraphs=[]),
