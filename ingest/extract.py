@@ -24,7 +24,7 @@ BLOCK_TAGS = frozenset("""address article aside blockquote body center dd detail
 figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr html li main menu nav ol p pre section summary table
 tbody td tfoot th thead tr ul""".split())
 # the main block is one of these; never a single <p>, which would lose its sibling paragraphs
-CONTAINER_TAGS = frozenset("article body center div html main section table tbody td tr".split())
+CONTAINER_TAGS = frozenset("article body center div html main noscript section table tbody td tr".split())
 SENTENCE_MARK_RE = re.compile(r"[，。；：！？、]")
 SPACE_RE = re.compile(r"\s+")
 # class/id words: whole runs (copyRight -> copyright) and camelCase parts (BreadcrumbNav -> breadcrumb, nav)
@@ -80,6 +80,10 @@ COMMENT_HEAD_RE, COMMENT_STRONG_RE, LIST_META_RE, CODE_RE = (CUES[name] for name
                                                                                       "list_meta", "code"))
 SCRIPT_TAGS = frozenset(tag for tag, reason in FURNITURE_TAGS.items() if reason == "script")
 NEVER_SPARED = frozenset(("script", "popup"))
+# a <noscript> usually holds a tracking pixel or 请启用JavaScript, but a JS app (Flarum, Discourse) prints its
+# whole thread there for crawlers and renders the live copy out of widgets the furniture rules cut; it is
+# read when, after the furniture is gone, its sentence weight is more than the rest of the page's (other <noscript>s included)
+FALLBACK_TAG = "noscript"
 
 
 @dataclass
@@ -150,7 +154,20 @@ def _drop_furniture(root: Tag, weights: dict[int, float]) -> list[dict]:
     A furniture-named element holding most of the page's sentence text is spared, and the walk goes
     on inside it (a page wrapped in <div class="post_header"> still loses its comment box).
     """
-    doomed = []
+    doomed, fallbacks = _doomed_furniture(root, weights)
+    removed = _unlink_all(doomed, weights)
+    for node in fallbacks:
+        if weights.get(id(node), 0.0) > weights[id(root)] / 2:
+            inner, nested = _doomed_furniture(node, weights)
+            removed += _unlink_all(inner + [(tag, "script") for tag in nested], weights)
+        else:
+            _unlink(node, weights)
+    return removed
+
+
+def _doomed_furniture(root: Tag, weights: dict[int, float]) -> tuple[list[tuple[Tag, str]], list[Tag]]:
+    """(furniture elements with their reason, <noscript> elements left for _drop_furniture to weigh)."""
+    doomed, fallbacks = [], []
     skip_until = None
     for node in root.descendants:
         if skip_until is not None:            # inside an element already doomed
@@ -163,12 +180,21 @@ def _drop_furniture(root: Tag, weights: dict[int, float]) -> list[dict]:
                 skip_until = last if last is not node else None
                 continue
             reason = _furniture_reason(node)
+            if node.name == FALLBACK_TAG and _text(node):
+                fallbacks.append(node)
+                last = _last_descendant(node)
+                skip_until = last if last is not node else None
+                continue
             if reason == "hidden" and _reads_as_prose(node, weights):
                 continue                     # folded article text (展开全文) stays; keyword lists and labels go
             if reason and (reason in NEVER_SPARED or weights[id(node)] <= SPARE_SHARE * weights[id(root)]):
                 doomed.append((node, reason))
                 last = _last_descendant(node)
                 skip_until = last if last is not node else None     # an empty element has nothing to skip
+    return doomed, fallbacks
+
+
+def _unlink_all(doomed: list[tuple[Tag, str]], weights: dict[int, float]) -> list[dict]:
     removed = []
     for node, reason in doomed:
         text = "" if reason == "script" else _text(node)

@@ -257,6 +257,25 @@ def test_a_sidebar_of_topics_with_like_and_comment_counters_is_cut_as_related():
     assert "大运会场馆分布" in related and "1 点赞 · 0 评论" in related
 
 
+def test_a_thread_printed_only_in_noscript_for_crawlers_is_read_there():
+    # Flarum renders its posts from widgets the furniture rules cut (CommentPost); the crawler copy
+    # in <noscript id="flarum-content"> is then most of the page's text and is read
+    result = real("forum_flarum_noscript_thread.html")
+    assert "本项目基于 fof/filter 进行修改，支持阿里云内容安全检测，对不合规的内容，自动进入小黑屋审核、记录日志、入库" in result.lines
+    assert "composer require hamcq/filter-plus" in result.lines
+    text = "\n".join(result.lines)
+    for furniture in ("加载论坛时出错", "请使用更现代的浏览器并启用 JavaScript", "9 天 后", "更改标题为"):
+        assert furniture not in text
+
+
+def test_a_noscript_of_a_page_with_its_own_article_still_goes():
+    html = ("<html><body><div><p>今年以来，全市开展安全生产大检查，排查隐患一千余处，整改率达到百分之九十八。</p>"
+            "<p>下一步，将继续压实企业主体责任，推动隐患动态清零。</p></div>"
+            "<noscript><p>您的浏览器未启用JavaScript，请启用后浏览本站。</p><img src='pixel.gif'></noscript></body></html>")
+    assert extract(html).lines == ["今年以来，全市开展安全生产大检查，排查隐患一千余处，整改率达到百分之九十八。",
+                                   "下一步，将继续压实企业主体责任，推动隐患动态清零。"]
+
+
 def test_windows_1252_quote_references_read_as_chinese_quotes():
     result = real("bbc_cp1252_quote_refs.html")                # BBC中文网 2012: &#0147;撒谎&#0148;
     text = "\n".join(result.lines)
