@@ -79,7 +79,7 @@ CUES = _cues()
 COMMENT_HEAD_RE, COMMENT_STRONG_RE, LIST_META_RE, CODE_RE = (CUES[name] for name in ("comment_head", "comment_strong",
                                                                                       "list_meta", "code"))
 SCRIPT_TAGS = frozenset(tag for tag, reason in FURNITURE_TAGS.items() if reason == "script")
-NEVER_SPARED = frozenset(("script", "popup"))
+NEVER_SPARED = frozenset(("script", "popup", "field"))
 # a <noscript> usually holds a tracking pixel or 请启用JavaScript, but a JS app (Flarum, Discourse) prints its
 # whole thread there for crawlers and renders the live copy out of widgets the furniture rules cut; it is
 # read when, after the furniture is gone, its sentence weight is more than the rest of the page's (other <noscript>s included)

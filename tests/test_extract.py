@@ -276,6 +276,16 @@ def test_a_noscript_of_a_page_with_its_own_article_still_goes():
                                    "下一步，将继续压实企业主体责任，推动隐患动态清零。"]
 
 
+def test_gallery_captions_stored_in_a_textarea_are_cut_as_a_field():
+    # 网易财经: 15 photo captions as escaped <li> markup in <textarea class="hidden">, more prose than the article
+    result = real("portal_163_gallery_textarea_gbk.html")
+    text = "\n".join(result.lines)
+    assert "2. 三星在中国市场的品牌优势是否有所下滑？" in result.lines
+    assert "<li>" not in text and "hidefocus" not in text and "/15" not in result.lines
+    fields = " ".join(cut["text"] for cut in result.removed if cut["reason"] == "html_field")
+    assert "三星电子为什么衰落了？这是近两年多来，中国媒体比较关心的话题。" in fields
+
+
 def test_windows_1252_quote_references_read_as_chinese_quotes():
     result = real("bbc_cp1252_quote_refs.html")                # BBC中文网 2012: &#0147;撒谎&#0148;
     text = "\n".join(result.lines)
