@@ -25,6 +25,8 @@ figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr html li main menu nav 
 tbody td tfoot th thead tr ul""".split())
 # the main block is one of these; never a single <p>, which would lose its sibling paragraphs
 CONTAINER_TAGS = frozenset("article body center div html main noscript section table tbody td tr".split())
+HEADLINE_TAGS = ("h1", "h2", "h3")
+HEADLINE_MIN = 5          # a heading shorter than this that begins the <title> is a site name (网易, 首页)
 SENTENCE_MARK_RE = re.compile(r"[，。；：！？、]")
 SPACE_RE = re.compile(r"\s+")
 # class/id words: whole runs (copyRight -> copyright) and camelCase parts (BreadcrumbNav -> breadcrumb, nav)
@@ -116,10 +118,16 @@ def _tidy(text: str) -> str:
 
 
 def _title(soup) -> str | None:
-    for node in (soup.find("h1"), soup.title):
-        if node is not None and _text(node):
-            return _text(node)
-    return None
+    """The <h1>; when the <title> does not hold it (a logo or 全部导航 in <h1>, seen on 网易 and 光明网 pages),
+    the heading that begins the <title> (headline + site section); else the <h1>, else the <title>."""
+    h1, page = soup.find("h1"), _text(soup.title) if soup.title else ""
+    first = _text(h1) if h1 is not None else ""
+    if page and first not in page:
+        for node in soup.find_all(HEADLINE_TAGS):
+            text = _text(node)
+            if len(text) >= HEADLINE_MIN and page.startswith(text):
+                return text
+    return first or page or None
 
 
 def _furniture_reason(tag: Tag) -> str | None:

@@ -286,6 +286,13 @@ def test_gallery_captions_stored_in_a_textarea_are_cut_as_a_field():
     assert "三星电子为什么衰落了？这是近两年多来，中国媒体比较关心的话题。" in fields
 
 
+def test_a_logo_in_h1_gives_way_to_the_heading_that_begins_the_page_title():
+    # 网易财经: <h1> holds the 网易商业 logo; the headline is <h2 class="con1_ltle">, as in <title> …_网易财经
+    result = real("portal_gbk_disclaimer.html")
+    assert result.title == "刷单是Uber中国的危机？"
+    assert "网易商业" not in result.lines
+
+
 def test_windows_1252_quote_references_read_as_chinese_quotes():
     result = real("bbc_cp1252_quote_refs.html")                # BBC中文网 2012: &#0147;撒谎&#0148;
     text = "\n".join(result.lines)
