@@ -412,8 +412,8 @@ def _lines(root: Tag, main: set[int]) -> tuple[list[str], list[dict]]:
             in_link[id(node)] = in_link.get(parent, False) or node.name == "a"
             in_main[id(node)] = id(node) in main or in_main.get(parent, False)
             in_pre[id(node)] = in_pre.get(parent, False) or node.name in PRE_TAGS
-            if node.name == "br":
-                current = None
+            if node.name == "br" or node.name in BLOCK_TAGS:
+                current = None      # text after a block (an image in its own <div>) is a new line
             continue
         if not _is_text(node):
             continue
