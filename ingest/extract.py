@@ -56,6 +56,8 @@ CHARS_PER_MARK = 50      # Chinese prose, laws included, has a mark every 10-30 
 UNMARKED_MAX = 40        # a heading or label; a longer unpunctuated string is a keyword list
 UNMARKED_WEIGHT = 0.1    # a long menu of labels (hundreds of site names) must not outweigh the article
 HIDDEN_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+LINK_LIST_MIN = 2        # link lines after a label that make it a list's heading
+LABEL_MAX = 16           # a section heading over a list: 和讯热销金融证券产品, 热门新闻排行榜
 TAB_MIN = 4              # a row of this many one-element labels is a tab bar or menu
 TAB_LABEL_MAX = 8
 MAIN_SHARE = 0.7         # descend into a child while it holds this share of the sentence text
@@ -427,7 +429,7 @@ def _lines(root: Tag, main: set[int]) -> tuple[list[str], list[dict]]:
             current[5] = current[5] + str(node)
         elif node.strip():
             current[5] = ""
-    prose, removed = [], []
+    verdicts, removed = [], []       # (text, reason it is cut or None), in page order
     for parts, link_chars, _, inside, shown, link_tail in lines:
         text = _tidy("".join(parts))
         tail = _tidy(link_tail)
@@ -438,13 +440,35 @@ def _lines(root: Tag, main: set[int]) -> tuple[list[str], list[dict]]:
         if not text:
             continue
         if not shown and _looks_like_code(text):
-            removed.append({"text": text, "reason": "html_script"})
+            verdicts.append((text, "html_script"))
         elif not inside:
-            removed.append({"text": text, "reason": "html_outside_main"})
+            verdicts.append((text, "html_outside_main"))
         elif link_chars > LINK_HEAVY * len(text):
-            removed.append({"text": text, "reason": "html_links"})
+            verdicts.append((text, "html_links"))
         elif _is_tab_row(parts, text):
-            removed.append({"text": text, "reason": "html_nav"})
+            verdicts.append((text, "html_nav"))
         else:
-            prose.append(text)
+            verdicts.append((text, None))
+    _label_link_lists(verdicts)
+    prose = [text for text, reason in verdicts if reason is None]
+    removed += [{"text": text, "reason": reason} for text, reason in verdicts if reason is not None]
     return prose, removed
+
+
+def _label_link_lists(verdicts: list[tuple[str, str | None]]) -> None:
+    """Mark the headings of link lists (热门新闻排行榜, 你可能会喜欢 above it) as part of the list: labels
+    followed, past other labels, by LINK_LIST_MIN link lines. One link after a heading (项目源码 + its URL)
+    is the article's."""
+    links = 0
+    for i in range(len(verdicts) - 1, -1, -1):
+        text, reason = verdicts[i]
+        if reason == "html_links":
+            links += 1
+        elif reason is None and links >= LINK_LIST_MIN and _is_label(text):
+            verdicts[i] = (text, "html_links")
+        else:
+            links = 0
+
+
+def _is_label(text: str) -> bool:
+    return len(text) <= LABEL_MAX and not SENTENCE_MARK_RE.search(text) and not PROSE_END_RE.search(text)
