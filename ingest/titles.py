@@ -169,7 +169,7 @@ def _choose(found: str | None, raw_lines: list[str], paragraphs: list[str], remo
         lines = [strip_line(text) for text in [*raw_lines, *(cut["text"] for cut in removed)]]
         heads = [line for line in lines if HTML_HEAD_MIN <= len(line) < len(title) and title.startswith(line)]
         title = max(heads, key=len) if heads else title
-        if is_title(title, words=False):
+        if is_title(title.rstrip("？！?!"), words=False):     # a markup headline may ask or exclaim
             return title, "html"
     title = headline(raw_lines)
     if title:

@@ -200,3 +200,24 @@ def test_a_page_h1_that_is_not_the_headline_never_becomes_paragraph_one():
     headline = "最新出炉联合国贸发报告：2019年全球经济增长率降至2.3%"
     assert headline in (doc["title"], texts[0])
     assert not any(text.startswith("今日股市行情_明日大盘") for text in texts)
+
+
+def test_a_short_brief_loses_its_popup_date_line_and_list_headings():
+    # H004 (和讯股票): a one-paragraph article among a 我已授权 pop-up (class sourcePopwin), a
+    # "2019-09-26 10:56:28 证券时报网" date line and the headings of the link lists around it
+    page = Path(__file__).parent / "data" / "html" / "real" / "portal_hexun_short_brief_gb2312.html"
+    (doc,) = ingest.clean_file(page, problems=[])
+    texts = [p["text"] for p in doc["paragraphs"]]
+    assert texts[0].startswith("据财联社9月26日消息，今日从交通运输部行新闻发布会获悉")
+    for furniture in ("我已授权", "2019-09-26 10:56:28 证券时报网", "热门新闻排行榜", "你可能会喜欢"):
+        assert furniture not in texts
+        assert any(cut["text"] == furniture for cut in doc["removed"])
+    assert doc["published"] == "2019-09-26"
+
+
+def test_the_page_headline_wins_over_a_logo_h1_and_the_logo_is_no_paragraph():
+    # E024 (网易财经): <h1> is the 网易商业 logo, the headline is <h2 class="con1_ltle">
+    page = Path(__file__).parent / "data" / "html" / "real" / "portal_gbk_disclaimer.html"
+    (doc,) = ingest.clean_file(page, problems=[])
+    assert doc["title"] == "刷单是Uber中国的危机？"
+    assert "网易商业" not in [p["text"] for p in doc["paragraphs"]]
