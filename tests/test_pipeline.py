@@ -221,3 +221,13 @@ def test_the_page_headline_wins_over_a_logo_h1_and_the_logo_is_no_paragraph():
     (doc,) = ingest.clean_file(page, problems=[])
     assert doc["title"] == "刷单是Uber中国的危机？"
     assert "网易商业" not in [p["text"] for p in doc["paragraphs"]]
+
+
+def test_a_forum_post_loses_its_user_time_header_and_likers_line():
+    # F008 (南生论坛, a Vue forum): 小诺抓 + 10月前 above the post, avatars + 等人赞过 below it
+    page = Path(__file__).parent / "data" / "html" / "real" / "forum_sidebar_topic_counters.html"
+    (doc,) = ingest.clean_file(page, problems=[])
+    texts = [p["text"] for p in doc["paragraphs"]]
+    assert "花了1天半的时间买了4个平板，总算是解决了。。" in texts
+    assert "小诺抓10月前" not in texts and "等人赞过" not in texts
+    assert {"小诺抓10月前", "等人赞过"} <= {cut["text"] for cut in doc["removed"] if cut["reason"] == "furniture"}
