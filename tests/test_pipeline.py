@@ -231,3 +231,15 @@ def test_a_forum_post_loses_its_user_time_header_and_likers_line():
     assert "花了1天半的时间买了4个平板，总算是解决了。。" in texts
     assert "小诺抓10月前" not in texts and "等人赞过" not in texts
     assert {"小诺抓10月前", "等人赞过"} <= {cut["text"] for cut in doc["removed"] if cut["reason"] == "furniture"}
+
+
+def test_an_account_post_loses_its_bar_credits_original_title_and_broken_emoji():
+    # F006 (澎湃号·政务): <br> lines, an image-only <div> before 编辑|禤志杰, U+FFFD runs a saver left of emoji
+    page = Path(__file__).parent / "data" / "html" / "real" / "portal_thepaper_account_post.html"
+    (doc,) = ingest.clean_file(page, problems=[])
+    texts = [p["text"] for p in doc["paragraphs"]]
+    assert "开始搓搓手了！！！" in texts
+    assert texts[:4] == ["搭地铁去坐邮轮玩转东南亚！", "去无敌免税城买买买不是梦！", "广州这个超牛的邮轮母港开港时间定了！", "四条国际航线抢先看！"]
+    for furniture in ("编辑|禤志杰", "责编|陈梦莹", "校对|黄慧敏", "来源|广州参考、广州南沙发布、羊城晚报", "扫描下方二维码解锁更多技能"):
+        assert furniture not in texts
+    assert not any(text.startswith("本文原标题") or text.startswith("\ufffd") for text in texts)
