@@ -80,8 +80,8 @@ def _cues():
 
 FURNITURE_TAGS, FURNITURE_NAMES = _furniture_rules()
 CUES = _cues()
-COMMENT_HEAD_RE, COMMENT_STRONG_RE, LIST_META_RE, CODE_RE = (CUES[name] for name in ("comment_head", "comment_strong",
-                                                                                      "list_meta", "code"))
+COMMENT_HEAD_RE, COMMENT_STRONG_RE, COMMENT_USER_RE, LIST_META_RE, CODE_RE = (
+    CUES[name] for name in ("comment_head", "comment_strong", "comment_user", "list_meta", "code"))
 SCRIPT_TAGS = frozenset(tag for tag, reason in FURNITURE_TAGS.items() if reason == "script")
 NEVER_SPARED = frozenset(("script", "popup", "field"))
 # a <noscript> usually holds a tracking pixel or 请启用JavaScript, but a JS app (Flarum, Discourse) prints its
@@ -277,11 +277,20 @@ def _run_reason(members: list[Tag]) -> str | None:
         return "comments" if all(COMMENT_STRONG_RE.search(start) for start in starts) else None
     needed = COMMENT_HEAD_SHARE * len(members)
     if sum(bool(COMMENT_STRONG_RE.search(start) or COMMENT_HEAD_RE.search(start[:COMMENT_DATE_CHARS]))
-           for start in starts) >= needed:
+           for start in starts) >= needed or sum(_signed(member) for member in members) >= needed:
         return "comments"
     if sum(len(head) <= LIST_ITEM_MAX and bool(LIST_META_RE.search(head)) for head in heads) >= needed:
         return "html_related"
     return None
+
+
+def _signed(node: Tag) -> bool:
+    """Whether the block's first element is a user's signature box (class PostUser, authi, user-info)."""
+    first = next((child for child in node.contents if isinstance(child, Tag)), None)
+    if first is None:
+        return False
+    names = " ".join([first.get("id") or "", *(first.get("class") or ())])
+    return bool(names.strip()) and bool(COMMENT_USER_RE.search(names))
 
 
 def _head_text(node: Tag, limit: int) -> str:

@@ -266,6 +266,9 @@ def test_a_thread_printed_only_in_noscript_for_crawlers_is_read_there():
     text = "\n".join(result.lines)
     for furniture in ("加载论坛时出错", "请使用更现代的浏览器并启用 JavaScript", "9 天 后", "更改标题为"):
         assert furniture not in text
+    # the replies, each an <article> opening with <div class="PostUser">, are the thread's comments
+    assert "赞一个" not in result.lines
+    assert "Golden 赞一个" in [cut["text"] for cut in result.removed if cut["reason"] == "comments"]
 
 
 def test_a_noscript_of_a_page_with_its_own_article_still_goes():
