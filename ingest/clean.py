@@ -307,7 +307,9 @@ def _drop_repeats(lines, title, cut):
                 or (i + 1 < len(lines) and earlier[i + 1] is not None and earlier[i + 1] == j + 1))
 
     def reason(i, line):
-        if key and len(line) <= TITLE_MAX + 20 and title_key(line) == key:
+        # title_key keeps a subsequence of the line's characters, so the cheap tests go first (exact)
+        if key and len(key) <= len(line) <= TITLE_MAX + 20 and key[0] in line and key[-1] in line \
+                and title_key(line) == key:
             return "duplicate_title"
         return "repeated_line" if duplicated(i) else None
 
