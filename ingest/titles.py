@@ -95,7 +95,7 @@ def tidy(title: str) -> str:
     return SPEAKER_RE.sub("", title).strip()
 
 
-@functools.lru_cache(maxsize=4096)     # a pure function of the line; headline asks for each line twice
+@functools.lru_cache(maxsize=4096)     # a pure function of the line; headline asks for each line once per head line
 def _candidate(line: str) -> str | None:
     """The title a head line holds: the line itself, the last step of a breadcrumb, the text after 标题：,
     or the one part that reads like a title of a line of furniture words (鄉鎮動態 北四平鄉消防安全生產會)."""
@@ -134,7 +134,6 @@ def headline(raw_lines: list[str]) -> str | None:
     """The headline among the first lines: above a date line or repeated scores highest, then the earliest."""
     lines = [strip_line(line) for line in raw_lines if strip_line(line)][:HEAD_LINES + 2]
     best, best_score = None, 0
-    as_read = [_candidate(line) for line in lines]     # each line's own candidate, for the repeat count
     for i, line in enumerate(lines[:HEAD_LINES]):
         title = _candidate(_joined(lines, i))
         if title is None:
@@ -144,7 +143,7 @@ def headline(raw_lines: list[str]) -> str | None:
             score += 2
         elif any(DATE_RE.search(after) for after in lines[i + 2: i + 3]):
             score += 1
-        if as_read.count(title) > 1:
+        if sum(_candidate(other) == title for other in lines) > 1:
             score += 2
         if score > best_score:
             best, best_score = title, score
