@@ -406,6 +406,17 @@ def _is_tab_row(parts: list[str], text: str) -> bool:
             and all(len(label) <= TAB_LABEL_MAX for label in labels) and not SENTENCE_MARK_RE.search(text))
 
 
+@dataclass(slots=True)
+class _Line:
+    """A line of the page as it is built from text nodes."""
+    block: int | None            # id of the block element the text sits in
+    inside: bool                 # in the main block
+    shown: bool                  # in a <pre>/<code>: shown as written, never judged as code
+    parts: list[str] = field(default_factory=list)
+    link_chars: int = 0
+    link_tail: str = ""          # the text of the links that end the line so far
+
+
 def _lines(root: Tag, main: set[int]) -> tuple[list[str], list[dict]]:
     """(prose lines of the main block, removed lines): a new line at every block element and <br>.
 
@@ -414,7 +425,6 @@ def _lines(root: Tag, main: set[int]) -> tuple[list[str], list[dict]]:
     that ends a line and is furniture by the lexicon (返回腾讯网首页>>) is cut from it: it is no sentence.
     """
     block_of, in_link, in_main, in_pre = {}, {}, {}, {}
-    # current: [parts, link chars, block id, in main, in <pre>, text of the links that end the line so far]
     lines, current = [], None
     for node in [root, *root.descendants]:
         if isinstance(node, Tag):
@@ -429,26 +439,27 @@ def _lines(root: Tag, main: set[int]) -> tuple[list[str], list[dict]]:
         if not _is_text(node):
             continue
         parent = id(node.parent)
-        if current is None or current[2] != block_of.get(parent):
-            current = [[], 0, block_of.get(parent), in_main.get(parent, False), in_pre.get(parent, False), ""]
+        if current is None or current.block != block_of.get(parent):
+            current = _Line(block_of.get(parent), in_main.get(parent, False), in_pre.get(parent, False))
             lines.append(current)
-        current[0].append(str(node))
+        current.parts.append(str(node))
         if in_link.get(parent, False):
-            current[1] += len(node.strip())
-            current[5] = current[5] + str(node)
+            current.link_chars += len(node.strip())
+            current.link_tail += str(node)
         elif node.strip():
-            current[5] = ""
+            current.link_tail = ""
     verdicts, removed = [], []       # (text, reason it is cut or None), in page order
-    for parts, link_chars, _, inside, shown, link_tail in lines:
+    for line in lines:
+        parts, link_chars, inside = line.parts, line.link_chars, line.inside
         text = _tidy("".join(parts))
-        tail = _tidy(link_tail)
+        tail = _tidy(line.link_tail)
         if inside and tail and tail != text and text.endswith(tail) and is_page_furniture(tail):
             removed.append({"text": tail, "reason": "furniture"})     # 返回腾讯网首页>> glued to the last sentence
             text = _tidy(text[:-len(tail)])
             link_chars -= len(tail.replace(" ", ""))
         if not text:
             continue
-        if not shown and _looks_like_code(text):
+        if not line.shown and _looks_like_code(text):
             verdicts.append((text, "html_script"))
         elif not inside:
             verdicts.append((text, "html_outside_main"))
