@@ -248,6 +248,13 @@ def test_a_back_to_home_link_glued_to_the_last_sentence_is_cut_as_furniture():
     assert {"text": "返回腾讯网首页>>", "reason": "furniture"} in result.removed
 
 
+def test_a_back_to_the_site_link_glued_to_the_last_sentence_is_cut_on_another_portal():
+    result = real("portal_sohu_back_link.html")                 # 搜狐号 post 2023: 返回搜狐，查看更多
+    assert any(line.endswith("李克强同志生前友好和家乡代表也前往送别。") for line in result.lines)
+    assert not any("返回搜狐" in line for line in result.lines)
+    assert {"text": "返回搜狐，查看更多", "reason": "furniture"} in result.removed
+
+
 def test_a_sidebar_of_topics_with_like_and_comment_counters_is_cut_as_related():
     result = real("forum_sidebar_topic_counters.html")         # 南生论坛 thread, 随机话题 sidebar
     text = "\n".join(result.lines)
