@@ -13,7 +13,7 @@ Scoring (the same for all three systems):
   three extractors never reorder text; what they differ in is what they keep and what they drop);
   the table gives means over pages, so a long page counts as much as a short one;
 - furniture: lines of the output matching an entry of the furniture lexicon (ingest/data/
-  furniture_lexicon.tsv) whose matched text is not in the truth;
+  furniture_lexicon.tsv, read in Simplified characters) whose matched text is not in the truth;
 - garbled: more than 5 % of the output's characters are U+FFFD or outside CJK, ASCII and the usual
   punctuation/symbol blocks (a GBK page read as Cyrillic or Latin-1 shows up here).
 
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import ingest  # noqa: E402
-from ingest.text import HAN  # noqa: E402
+from ingest.text import HAN, to_simplified  # noqa: E402
 from ingest.decode import decode, html_charset  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "extract"
@@ -74,11 +74,12 @@ def score(output: str, truth: str) -> dict:
 
 
 def furniture_left(output: str, truth: str, rules) -> list[str]:
-    gold = normal(truth)
+    gold = normal(to_simplified(truth))
     found = []
     for line in output.splitlines():
+        simple = to_simplified(line)      # the lexicon is Simplified; Taiwan/Hong Kong pages print 責任編輯
         for kind, pattern in rules:
-            match = pattern.search(line)
+            match = pattern.search(simple)
             if match and normal(match.group()) not in gold:
                 found.append(f"{kind}: {line.strip()[:60]}")
                 break

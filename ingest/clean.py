@@ -13,7 +13,7 @@ from datetime import date
 import ahocorasick
 
 from ingest.datafile import rows
-from ingest.text import HAN
+from ingest.text import HAN, to_simplified, to_traditional_forms
 
 AD_LINE_MAX = 40         # an ad or slogan line is short; a speech sentence in the block stops it
 AD_GAP_MAX = 3           # slogan lines allowed between two ad lines of one block
@@ -43,6 +43,7 @@ FILLER_RE = re.compile(r"[\s|｜/\\·•>»›<«‹\-－—_:：\[\]【】()（
 MENU_SPLIT_RE = re.compile(r"\s*[|｜]\s*|\s+[-－—/·]\s+")
 MENU_SEPARATORS = ("|", "｜", " - ", " － ", " — ", " / ", " · ")
 MENU_SEPARATOR = "menu"    # what the lexicon automaton yields for a separator
+TRADITIONAL = "traditional"   # yielded with a trigger word's Traditional form: the line is read in Simplified
 MENU_MIN = 4
 MENU_ITEM_MAX = 8
 
@@ -54,17 +55,25 @@ def _boilerplate():
     return rules
 
 
+def _admit(automaton, word, *values):
+    automaton.add_word(word, tuple(dict.fromkeys((*automaton.get(word, ()), *values))))
+
+
 def _lexicon():
     """(regexes always tried, Aho-Corasick automaton, regexes): the automaton maps each trigger word to the
-    indexes of the regexes it admits, and each menu separator to MENU_SEPARATOR (counted, one pass for both)."""
+    indexes of the regexes it admits, and each menu separator to MENU_SEPARATOR (counted, one pass for both).
+    A trigger's Traditional forms (責任編輯, 下載, 相關) admit the same regexes plus TRADITIONAL: Taiwan and
+    Hong Kong pages print the same furniture, and the regexes, written in Simplified, then read the line
+    converted (only such lines pay for the conversion)."""
     always, automaton, patterns = [], ahocorasick.Automaton(), []
     for _, triggers, pattern in rows("furniture_lexicon.tsv", 3):
         patterns.append(re.compile(pattern))
         if not triggers:
             always.append(len(patterns) - 1)
         for word in filter(None, triggers.split("|")):
-            admitted = automaton.get(word, ())
-            automaton.add_word(word, (*admitted, len(patterns) - 1))
+            _admit(automaton, word, len(patterns) - 1)
+            for form in to_traditional_forms(word):
+                _admit(automaton, form, len(patterns) - 1, TRADITIONAL)
     for separator in MENU_SEPARATORS:
         automaton.add_word(separator, MENU_SEPARATOR)
     automaton.make_automaton()
@@ -237,6 +246,9 @@ def is_page_furniture(line: str) -> bool:
         return True
     if not candidates and not LEXICON_ANCHORED.match(line):
         return False
+    if TRADITIONAL in candidates:
+        candidates.discard(TRADITIONAL)
+        line = to_simplified(line)
     left, hit = line, False
     for row in sorted(candidates.union(LEXICON_ALWAYS)):
         left, count = LEXICON[row].subn("", left)

@@ -309,3 +309,13 @@ def test_windows_1252_quote_references_read_as_chinese_quotes():
     assert "普遍指责梁振英“撒谎”，要求他马上辞职下台。" in text
     assert "“郑重道歉”" in text
     assert not any("\x93" in line or "\x94" in line for line in result.lines)
+
+
+def test_furniture_printed_in_traditional_characters_is_cut_like_its_simplified_form():
+    # 自由時報 (Taiwan, 2020): an APP promotion paragraph under the article, 下載 not 下载
+    import ingest
+    (doc,) = ingest.clean_file(REAL / "portal_ltn_traditional_app_promo.html", problems=[])
+    text = "\n".join(p["text"] for p in doc["paragraphs"])
+    assert text.endswith("兌獎期限5月5日，呼籲民眾勿錯過期限。")
+    assert "點我下載APP" not in text
+    assert any("點我下載APP" in cut["text"] and cut["reason"] == "furniture" for cut in doc["removed"])
