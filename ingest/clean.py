@@ -49,8 +49,12 @@ MENU_ITEM_MAX = 8
 
 
 def _boilerplate():
+    """Rules by scope. A tail heading is also matched in its Traditional spellings (【熱門點閱】 on a Taiwan
+    portal): the pattern is compiled with its Han words converted, so no line needs converting."""
     rules = defaultdict(list)
     for reason, scope, pattern in rows("boilerplate.tsv", 3):
+        if scope == "tail":
+            pattern = "|".join(f"(?:{form})" for form in (pattern, *to_traditional_forms(pattern)))
         rules[scope].append((reason, re.compile(pattern)))
     return rules
 

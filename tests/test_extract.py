@@ -319,3 +319,13 @@ def test_furniture_printed_in_traditional_characters_is_cut_like_its_simplified_
     assert text.endswith("兌獎期限5月5日，呼籲民眾勿錯過期限。")
     assert "點我下載APP" not in text
     assert any("點我下載APP" in cut["text"] and cut["reason"] == "furniture" for cut in doc["removed"])
+
+
+def test_a_related_list_headed_in_traditional_characters_goes_with_its_items():
+    # 上報 (Taiwan, 2020): 【熱門點閱】 and a ● linked story closing the article div
+    import ingest
+    (doc,) = ingest.clean_file(REAL / "portal_upmedia_traditional_hot_list.html", problems=[])
+    text = "\n".join(p["text"] for p in doc["paragraphs"])
+    assert "赤裸裸地凸顯了評論者的歧視。」" in text
+    assert "熱門點閱" not in text and "張上淳" not in text
+    assert {cut["text"]: cut["reason"] for cut in doc["removed"]}.get("【熱門點閱】") == "recommend"
