@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+import ingest
 from ingest.decode import decode, html_charset
 from ingest.extract import extract
 
@@ -313,7 +314,6 @@ def test_windows_1252_quote_references_read_as_chinese_quotes():
 
 def test_furniture_printed_in_traditional_characters_is_cut_like_its_simplified_form():
     # 自由時報 (Taiwan, 2020): an APP promotion paragraph under the article, 下載 not 下载
-    import ingest
     (doc,) = ingest.clean_file(REAL / "portal_ltn_traditional_app_promo.html", problems=[])
     text = "\n".join(p["text"] for p in doc["paragraphs"])
     assert text.endswith("兌獎期限5月5日，呼籲民眾勿錯過期限。")
@@ -323,7 +323,6 @@ def test_furniture_printed_in_traditional_characters_is_cut_like_its_simplified_
 
 def test_a_related_list_headed_in_traditional_characters_goes_with_its_items():
     # 上報 (Taiwan, 2020): 【熱門點閱】 and a ● linked story closing the article div
-    import ingest
     (doc,) = ingest.clean_file(REAL / "portal_upmedia_traditional_hot_list.html", problems=[])
     text = "\n".join(p["text"] for p in doc["paragraphs"])
     assert "赤裸裸地凸顯了評論者的歧視。」" in text
