@@ -212,11 +212,12 @@ def speaker_level(title, paragraphs, site=()):
             score[level] += TITLE_WEIGHT
             first.setdefault(level, _evidence(_around(title, match), "title"))
     body = "\n".join(paragraphs)
+    counted = region.without_participants(body)      # the bodies listed at a meeting do not speak for it
     for level, weight, pattern in LEVEL_CUES:
-        found = pattern.findall(body)
+        found = pattern.findall(counted)
         if found:
             score[level] += weight * len(found)
-            first.setdefault(level, _evidence(_around(body, pattern.search(body)), "body"))
+            first.setdefault(level, _evidence(_around(body, pattern.search(counted)), "body"))
     best = score.most_common(1)
     if not best or best[0][1] <= 0:
         return _host_level(placement)

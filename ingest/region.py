@@ -58,6 +58,7 @@ class Mention:
     paragraph: int            # index of the paragraph (or site line) it is in; -1 for the title
     quote: str                # the clause around the name, as evidence
     after: str                # the characters right after the name (人民政府, 召开…)
+    listed: int | None = None  # start of the participant list it is in (participant_lists), if any
 
 
 def _load_areas():
@@ -188,9 +189,11 @@ TOWN_LENGTHS = range(max(map(len, TOWN_FORMS)), 2, -1)
 
 
 def _read_cues():
-    cues = {"before": [], "after": [], "after_re": [], "clause": [], "settlement": [], "venue": [], "medium": []}
+    cues = {"before": [], "after": [], "after_re": [], "clause": [], "settlement": [], "venue": [], "medium": [],
+            "participants": [], "participants_lead": []}
     for kind, weight, cue in rows("region_cues.tsv", 3):
-        cues[kind].append((re.compile(cue) if kind in ("after_re", "clause", "medium") else cue, float(weight)))
+        regex = kind in ("after_re", "clause", "medium", "participants", "participants_lead")
+        cues[kind].append((re.compile(cue) if regex else cue, float(weight)))
         if kind == "medium":
             cues["after_re"].append(cues[kind][-1])
     # the issuing or holding body (XX人民政府, XX应急管理局, XX召开…): the cues metadata.py reads an issuer by
@@ -202,6 +205,13 @@ ISSUER_RE = re.compile("|".join(f"(?:{line})" for line in rows("issuer_cues.txt"
 ISSUER_WEIGHT = 3.0
 CUES = _read_cues()
 CLAUSE_CUE_RE = re.compile("|".join(f"(?:{cue.pattern})" for cue, _ in CUES["clause"]))
+PARTICIPANT_RE = re.compile("|".join(f"(?:{cue.pattern})" for cue, _ in CUES["participants"]))
+PARTICIPANT_LEAD_RE = re.compile("|".join(f"(?:{cue.pattern})" for cue, _ in CUES["participants_lead"]))
+PARTICIPANT_WEIGHT = min(weight for kind in ("participants", "participants_lead") for _, weight in CUES[kind])
+LIST_CLAUSE_RE = re.compile(r"[^，,。；;：:！!？?\n]*、[^，,。；;：:！!？?\n]*、[^，,。；;：:！!？?\n]*")
+# a participant list naming several places of one division is a plain mention of it (金塘镇、肖岭乡… -> 崇阳县)
+LIST_PARENT_WEIGHT = 1.0
+LIST_LEAD_GAP = 1             # the ，or ：between a lead cue and its list (会上，省商务厅、…)
 
 
 def _is_whole_word(text, start, end=None):
@@ -213,6 +223,29 @@ def _is_whole_word(text, start, end=None):
         pos += len(token)
         bounds.add(pos)
     return (start - left) in bounds and (end is None or (end - left) in bounds)
+
+
+def participant_lists(text):
+    """(start, end) of each clause of `text` listing three or more bodies that a participation cue marks as
+    taking part (推介会上，A、B、C分别作了推介; A、B、C等负责同志参加会议): none of them speaks for the text."""
+    if text.count("、") < 2 or not (PARTICIPANT_RE.search(text) or PARTICIPANT_LEAD_RE.search(text)):
+        return []
+    spans = []
+    for clause in LIST_CLAUSE_RE.finditer(text):
+        start, end = clause.span()
+        if not clause.group().strip():
+            continue
+        lead = text[max(0, start - LIST_LEAD_GAP - 12): max(0, start - LIST_LEAD_GAP)]
+        if PARTICIPANT_RE.search(text, start, end) or any(m.end() == len(lead) for m in PARTICIPANT_LEAD_RE.finditer(lead)):
+            spans.append((start, end))
+    return spans
+
+
+def without_participants(text):
+    """`text` with its participant lists blanked (same length, so positions still quote the original)."""
+    for start, end in participant_lists(text):
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
 
 
 def _weight(text, start, end, in_title):
@@ -283,6 +316,7 @@ def find_mentions(title, paragraphs, site=()):
         names = list(_names_in(text))
         if where == "site" and (len({form for _, _, form, _, _ in names}) >= DIRECTORY_MIN or OTHER_PAGE_RE.match(text)):
             continue          # a menu of places (广东各地市 广州市 深圳市…) or a link to another article names none
+        listed = participant_lists(text) if where == "body" and names else ()
         for start, end, form, codes, is_short in names:
             if is_short and any(text.startswith(cue, end) for cue, _ in CUES["settlement"]):
                 continue
@@ -300,8 +334,11 @@ def find_mentions(title, paragraphs, site=()):
                 continue
             weight = min(_weight(text, start, end, where == "title"), SITE_WEIGHT) if where == "site" \
                 else _weight(text, start, end, where == "title")
+            in_list = next((s for s, e in listed if s <= start < e), None)
+            if in_list is not None:
+                weight = min(weight, PARTICIPANT_WEIGHT)
             mentions.append(Mention(start, form, codes, weight, where, index, _quote(text, start, end),
-                                    text[end:end + 12]))
+                                    text[end:end + 12], in_list))
     return mentions
 
 
@@ -393,7 +430,7 @@ def place(title, paragraphs, site=()):
     mentions = find_mentions(title, paragraphs, site)
     named = {m.codes[0] for m in mentions if len(m.codes) == 1}
     named |= {a for code in named for a in ancestors(code)}
-    direct, evidence, orphans, orphan_mentions = {}, {}, {}, {}
+    direct, evidence, orphans, orphan_mentions, resolved = {}, {}, {}, {}, {}
     for mention in mentions:
         codes = mention.codes
         if len(codes) > 1:
@@ -403,7 +440,7 @@ def place(title, paragraphs, site=()):
                     orphans[mention.form] = orphans.get(mention.form, 0) + mention.weight
                     orphan_mentions.setdefault(mention.form, mention)
                 continue
-        code = codes[0]
+        code = resolved[mention] = codes[0]
         direct[code] = direct.get(code, 0) + mention.weight
         if code not in evidence or mention.weight > evidence[code].weight:
             evidence[code] = mention
@@ -411,6 +448,11 @@ def place(title, paragraphs, site=()):
     for code, weight in direct.items():
         for ancestor in ancestors(code):
             support[ancestor] = support.get(ancestor, 0) + weight
+    # support, not a direct mention: the division is inferred, never named (a zone's towns are not its county)
+    for code, mention in _list_parents(mentions, resolved):
+        for supported in (code, *ancestors(code)):
+            support[supported] = support.get(supported, 0) + LIST_PARENT_WEIGHT
+        evidence.setdefault(code, mention)
 
     def best(level, above):
         candidates = [c for c, w in support.items() if w >= MIN_LEVEL_SUPPORT and AREAS_BY_CODE[c].level == level
@@ -429,6 +471,23 @@ def place(title, paragraphs, site=()):
     if town and orphans[town] < 1:
         town = None
     return Placement(codes, support, direct, evidence, _single(direct), town, orphan_mentions.get(town), mentions)
+
+
+def _list_parents(mentions, resolved):
+    """(code, first mention) of the nearest division holding every place of a participant list naming two or
+    more: the towns reporting to a meeting (金塘镇、肖岭乡、县住建局依次进行交流发言) tell whose meeting it is."""
+    lists = {}
+    for mention in mentions:
+        if mention.listed is not None and mention in resolved:
+            lists.setdefault((mention.paragraph, mention.listed), []).append(mention)
+    for members in lists.values():
+        codes = {resolved[mention] for mention in members}
+        if len(codes) < 2:
+            continue
+        chains = [[code, *ancestors(code)] for code in codes]
+        common = next((code for code in chains[0] if all(code in chain for chain in chains[1:])), None)
+        if common:
+            yield common, members[0]
 
 
 def _single(direct):

@@ -304,6 +304,11 @@ FIELD_NAMES = ("title", "year", "province", "city", "county", "town", "level", "
     ("city_plan_signature_digits.txt", {"year": 2020, "city": "昭通市", "doc_type": "方案"}),
     # a township acting in the title (祝楼乡切实做好…) is 乡 though the gazetteer lacks it
     ("township_news_not_in_gazetteer.txt", {"level": "乡", "province": None}),
+    # the bodies that present at a meeting (推介会上，省商务厅、…示范区管委会、中车太原…公司…分别作了推介) do not
+    # speak for the report: 我省 does, so 省 and no city
+    ("html_provincial_news_participants_shanxi.html", {"level": "省", "province": "山西省", "city": None}),
+    # but the towns reporting to a county meeting (金塘镇、肖岭乡…依次进行交流发言) tell whose meeting it is
+    ("county_news_towns_report_chongyang.txt", {"province": "湖北省", "city": "咸宁市", "county": "崇阳县", "town": None}),
 ])
 def test_real_document_fields(name, expected):
     got = dict(zip(FIELD_NAMES, fields(real(name))))
