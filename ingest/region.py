@@ -153,11 +153,11 @@ def _automaton(words):
 
 
 def _not_phrases():
-    """Short form -> [(phrase, offset of the form in it)] of data/region_not_phrases.txt (迎大庆)."""
+    """Name -> [(phrase, offset of the name in it)] of data/region_not_phrases.txt (迎大庆, 局会同县)."""
     found = {}
     for phrase in rows("region_not_phrases.txt"):
-        for form, (codes, is_short) in FORMS.items():
-            if is_short and form in phrase:
+        for form in FORMS:
+            if form in phrase:
                 found.setdefault(form, []).append((phrase, phrase.index(form)))
     return found
 
@@ -324,9 +324,9 @@ def find_mentions(title, paragraphs, site=()):
                 continue
             if is_short and PERSON_BEFORE_RE.search(text, max(0, start - 8), start):
                 continue      # 副县长夏广德: a person's given name, not 广德市
-            if is_short and any(text.startswith(phrase, start - offset) for phrase, offset in NOT_PHRASES.get(form, ())
-                                if start >= offset):
-                continue      # 迎大庆: a slogan, not 大庆市
+            if any(text.startswith(phrase, start - offset) for phrase, offset in NOT_PHRASES.get(form, ())
+                   if start >= offset):
+                continue      # 迎大庆: a slogan, not 大庆市; 局会同县: "jointly with", not 会同县
             # a full name may run into the next word (开封市委), but must not start inside one (行政和县级);
             # a short form may run into the name of its medium or company (辽宁日报, 浙江正元集团)
             named = is_short and any(cue.match(text, end) for cue, _ in CUES["after_re"][:-1])

@@ -309,6 +309,8 @@ FIELD_NAMES = ("title", "year", "province", "city", "county", "town", "level", "
     ("html_provincial_news_participants_shanxi.html", {"level": "省", "province": "山西省", "city": None}),
     # but the towns reporting to a county meeting (金塘镇、肖岭乡…依次进行交流发言) tell whose meeting it is
     ("county_news_towns_report_chongyang.txt", {"province": "湖北省", "city": "咸宁市", "county": "崇阳县", "town": None}),
+    # 我委…會同縣總工會 is "jointly with the county's union", not 会同县 (湖南): the report names no place
+    ("county_report_jointly_with_union_traditional.txt", {"province": None, "county": None, "year": 2013}),
 ])
 def test_real_document_fields(name, expected):
     got = dict(zip(FIELD_NAMES, fields(real(name))))
