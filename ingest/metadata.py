@@ -52,6 +52,10 @@ FULL_WIDTH_RE = re.compile("[０-９\u3000]")
 YEAR_RE = re.compile(r"(?<![\d*＊xX×])((?:19|20)\d\d)(?![\d*＊xX×])(?!\s*年?(?:以来|来))")
 # a text opens with its promulgation and revision history: 2004年1月13日…公布, 根据2014年7月29日…修订
 ENACTED_RE = re.compile(r"((?:19|20)\d\d)年\d{1,2}月\d{1,2}日(?:[^。；\n]{0,80}?(?:公布|通过|修正|修订|发布|批准)|\s*$)")
+# a report's lead dated without its year (12月29日下午，北田街办召开…): in the year's last months a look back on a
+# year is on the year now ending, not the one before (year_cues.tsv, offset 1)
+LEAD_DATE_RE = re.compile(r"[^\n\d]{0,12}?(?<![\d年])(\d{1,2})月\d{1,2}日")
+YEAR_END = {11, 12}
 TRAILING_NOTE_RE = re.compile(r"(?:（[^（）]*）|\([^()]*\)|\s|(?<=\D)\d{1,2})+$")   # 总结（2021年）, 总结10
 OPENING = 8                 # paragraphs whose wording tells the type of a text without a title (menus may come first)
 NO_LAW_LEVELS = {"企业", "乡", "镇", "街道", "开发区"}     # their 规定 and 办法 are internal rules (制度)
@@ -323,7 +327,8 @@ def title_year(title):
 
 
 def cue_years(paragraphs, rank):
-    """(year, evidence) the body dates itself to with cues of this rank (部署2023年工作 -> 2023, 总结2022年 -> 2023).
+    """(year, evidence) the body dates itself to with cues of this rank (部署2023年工作 -> 2023, 总结2022年 -> 2023,
+    but 12月29日…回顾了2015年工作 -> 2015).
 
     Years only mentioned as history do not count; when cues disagree the most frequent wins, then the latest.
     """
@@ -331,11 +336,13 @@ def cue_years(paragraphs, rank):
     body = "\n".join(paragraphs)
     if not YEAR_RE.search(body):
         return None          # most speeches name no year: skip the cues
+    lead = LEAD_DATE_RE.match(body)
+    year_end = bool(lead) and int(lead.group(1)) in YEAR_END
     for offset, cue_rank, pattern in YEAR_CUES:
         if cue_rank != rank:
             continue
         for match in pattern.finditer(body):
-            year = int(match.group(1)) + offset
+            year = int(match.group(1)) + (0 if year_end else offset)
             if plausible_year(year):
                 votes[year] += 1
                 quotes.setdefault(year, _around(body, match))

@@ -311,6 +311,10 @@ FIELD_NAMES = ("title", "year", "province", "city", "county", "town", "level", "
     ("county_news_towns_report_chongyang.txt", {"province": "湖北省", "city": "咸宁市", "county": "崇阳县", "town": None}),
     # 我委…會同縣總工會 is "jointly with the county's union", not 会同县 (湖南): the report names no place
     ("county_report_jointly_with_union_traditional.txt", {"province": None, "county": None, "year": 2013}),
+    # a year looked back on dates a text to the next (1月9日…2018年，…取得积极成效…新的一年，要…: 2019), but
+    # a December meeting that 回顾了街办2015年安全生产工作 sums up its own year
+    ("national_news_local_portal_jingmen.txt", {"year": 2019}),
+    ("street_news_year_end_review_beitian.txt", {"year": 2015, "town": "北田街道", "level": "街道"}),
 ])
 def test_real_document_fields(name, expected):
     got = dict(zip(FIELD_NAMES, fields(real(name))))
