@@ -40,9 +40,10 @@ NOT_TITLE_RE = re.compile(r"^(?:\d+\s*[.．、]|[一二三四五六七八九十]
                           # a document number (…公告第20号, …令第88号), a byline in brackets ((太平煤矿 王来文)),
                           # a snippet cut short (…生产经营单 ……)
                           r"|(?:公告|令)第\s*[\d一二三四五六七八九十百〇零]+\s*号$|^[（(][^（）()]*[)）]$|\s(?:……|\.{3})$")
-# trailing decoration of a scraped title: a document number (青政〔2021〕24号), a file extension
+# trailing decoration of a scraped title: a document number (青政〔2021〕24号), a file extension, the page of an
+# article split in pages (_第2页, 严字当头 强化落实 保障大局(1))
 TITLE_TAIL_RE = re.compile(r"\s*(?:[（(][^（）()]*[〔\[]\d{4}[〕\]][^（）()]*[)）]|\.(?:docx?|pdf|wps|txt)|[（(][图圖][)）]"
-                           r"|【已废止】|_第\d+页|\[VIP\]|【VIP】|[\s|｜]+)$")
+                           r"|【已废止】|_第\d+页|(?<=[^\d\s])[（(][1-9][)）]|\[VIP\]|【VIP】|[\s|｜]+)$")
 # a content site's decoration: 乡镇安全生产工作总结（大全10篇）, 主持词（通用8篇）, 讲话稿 篇1, 第一篇：…, 类型…
 FARM_TAIL_RE = re.compile(r"\s*(?:[（(【\[](?:通用|大全|精选|最新|优秀|热门|汇编)?\s*\d+\s*篇[)）】\]]|篇\s*\d+|最佳|范文\d*)$")
 FARM_HEAD_RE = re.compile(r"^(?:第[一二三四五六七八九十\d]+篇\s*[:：]\s*|类型\s*)")
@@ -61,6 +62,10 @@ GLUED_RE = re.compile(r"^(?P<title>[^，,。；：:！？]{5,60}?(?:讲话|发�
 # the first half of a wrapped title ends in 关于 (…人民政府关于实施); the second half ends like a document
 WRAP_BEFORE_RE = re.compile(r"^[^，。；：:！？\s]{2,30}关于[^，。；：:！？\s]{0,8}$")
 WRAP_AFTER_RE = re.compile(r"^[^，。；：:！？\s]{2,40}(?:通知|意见|方案|办法|规定|决定|通报|报告|计划|要点|预案|细则|批复)$")
+# a news headline's kicker (引题) ends in what the meeting said; its main title follows on one or two lines
+KICKER_RE = re.compile(r"^[^，。；：:！？\s]{4,30}(?:强调|指出|要求|提出)$")
+HEADLINE_LINE_RE = re.compile(r"[^，。；：:！？]{4,30}")
+KICKER_LINES = 2
 COLLECT_RE = re.compile(r"收藏《(?P<title>[^《》]{5,60})》")
 # a text that names itself: 特制定本《…制度》, 《…意见》全文如下, 《…条例》于2010年5月29日…通过
 SELF_NAMED_RE = re.compile(r"本《(?P<a>[^《》]{5,60})》|《(?P<b>[^《》]{5,60})》全文如下"
@@ -119,15 +124,22 @@ def _candidate(line: str) -> str | None:
 
 
 def _joined(lines, i):
-    """Line i with the line it continues or that continues it: a long title wraps in two (…关于实施 /
-    安全工程三年行动计划的意见, 市政府办公厅关于推进城镇燃气居民 / 和餐饮用户…的实施意见)."""
+    """(text, index of its last line): line i with the line it continues or that continues it: a long title
+    wraps in two (…关于实施 / 安全工程三年行动计划的意见, 市政府办公厅关于推进城镇燃气居民 / 和餐饮用户…的实施意见);
+    a news headline's kicker with its main lines (全国安全生产电视电话会议强调 / 狠抓…落实 / 为…营造良好氛围)."""
     line = lines[i]
     if i and WRAP_BEFORE_RE.search(lines[i - 1]) and len(lines[i - 1]) + len(line) <= TITLE_MAX + 20:
-        return lines[i - 1] + line
+        return lines[i - 1] + line, i
     if i + 1 < len(lines) and WRAP_AFTER_RE.search(lines[i + 1]) and not WRAP_AFTER_RE.search(line) \
             and "关于" in line and len(line) + len(lines[i + 1]) <= TITLE_MAX + 20:
-        return line + lines[i + 1]
-    return line
+        return line + lines[i + 1], i + 1
+    if KICKER_RE.search(line):
+        end = i
+        while end + 1 < min(len(lines), i + 1 + KICKER_LINES) and HEADLINE_LINE_RE.fullmatch(lines[end + 1]) \
+                and not DATE_RE.search(lines[end + 1]):
+            end += 1
+        return " ".join(lines[i: end + 1]), end
+    return line, i
 
 
 def headline(raw_lines: list[str]) -> str | None:
@@ -135,13 +147,14 @@ def headline(raw_lines: list[str]) -> str | None:
     lines = [strip_line(line) for line in raw_lines if strip_line(line)][:HEAD_LINES + 2]
     best, best_score = None, 0
     for i, line in enumerate(lines[:HEAD_LINES]):
-        title = _candidate(_joined(lines, i))
+        text, last = _joined(lines, i)
+        title = _candidate(text)
         if title is None:
             continue
         score = 1 if i == 0 else 0.5
-        if any(DATE_RE.search(after) for after in lines[i + 1: i + 2]):
+        if any(DATE_RE.search(after) for after in lines[last + 1: last + 2]):
             score += 2
-        elif any(DATE_RE.search(after) for after in lines[i + 2: i + 3]):
+        elif any(DATE_RE.search(after) for after in lines[last + 2: last + 3]):
             score += 1
         if sum(_candidate(other) == title for other in lines) > 1:
             score += 2

@@ -315,6 +315,11 @@ FIELD_NAMES = ("title", "year", "province", "city", "county", "town", "level", "
     # a December meeting that 回顾了街办2015年安全生产工作 sums up its own year
     ("national_news_local_portal_jingmen.txt", {"year": 2019}),
     ("street_news_year_end_review_beitian.txt", {"year": 2015, "town": "北田街道", "level": "街道"}),
+    # a news headline's kicker (…会议强调) and its two main lines are one title, and the national meeting speaking
+    # in it is 国家 (its 落实 is no local relay); a page part (1) is no part of a title
+    ("national_news_items_appended.txt", {"title": "全国安全生产电视电话会议强调 狠抓安全防范责任措施落实 为党的二十大胜利召开营造良好氛围",
+                                          "level": "国家", "province": None}),
+    ("provincial_meeting_plans_the_year_fujian.txt", {"title": "严字当头 强化落实 保障大局"}),
 ])
 def test_real_document_fields(name, expected):
     got = dict(zip(FIELD_NAMES, fields(real(name))))
