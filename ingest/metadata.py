@@ -280,6 +280,9 @@ def issuing_place(title, paragraphs):
                      else 0) for i, text in enumerate(paragraphs[:2])}
     for i, mention in enumerate(mentions):
         codes = [code for code in mention.codes if len(mention.codes) == 1 or code in chosen]
+        if not codes and len({level_of_area(code) for code in mention.codes}) == 1 \
+                and region.AREAS_BY_CODE[mention.codes[0]].level == "town":
+            codes = mention.codes[:1]     # a street that 14 counties have (河东街道召开…) still issues as a 街道
         if len(codes) != 1 or mention.weight < 1 or (mention.where == "body" and mention.start > OPENING_CHARS):
             continue
         if mention.where == "body" and mention.start < addressed[mention.paragraph]:

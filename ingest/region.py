@@ -28,8 +28,9 @@ MIN_SUPPORT = 1.5             # one plain mention is not enough to place a docum
 MIN_LEVEL_SUPPORT = 1.0       # below the province, a place needs one plain mention (a venue's 0.3 is not enough)
 LEVEL_CHARS = "省市县区镇乡"   # 我镇安监…: after 全/我/本/该/各 this is the level word, not a short form (镇安)
 SELF_CHARS = "全我本该各乡城"
-# an official's title and a surname right before a short form: the short form is a given name (副县长夏广德)
-PERSON_BEFORE_RE = re.compile(f"(?:长|书记|主任|委员|主席|记者|通讯员|同志)[{HAN}]$"
+# an official's title (and a surname) right before a short form: the short form is a name (副县长夏广德; 主任聂荣建,
+# whose surname starts the short form 聂荣)
+PERSON_BEFORE_RE = re.compile(f"(?:长|书记|主任|委员|主席|记者|通讯员|同志)[{HAN}]?$"
                               r"|(?:记者|通讯员|编辑|责编|作者|摄影|撰稿|审核|校对|供稿)[：:\s]*$")
 SITE_WEIGHT = 1.0             # a place in the page's footer or banner: a plain mention, never more
 DIRECTORY_MIN = 3             # a site line naming this many places is a menu of them

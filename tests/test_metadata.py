@@ -320,6 +320,19 @@ FIELD_NAMES = ("title", "year", "province", "city", "county", "town", "level", "
     ("national_news_items_appended.txt", {"title": "全国安全生产电视电话会议强调 狠抓安全防范责任措施落实 为党的二十大胜利召开营造良好氛围",
                                           "level": "国家", "province": None}),
     ("provincial_meeting_plans_the_year_fujian.txt", {"title": "严字当头 强化落实 保障大局"}),
+    # part H, held out: a street that fourteen counties have (河东街道召开…) still speaks as a 街道, placed by name only
+    ("street_news_homonym_hedong.txt", {"level": "街道", "town": "河东街道", "province": None, "county": None}),
+    # a link to another article (- 上一篇：…) is no title
+    ("company_news_previous_article_link.txt", {"title": None, "level": "企业", "year": 2018}),
+    # 安委会主任聂荣建 is a manager, not 聂荣县 (西藏)
+    ("company_news_manager_named_nierong.txt", {"province": None, "city": None, "level": "企业", "year": 2023}),
+    # the year's campaign launched (宣布2022年度安全生產月活動正式啟動); the year's related work planned (部署2017年…相关工作)
+    ("company_news_traditional_campaign_launched.txt", {"year": 2022, "level": "企业"}),
+    ("township_news_plans_related_work_hezuoqiao.txt", {"year": 2017, "town": "合作桥乡", "county": "永定区", "level": "乡"}),
+    # 管委会副主任…讲话 outweighs the zone's 全区
+    ("zone_news_deputy_director_speaks.txt", {"level": "开发区", "province": None}),
+    # 新中国成立70周年大庆 is a celebration, not 大庆市: the provincial news names no province
+    ("provincial_news_anniversary_celebration.txt", {"province": None, "city": None, "level": "省", "year": 2019}),
 ])
 def test_real_document_fields(name, expected):
     got = dict(zip(FIELD_NAMES, fields(real(name))))
