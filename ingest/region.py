@@ -209,10 +209,10 @@ CLAUSE_CUE_RE = re.compile("|".join(f"(?:{cue.pattern})" for cue, _ in CUES["cla
 PARTICIPANT_RE = re.compile("|".join(f"(?:{cue.pattern})" for cue, _ in CUES["participants"]))
 PARTICIPANT_LEAD_RE = re.compile("|".join(f"(?:{cue.pattern})" for cue, _ in CUES["participants_lead"]))
 PARTICIPANT_WEIGHT = min(weight for kind in ("participants", "participants_lead") for _, weight in CUES[kind])
-LIST_CLAUSE_RE = re.compile(r"[^，,。；;：:！!？?\n]*、[^，,。；;：:！!？?\n]*、[^，,。；;：:！!？?\n]*")
+CLAUSE_BREAKS = "，,。；;：:！!？?\n"     # a participant list is one clause between two of these
+CLAUSE_BREAK_RE = re.compile(f"[{CLAUSE_BREAKS}]")
 # a participant list naming several places of one division is a plain mention of it (金塘镇、肖岭乡… -> 崇阳县)
 LIST_PARENT_WEIGHT = 1.0
-LIST_LEAD_GAP = 1             # the ，or ：between a lead cue and its list (会上，省商务厅、…)
 
 
 def _is_whole_word(text, start, end=None):
@@ -229,17 +229,20 @@ def _is_whole_word(text, start, end=None):
 def participant_lists(text):
     """(start, end) of each clause of `text` listing three or more bodies that a participation cue marks as
     taking part (推介会上，A、B、C分别作了推介; A、B、C等负责同志参加会议): none of them speaks for the text."""
-    if text.count("、") < 2 or not (PARTICIPANT_RE.search(text) or PARTICIPANT_LEAD_RE.search(text)):
+    if text.count("、") < 2:
         return []
-    spans = []
-    for clause in LIST_CLAUSE_RE.finditer(text):
-        start, end = clause.span()
-        if not clause.group().strip():
-            continue
-        lead = text[max(0, start - LIST_LEAD_GAP - 12): max(0, start - LIST_LEAD_GAP)]
-        if PARTICIPANT_RE.search(text, start, end) or any(m.end() == len(lead) for m in PARTICIPANT_LEAD_RE.finditer(lead)):
-            spans.append((start, end))
-    return spans
+    # from the cues, not from every clause: a law says 参加 rarely, but lists with 、 in every article
+    clauses = {_clause(text, cue.start()) for cue in PARTICIPANT_RE.finditer(text)}
+    clauses |= {_clause(text, cue.end() + 1) for cue in PARTICIPANT_LEAD_RE.finditer(text)
+                if text[cue.end(): cue.end() + 1] in CLAUSE_BREAKS and cue.end() + 1 < len(text)}
+    return sorted((start, end) for start, end in clauses if text.count("、", start, end) >= 2)
+
+
+def _clause(text, position):
+    """(start, end) of the clause around `position`, between two of CLAUSE_BREAKS."""
+    start = max(text.rfind(char, 0, position) for char in CLAUSE_BREAKS) + 1
+    found = CLAUSE_BREAK_RE.search(text, position)
+    return start, found.start() if found else len(text)
 
 
 def without_participants(text):

@@ -333,6 +333,9 @@ FIELD_NAMES = ("title", "year", "province", "city", "county", "town", "level", "
     ("zone_news_deputy_director_speaks.txt", {"level": "开发区", "province": None}),
     # 新中国成立70周年大庆 is a celebration, not 大庆市: the provincial news names no province
     ("provincial_news_anniversary_celebration.txt", {"province": None, "city": None, "level": "省", "year": 2019}),
+    # a city paper retelling the provincial meeting its mayor joined at the city's branch venue (市长徐曙海在镇江分会场
+    # 收听收看会议) speaks for the city, though 全省 and 省长 fill the story
+    ("city_news_mayor_at_branch_venue_zhenjiang.txt", {"level": "市", "province": "江苏省", "city": "镇江市"}),
 ])
 def test_real_document_fields(name, expected):
     got = dict(zip(FIELD_NAMES, fields(real(name))))
