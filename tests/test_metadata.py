@@ -336,6 +336,8 @@ FIELD_NAMES = ("title", "year", "province", "city", "county", "town", "level", "
     # a city paper retelling the provincial meeting its mayor joined at the city's branch venue (市长徐曙海在镇江分会场
     # 收听收看会议) speaks for the city, though 全省 and 省长 fill the story
     ("city_news_mayor_at_branch_venue_zhenjiang.txt", {"level": "市", "province": "江苏省", "city": "镇江市"}),
+    # a notice forwarding another (现将《国务院办公厅…的通知》(国办发明电[2005]32号)转发给你们) is of that notice's year
+    ("provincial_notice_forwards_state_council_oneline.txt", {"year": 2005, "province": "安徽省", "doc_type": "通知"}),
 ])
 def test_real_document_fields(name, expected):
     got = dict(zip(FIELD_NAMES, fields(real(name))))
