@@ -338,6 +338,10 @@ FIELD_NAMES = ("title", "year", "province", "city", "county", "town", "level", "
     ("city_news_mayor_at_branch_venue_zhenjiang.txt", {"level": "市", "province": "江苏省", "city": "镇江市"}),
     # a notice forwarding another (现将《国务院办公厅…的通知》(国办发明电[2005]32号)转发给你们) is of that notice's year
     ("provincial_notice_forwards_state_council_oneline.txt", {"year": 2005, "province": "安徽省", "doc_type": "通知"}),
+    # a headline about management (辽滨经开区加强化工园区封闭化管理) above its date line is the title; the footer's
+    # 主办：…承办：…管理局 never is
+    ("zone_news_headline_management.txt", {"title": "辽滨经开区加强化工园区封闭化管理", "level": "开发区"}),
+    ("district_news_accident_elsewhere_footer.txt", {"title": None}),
 ])
 def test_real_document_fields(name, expected):
     got = dict(zip(FIELD_NAMES, fields(real(name))))
