@@ -124,7 +124,8 @@ def percentile(values: list[float], q: float) -> float:
 KINDS = ("plain", "plain-cold", "filtered", "facet-drilldown", "date-sorted")
 
 
-def time_queries(ix, kind: str, rounds: int) -> dict:
+def time_queries(ix, kind: str, rounds: int, asked: list | None = None) -> dict:
+    """Latencies of `rounds` × QUERIES of one kind; the arguments of each are added to `asked`."""
     rng = random.Random(7)
     latencies, cpu_latencies = [], []
     for r in range(rounds):
@@ -143,6 +144,8 @@ def time_queries(ix, kind: str, rounds: int) -> dict:
                 args = dict(q=q, sort="date", page=rng.randint(1, 5))
             else:
                 raise ValueError(kind)
+            if asked is not None:
+                asked.append(args)
             started, cpu = time.perf_counter(), time.process_time()
             ix.search(**args)
             latencies.append((time.perf_counter() - started) * 1000)
@@ -154,18 +157,22 @@ def time_queries(ix, kind: str, rounds: int) -> dict:
             "cpu_p95_ms": round(percentile(cpu_latencies, 0.95), 1)}
 
 
-def serving_worker(engine: str, index_dir: Path, rounds: int) -> dict:
+def serving_worker(engine: str, index_dir: Path, rounds: int, dump: str | None = None) -> dict:
     """The query figures of a fresh process that opens the index and runs every kind of query."""
     command = [sys.executable, str(Path(__file__).resolve()), "--serve", engine, "--keep", str(index_dir),
-               "--rounds", str(rounds)]
+               "--rounds", str(rounds)] + (["--dump", dump] if dump else [])
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode:
         raise RuntimeError(f"{engine} serving worker failed: {done.stderr[-2000:]}")
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def serve(engine: str, index_dir: Path, rounds: int) -> dict:
-    """Run in the serving worker: open, first query, the query kinds, its peak memory."""
+def serve(engine: str, index_dir: Path, rounds: int, dump: str | None = None) -> dict:
+    """Run in the serving worker: open, first query, the query kinds, its peak memory.
+
+    With `dump`, every timed query is asked again afterwards with explain and the whole answers
+    (results, scores, totals, facets, shown paragraphs) written there as JSON: two dumps of one index
+    compare a change to the query path for identical results."""
     if engine == "tantivy":
         from tantivy_engine import TantivySearch
 
@@ -177,10 +184,15 @@ def serve(engine: str, index_dir: Path, rounds: int) -> dict:
     ix.search("安全生产")
     report = {"first_query_ms": round((time.perf_counter() - started) * 1000, 1)}  # opens, builds facet arrays
     kinds = KINDS if engine != "tantivy" else [k for k in KINDS if k != "plain-cold"]
-    report["latency"] = {kind: time_queries(ix, kind, rounds) for kind in kinds}
+    asked = {kind: [] for kind in kinds}
+    report["latency"] = {kind: time_queries(ix, kind, rounds, asked[kind]) for kind in kinds}
     if engine != "tantivy":
         report["worst_bad_query_ms"] = round(max(time_queries_worst(ix)), 1)
     report["peak_rss_mb"] = peak_rss_mb()
+    if dump:
+        answers = {kind: [{"args": args, "answer": ix.search(**args, explain=True)} for args in asked[kind]]
+                   for kind in kinds if kind != "plain-cold"}
+        Path(dump).write_text(json.dumps(answers, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
     return report
 
 
@@ -240,10 +252,12 @@ def main() -> int:
     parser.add_argument("--keep", help="build the index here and keep it (default: a temporary folder)")
     parser.add_argument("--reuse", action="store_true", help="time queries on the existing --keep index")
     parser.add_argument("--no-tantivy", action="store_true", help="leave out the tantivy side-by-side")
+    parser.add_argument("--dump", help="write this project's answers to every timed query here (JSON), to compare "
+                        "two versions of the query path")
     parser.add_argument("--serve", choices=["ours", "tantivy"], help=argparse.SUPPRESS)  # the serving worker
     args = parser.parse_args()
     if args.serve:
-        print(json.dumps(serve(args.serve, Path(args.keep), args.rounds)))
+        print(json.dumps(serve(args.serve, Path(args.keep), args.rounds, args.dump)))
         return 0
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-index-"))
@@ -271,7 +285,7 @@ def main() -> int:
             report["tantivy_build"] = tantivy_build(docs_path, tantivy_dir)
             docs_path.unlink()
     report["index_mb"] = round(sum(f.stat().st_size for f in index_dir.iterdir()) / 2**20, 1)
-    report["ours"] = serving_worker("ours", index_dir, args.rounds)
+    report["ours"] = serving_worker("ours", index_dir, args.rounds, args.dump and str(Path(args.dump).resolve()))
     if not args.no_tantivy and (tantivy_dir / "meta.json").exists():
         report["tantivy"] = serving_worker("tantivy", tantivy_dir, args.rounds)
     report["load_average_end"] = os.getloadavg()[0]

@@ -16,7 +16,7 @@ import numpy as np
 from whoosh import query as wq
 
 from .analysis import PARAGRAPH_BITS, paragraph_of
-from .postings import leaf_postings
+from .postings import field_frequencies, leaf_postings
 
 # An occurrence key packs a document number and a position: docnum << KEY_BITS | position, so the
 # occurrences of many documents sort and intersect as one array. Positions are n << PARAGRAPH_BITS
@@ -43,6 +43,37 @@ def _isin_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.zeros(len(a), dtype=bool)
     at = np.minimum(np.searchsorted(b, a), len(b) - 1)
     return b[at] == a
+
+
+class TermFrequencies:
+    """A term's total weight in a field over every segment, as `searcher.frequency(fieldname, text)`
+    gives it (the same sum in the same order), for the many look-ups of ranking's rare-word count.
+
+    Whoosh looks each term up in every segment's hash table, about 8 µs a segment, 125 µs a word at
+    1,000,000 paragraphs; here a segment's whole field is read once, the first time it is asked
+    (postings.field_frequencies), and a look-up is a dictionary's. Segments never change once written,
+    so a table lives as long as its segment, across generations: a commit reads only its new segments.
+    """
+
+    def __init__(self):
+        self._tables: dict[tuple[str, str], dict[str, float]] = {}
+        self._readers: list = []
+
+    def use(self, searcher) -> None:
+        """Answer for `searcher`'s segments from now on; forget the tables of segments gone."""
+        self._readers = [(reader, reader.segment().segment_id()) for reader, _ in searcher.reader().leaf_readers()
+                         if reader.segment() is not None]
+        present = {name for _, name in self._readers}
+        self._tables = {key: table for key, table in self._tables.items() if key[0] in present}
+
+    def frequency(self, fieldname: str, text: str):
+        total = 0
+        for reader, name in self._readers:
+            table = self._tables.get((name, fieldname))
+            if table is None:
+                table = self._tables[(name, fieldname)] = field_frequencies(reader, fieldname)
+            total += table.get(text, 0)
+        return total
 
 
 class Evaluator:

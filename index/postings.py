@@ -53,7 +53,7 @@ import numpy as np
 import whoosh
 from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldCursor, W3FieldWriter, W3LeafMatcher,
                                   W3PostingsWriter, W3TermInfo, W3TermsReader)
-from whoosh.filedb.filetables import OrderedHashWriter, _pointer
+from whoosh.filedb.filetables import OrderedHashWriter, _lengths as _LENGTHS, _pointer
 from whoosh.index import TOC
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.multiproc import MpWriter, SubWriterTask
@@ -497,6 +497,43 @@ def _public_postings(matcher) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
         values.append(matcher.value())
         matcher.next()
     return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32), values
+
+
+def field_frequencies(reader, fieldname: str) -> dict[str, float]:
+    """Every term of a field in one segment with its total weight (what `reader.frequency` gives),
+    read in one pass over the segment's term dictionary instead of a hash look-up per term.
+
+    The term dictionary is W3TermsReader's OrderedHashReader (whoosh/filedb/filetables.py 440-571):
+    entries sorted by key, each a `_lengths` struct (key length, value length), the key (a field
+    number as an unsigned short, then the term's bytes) and the term info; a field's keys are
+    contiguous, found with `closest_key_pos` (542-571); `endofdata` ends the entries (HashReader).
+    """
+    terms = reader._terms
+    tindex = terms._tindex
+    prefix = terms._keycoder(fieldname, b"")
+    if fieldname not in terms._fieldmap:
+        return {}
+    start = tindex.closest_key_pos(prefix)
+    number = struct.unpack("!H", prefix)[0]
+    after = tindex.closest_key_pos(struct.pack("!H", number + 1)) if number < 65535 else None
+    end = tindex.endofdata if after is None else after
+    if start is None or start >= end:
+        return {}
+    data = bytes(tindex.dbfile.get(start, end - start))
+    lengths, size = _LENGTHS.unpack_from, _LENGTHS.size
+    marks = (TERM_INFO_MARK, INLINE_MARK, INLINE_FLOAT_MARK)
+    out = {}
+    at = 0
+    while at < len(data):
+        key_length, value_length = lengths(data, at)
+        key_at = at + size
+        value_at = key_at + key_length
+        value = data[value_at:value_at + value_length]
+        mark = value[0]
+        weight = _TermInfo._weights(value, mark)[0] if mark in marks else _TermInfo.from_bytes(value).weight()
+        out[data[key_at + 2:value_at].decode("utf-8")] = weight
+        at = value_at + value_length
+    return out
 
 
 # --- the parallel writer (writing.py) --------------------------------------------------------------

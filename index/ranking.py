@@ -64,7 +64,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from whoosh import query as wq
 
-from .analysis import is_cjk_word, paragraph_of, words
+from .analysis import is_cjk_word, normalise, paragraph_of, segmenter
 from .matching import DOC_SHIFT, PARAGRAPH_MASK, Evaluator, _isin_sorted
 from .query import Hit
 
@@ -300,7 +300,9 @@ def _own_words(text: str) -> frozenset[str]:
     recur across queries). Numbers (三级, 十万元, 第八十三) are what sibling clauses and the versions of
     a law differ by, not the wording a person recalls; a word is a number when at least half its
     characters are numerals (一般, 统一 are not; rare enough to count, they seldom are)."""
-    return frozenset(w for w, _, _ in words(text)
+    # analysis.words without its offsets-keeping symbol split (which only cuts tokens without Chinese
+    # characters) and punctuation filter: the same Chinese words, four times cheaper
+    return frozenset(w for w, _, _ in segmenter().raw_tokenize(normalise(text))
                      if len(w) > 1 and is_cjk_word(w) and 2 * len(NUMERAL.findall(w)) < len(w))
 
 

@@ -24,7 +24,7 @@ from .analysis import is_cjk_word, words
 from .facets import FacetTable
 from .health import FileVerifier, IndexDamaged, IndexMissing, IndexProblem, open_index, rebuild_advice, restore_advice
 from .highlight import highlight
-from .matching import Evaluator, idf
+from .matching import Evaluator, TermFrequencies, idf
 from .query import Compiled, QueryError, compile_query
 from .ranking import RERANK_DEPTH, SPECIFIC_TOP, Ranked, by_specificity, occurrences, rank, shown_paragraphs
 from .store import STORE_FILE, DocumentStore
@@ -87,6 +87,7 @@ class SearchIndex:
         self._table = None
         self._evaluator = None
         self._word_counts: dict[str, int] = {}
+        self._frequencies = TermFrequencies()
 
     def generation(self) -> int:
         return self.ix.latest_generation()
@@ -123,6 +124,7 @@ class SearchIndex:
                 self._table = FacetTable(self._searcher.reader(), self.store)
                 self._evaluator = Evaluator(self._searcher, self._table.live)
                 self._word_counts = {}
+                self._frequencies.use(self._searcher)
             return self._searcher, self._table, self._evaluator
 
     # --- search ---
@@ -206,12 +208,12 @@ class SearchIndex:
         return results
 
     def _word_occurrences(self, word: str) -> int:
-        """ranking.occurrences of a word, cached per generation."""
+        """ranking.occurrences of a word (from the segments' frequency tables), cached per generation."""
         count = self._word_counts.get(word)
         if count is None:
             if len(self._word_counts) > 200_000:
                 self._word_counts.clear()
-            count = self._word_counts[word] = occurrences(self._searcher, word)
+            count = self._word_counts[word] = occurrences(self._frequencies, word)
         return count
 
     # --- documents and paragraphs ---

@@ -13,7 +13,7 @@ from whoosh import index as whoosh_index
 
 import index
 from index import postings
-from index.matching import Evaluator
+from index.matching import Evaluator, TermFrequencies
 from conftest import CORPUS, make_doc
 
 LINES = [line.strip() for path in sorted(CORPUS.glob("*.txt"))
@@ -89,6 +89,25 @@ def test_evaluator_postings_over_all_segments_equal_the_searchers_matcher(segmen
             assert public_ids and ids[keep].tolist() == public_ids
             boost = searcher.schema[fieldname].format.field_boost
             assert (tf[keep] * boost).tolist() == pytest.approx(public_weights)
+
+
+def test_whole_field_frequencies_equal_whooshs_look_up_for_every_term_and_segment(segmented_index):
+    """The rare-word count's table (postings.field_frequencies, matching.TermFrequencies) gives what
+    Whoosh's own frequency look-up gives, per segment and summed over the index, absent terms 0."""
+    with segmented_index.searcher() as searcher:
+        frequencies = TermFrequencies()
+        frequencies.use(searcher)
+        for fieldname in ("body", "title", "body_chars"):
+            seen = set()
+            for reader, _ in searcher.reader().leaf_readers():
+                table = postings.field_frequencies(reader, fieldname)
+                terms = [text for name, text in reader.all_terms() if name == fieldname]
+                assert sorted(table) == sorted(t.decode("utf-8") for t in terms), fieldname
+                assert all(table[t.decode("utf-8")] == reader.frequency(fieldname, t) for t in terms)
+                seen.update(table)
+            assert len(seen) > 50
+            for text in sorted(seen) + ["没有这个词"]:
+                assert frequencies.frequency(fieldname, text) == searcher.frequency(fieldname, text), text
 
 
 def _pickled_names(obj) -> set[str]:
