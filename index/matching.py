@@ -14,6 +14,7 @@ from collections import OrderedDict
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.reading import TermNotFound
 
 from .analysis import PARAGRAPH_BITS, paragraph_of
 from .postings import field_frequencies, leaf_postings
@@ -121,11 +122,13 @@ class Evaluator:
                 return self._cache[key]
         ids, weights, values = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.float32)], []
         for reader, base in self.searcher.reader().leaf_readers():
-            if (fieldname, text) in reader:
+            try:    # one look-up of the term per segment, not a membership test and then another
                 leaf_ids, leaf_weights, leaf_values = leaf_postings(reader, fieldname, text)
-                ids.append(leaf_ids + base)
-                weights.append(leaf_weights)
-                values += leaf_values
+            except TermNotFound:
+                continue
+            ids.append(leaf_ids + base)
+            weights.append(leaf_weights)
+            values += leaf_values
         boost = self.searcher.schema[fieldname].format.field_boost or 1.0
         found = (np.concatenate(ids), np.concatenate(weights) / boost, values)
         with self._lock:

@@ -520,18 +520,21 @@ def field_frequencies(reader, fieldname: str) -> dict[str, float]:
     if start is None or start >= end:
         return {}
     data = bytes(tindex.dbfile.get(start, end - start))
-    lengths, size = _LENGTHS.unpack_from, _LENGTHS.size
-    marks = (TERM_INFO_MARK, INLINE_MARK, INLINE_FLOAT_MARK)
+    lengths, size, floats = _LENGTHS.unpack_from, _LENGTHS.size, _WEIGHTS.unpack_from
     out = {}
     at = 0
-    while at < len(data):
+    while at < len(data):   # _TermInfo._weights inlined: this loop runs once per term of the field
         key_length, value_length = lengths(data, at)
-        key_at = at + size
-        value_at = key_at + key_length
-        value = data[value_at:value_at + value_length]
-        mark = value[0]
-        weight = _TermInfo._weights(value, mark)[0] if mark in marks else _TermInfo.from_bytes(value).weight()
-        out[data[key_at + 2:value_at].decode("utf-8")] = weight
+        value_at = at + size + key_length
+        mark = data[value_at]
+        if mark == INLINE_MARK:
+            weight = data[value_at + 1]
+            weight = float(weight if weight < 128 else _read_varint(data, value_at + 1)[0])
+        elif mark == TERM_INFO_MARK or mark == INLINE_FLOAT_MARK:
+            weight = floats(data, value_at + 1)[0]
+        else:
+            weight = _TermInfo.from_bytes(data[value_at:value_at + value_length]).weight()
+        out[data[at + size + 2:value_at].decode("utf-8")] = weight
         at = value_at + value_length
     return out
 
