@@ -13,7 +13,8 @@ from whoosh import index as whoosh_index
 
 import index
 from index import postings
-from index.matching import Evaluator, TermFrequencies
+from index.matching import KEY_BITS, Evaluator, TermFrequencies
+from index.schema import decode_positions
 from conftest import CORPUS, make_doc
 
 LINES = [line.strip() for path in sorted(CORPUS.glob("*.txt"))
@@ -108,6 +109,28 @@ def test_whole_field_frequencies_equal_whooshs_look_up_for_every_term_and_segmen
             assert len(seen) > 50
             for text in sorted(seen) + ["没有这个词"]:
                 assert frequencies.frequency(fieldname, text) == searcher.frequency(fieldname, text), text
+
+
+def test_positions_decoded_together_equal_each_postings_own_decoding(segmented_index):
+    """matching.EncodedPositions decodes many documents' positions with array operations: the same
+    occurrence keys as schema.decode_positions document by document, for every term, all its documents
+    or a third of them, one-byte codes and longer ones (paragraph jumps, offsets past 127)."""
+    rng = random.Random(3)
+    longer = 0
+    with segmented_index.searcher() as searcher:
+        reader = searcher.reader()
+        live = np.array([not reader.is_deleted(d) for d in range(reader.doc_count_all())], dtype=bool)
+        evaluator = Evaluator(searcher, live)
+        for fieldname, text in sorted({(f, t.decode("utf-8")) for f, t in reader.all_terms()
+                                       if f in ("body", "body_chars", "title_chars")}):
+            ids, _, encoded = evaluator.postings(fieldname, text)
+            at = np.arange(len(ids)) if rng.random() < 0.5 else np.sort(rng.sample(range(len(ids)), max(1, len(ids) // 3)))
+            expected = [(int(ids[i]) << KEY_BITS) | p for i in at.tolist()
+                        for p in decode_positions(encoded.value(i))]
+            assert encoded.keys(at, ids[at]).tolist() == expected, (fieldname, text)
+            assert evaluator.keys(fieldname, text, ids[at]).tolist() == expected, (fieldname, text)
+            longer += any(not encoded.value(i).isascii() for i in at.tolist())
+    assert longer > 10
 
 
 def _pickled_names(obj) -> set[str]:
