@@ -87,7 +87,7 @@ class SearchIndex:
         self._table = None
         self._evaluator = None
         self._word_counts: dict[str, int] = {}
-        self._frequencies = TermFrequencies()
+        self._frequencies = TermFrequencies("body")   # what ranking.occurrences asks
 
     def generation(self) -> int:
         return self.ix.latest_generation()

@@ -96,9 +96,9 @@ def test_whole_field_frequencies_equal_whooshs_look_up_for_every_term_and_segmen
     """The rare-word count's table (postings.field_frequencies, matching.TermFrequencies) gives what
     Whoosh's own frequency look-up gives, per segment and summed over the index, absent terms 0."""
     with segmented_index.searcher() as searcher:
-        frequencies = TermFrequencies()
-        frequencies.use(searcher)
         for fieldname in ("body", "title", "body_chars"):
+            frequencies = TermFrequencies(fieldname)
+            frequencies.use(searcher)
             seen = set()
             for reader, _ in searcher.reader().leaf_readers():
                 table = postings.field_frequencies(reader, fieldname)
@@ -109,6 +109,29 @@ def test_whole_field_frequencies_equal_whooshs_look_up_for_every_term_and_segmen
             assert len(seen) > 50
             for text in sorted(seen) + ["没有这个词"]:
                 assert frequencies.frequency(fieldname, text) == searcher.frequency(fieldname, text), text
+
+
+def test_frequencies_follow_a_commit_reading_only_its_new_segments(tmp_path, monkeypatch):
+    index.add_documents(tmp_path, _docs(0, 30), commit_every=30)
+    ix = whoosh_index.open_dir(str(tmp_path))
+    frequencies = TermFrequencies("body")
+    with ix.searcher() as searcher:
+        frequencies.use(searcher)
+        before = {text.decode("utf-8") for name, text in searcher.reader().all_terms() if name == "body"}
+        first = {reader.segment().segment_id() for reader, _ in searcher.reader().leaf_readers()}
+    index.add_documents(tmp_path, _docs(30, 40), commit_every=20)
+    read = []
+    monkeypatch.setattr("index.matching.field_frequencies", lambda reader, name: read.append(reader) or
+                        postings.field_frequencies(reader, name))
+    with ix.refresh().searcher() as searcher:
+        frequencies.use(searcher)
+        segments = {reader.segment().segment_id() for reader, _ in searcher.reader().leaf_readers()}
+        assert segments > first and {r.segment().segment_id() for r in read} == segments - first   # tables kept
+        words = {text.decode("utf-8") for name, text in searcher.reader().all_terms() if name == "body"}
+        assert words > before
+        for text in sorted(words):
+            assert frequencies.frequency("body", text) == searcher.frequency("body", text), text
+    ix.close()
 
 
 def test_positions_decoded_together_equal_each_postings_own_decoding(segmented_index):
