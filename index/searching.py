@@ -298,7 +298,7 @@ class SearchIndex:
         return out
 
     def drop_caches(self) -> None:
-        """Forget cached posting lists (benchmarks use it to time queries from cold)."""
+        """Forget cached posting lists and query answers (benchmarks use it to time queries from cold)."""
         self._current()[2].clear()
 
     # --- statistics ---

@@ -10,7 +10,7 @@ from index.facets import FacetTable
 from index.health import open_index
 from index.matching import Evaluator
 from index.store import DocumentStore
-from conftest import make_doc
+from conftest import CORPUS, make_doc
 
 DOCS = {
     "coal": make_doc("煤矿安全会议讲话", ["煤矿企业要落实安全生产责任制", "加强隐患排查治理"]),
@@ -78,3 +78,30 @@ def test_bm25_ranks_more_occurrences_higher_and_scores_only_matches(matched):
     assert np.all(score[~mask] == 0)
     ids, tf, _ = evaluator.postings("body", "安全生产")
     assert dict(zip(ids.tolist(), tf.tolist()))[docnums["often"]] == 3   # term frequency, not boosted weight
+
+
+def test_a_query_asked_again_gets_its_kept_answer_which_nobody_can_alter(matched):
+    evaluator, docnums = matched
+    query = wq.Or([wq.Term("body", "煤矿"), wq.Phrase("body_chars", ["安全", "全生", "生产"])])
+    mask, score = evaluator.evaluate(query)
+    again = evaluator.evaluate(wq.Or([wq.Term("body", "煤矿"), wq.Phrase("body_chars", ["安全", "全生", "生产"])]))
+    assert again[0] is mask and again[1] is score
+    with pytest.raises(ValueError):
+        mask[docnums["apart"]] = True
+    evaluator.clear()
+    fresh = evaluator.evaluate(query)
+    assert fresh[0] is not mask and fresh[0].tolist() == mask.tolist() and fresh[1].tolist() == score.tolist()
+
+
+def test_narrowing_a_search_by_facets_answers_as_a_fresh_worker_would(tmp_path):
+    lines = [line.strip() for path in sorted(CORPUS.glob("*.txt"))
+             for line in path.read_text(encoding="utf-8").splitlines() if "安全生产" in line]
+    docs = [make_doc(f"第{i}号通知", lines[3 * i:3 * i + 3] + [f"第{i}次隐患排查"], year=2010 + i % 5,
+                     doc_type="通知" if i % 2 else "讲话") for i in range(12)]
+    index.add_documents(tmp_path, docs)
+    asked = index.SearchIndex(tmp_path)
+    asked.search("安全生产 隐患")
+    narrowed = asked.search("安全生产 隐患", filters={"year_from": 2011, "doc_type": "通知"}, explain=True)
+    fresh = index.SearchIndex(tmp_path).search("安全生产 隐患", filters={"year_from": 2011, "doc_type": "通知"},
+                                               explain=True)
+    assert narrowed == fresh and 0 < narrowed["total"] < 12
