@@ -281,13 +281,13 @@ def occurrences(searcher, word: str) -> int:
 
 def unasked_words(text: str, hits: list[Hit], frequency) -> int:
     """How many words of `text` not asked for are rarer (`frequency`: occurrences) than the least rare
-    word asked for, at most UNASKED_CAP: counting stops there, which spares most look-ups (one per
-    segment each) when a common word is asked."""
+    word asked for, at most UNASKED_CAP: counting stops there. The rarity test comes first: a
+    look-up is a dictionary's (searching's frequency tables), cheaper than testing containment."""
     asked = [hit.label for hit in hits]
     ceiling = max(frequency(a) for a in asked)
     count = 0
     for w in _own_words(text):
-        if not any(w in a or a in w for a in asked) and frequency(w) < ceiling:
+        if frequency(w) < ceiling and not any(w in a or a in w for a in asked):
             count += 1
             if count == UNASKED_CAP:
                 break
