@@ -24,7 +24,7 @@ from .analysis import is_cjk_word, words
 from .facets import FacetTable
 from .health import FileVerifier, IndexDamaged, IndexMissing, IndexProblem, open_index, rebuild_advice, restore_advice
 from .highlight import highlight
-from .matching import Evaluator, TermFrequencies, idf
+from .matching import Evaluator, KeptStatistics, TermFrequencies, idf
 from .query import Compiled, QueryError, compile_query
 from .ranking import RERANK_DEPTH, SPECIFIC_TOP, Ranked, by_specificity, occurrences, rank, shown_paragraphs
 from .store import STORE_FILE, DocumentStore
@@ -125,6 +125,7 @@ class SearchIndex:
                 self._evaluator = Evaluator(self._searcher, self._table.live)
                 self._word_counts = {}
                 self._frequencies.use(self._searcher)
+                self._statistics = KeptStatistics(self._searcher)
             return self._searcher, self._table, self._evaluator
 
     # --- search ---
@@ -146,8 +147,8 @@ class SearchIndex:
         if page * per_page > MAX_DEPTH:
             raise QueryError(f"只能翻看前 {MAX_DEPTH} 条结果，请增加检索词或筛选条件")
         texts = [q or ""] + ([within] if isinstance(within, str) else list(within or []))
-        searcher, table, evaluator = self._current()
-        compiled = compile_query([str(t) for t in texts], searcher)
+        _, table, evaluator = self._current()
+        compiled = compile_query([str(t) for t in texts], self._statistics)
         base = table.listed.copy()
         scores = np.zeros(table.size, dtype=np.float32)
         if compiled is not None:
@@ -222,7 +223,7 @@ class SearchIndex:
     def document(self, doc_id: str, q: str | None = None) -> dict | None:
         """The clean document with `copies` (the other members of its near-duplicate group, each with
         its source and date) and, given `q`, highlights."""
-        searcher, table, _ = self._current()
+        _, table, _ = self._current()
         docnum = table.docnum_of(doc_id) if isinstance(doc_id, str) else None
         if docnum is None:
             return None
@@ -235,7 +236,7 @@ class SearchIndex:
                          for d, t, s, p in group if d != doc_id and table.docnum_of(d) is not None]
         doc["canonical"] = bool(table.canonical[docnum])
         if q:
-            compiled = compile_query([q], searcher)
+            compiled = compile_query([q], self._statistics)
             marks = [m for hit in compiled.hits for m in hit.marks] if compiled else []
             doc["title_html"] = highlight(doc.get("title") or "", marks)
             doc["paragraphs"] = [_shown(p, marks) for p in doc["paragraphs"]]
@@ -266,9 +267,9 @@ class SearchIndex:
         found = self.paragraph(doc_id, n, 0)
         if found is None:
             return []
-        searcher, table, evaluator = self._current()
+        _, table, evaluator = self._current()
         text = found["paragraph"].get("restored") or found["paragraph"]["text"]
-        weights = _key_terms(searcher, text)
+        weights = _key_terms(self._statistics, text)
         if not weights:
             return []
         own = table.docnum_of(doc_id)
@@ -298,8 +299,11 @@ class SearchIndex:
         return out
 
     def drop_caches(self) -> None:
-        """Forget cached posting lists and query answers (benchmarks use it to time queries from cold)."""
-        self._current()[2].clear()
+        """Forget cached posting lists, query answers and document frequencies (benchmarks use it to
+        time queries from cold); what opening a generation reads (facet arrays, frequency tables) stays."""
+        searcher, _, evaluator = self._current()
+        evaluator.clear()
+        self._statistics = KeptStatistics(searcher)
 
     # --- statistics ---
 

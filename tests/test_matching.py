@@ -105,3 +105,15 @@ def test_narrowing_a_search_by_facets_answers_as_a_fresh_worker_would(tmp_path):
     fresh = index.SearchIndex(tmp_path).search("安全生产 隐患", filters={"year_from": 2011, "doc_type": "通知"},
                                                explain=True)
     assert narrowed == fresh and 0 < narrowed["total"] < 12
+
+
+def test_after_a_commit_a_workers_kept_statistics_and_answers_are_those_of_the_new_generation(tmp_path):
+    lines = [line.strip() for path in sorted(CORPUS.glob("*.txt"))
+             for line in path.read_text(encoding="utf-8").splitlines() if len(line.strip()) > 15]
+    index.add_documents(tmp_path, [make_doc(f"煤矿通知{i}", lines[4 * i:4 * i + 4] + ["煤矿安全"]) for i in range(6)])
+    worker = index.SearchIndex(tmp_path)
+    first = worker.search("煤矿 安全", explain=True)
+    index.add_documents(tmp_path, [make_doc(f"其他通知{i}", lines[40 + 4 * i:44 + 4 * i]) for i in range(6)])
+    again = worker.search("煤矿 安全", explain=True)
+    assert again == index.SearchIndex(tmp_path).search("煤矿 安全", explain=True)
+    assert again["results"][0]["explain"]["weights"] != first["results"][0]["explain"]["weights"]
