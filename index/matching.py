@@ -61,10 +61,10 @@ class EncodedPositions:
     a term instead of a bytes object a posting.
     """
 
-    def __init__(self, values: list[bytes]):
-        self.data = np.frombuffer(b"".join(values), dtype=np.uint8)
-        self.starts = np.zeros(len(values) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, values), dtype=np.int64, count=len(values)), out=self.starts[1:])
+    def __init__(self, data: bytes, lengths: np.ndarray):
+        self.data = np.frombuffer(data, dtype=np.uint8)
+        self.starts = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=self.starts[1:])
 
     def value(self, i: int) -> bytes:
         return self.data[self.starts[i]:self.starts[i + 1]].tobytes()
@@ -218,18 +218,21 @@ class Evaluator:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        ids, weights, values = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.float32)], []
+        ids, weights, values, lengths = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.float32)], [], \
+            [np.zeros(0, dtype=np.int64)]
         for reader, base in self.searcher.reader().leaf_readers():
             try:    # one look-up of the term per segment, not a membership test and then another
-                leaf_ids, leaf_weights, leaf_values = leaf_postings(reader, fieldname, text)
+                leaf_ids, leaf_weights, leaf_values, leaf_lengths = leaf_postings(reader, fieldname, text)
             except TermNotFound:
                 continue
             ids.append(leaf_ids + base)
             weights.append(leaf_weights)
-            values += leaf_values
+            values.append(leaf_values)
+            lengths.append(leaf_lengths)
         boost = self.searcher.schema[fieldname].format.field_boost or 1.0
-        ids = np.concatenate(ids)
-        found = (ids, np.concatenate(weights) / boost, EncodedPositions(values) if len(values) == len(ids) else None)
+        ids, lengths = np.concatenate(ids), np.concatenate(lengths)
+        found = (ids, np.concatenate(weights) / boost,
+                 EncodedPositions(b"".join(values), lengths) if len(lengths) == len(ids) else None)
         with self._lock:
             self._cache[key] = found
             self._cached += len(ids)

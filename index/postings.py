@@ -133,6 +133,19 @@ def encode_block(ids, weights, values, boost: float) -> bytes | None:
 
 def decode_block(data: bytes, count: int, boost: float) -> tuple[tuple, dict]:
     """((document-number deltas, weights or None, values), bytes taken by each part) of a compact block."""
+    ids, weights, lengths, at, sizes = _block_parts(data, count, boost)
+    values = ()
+    if lengths is not None:
+        values = []
+        for length in lengths:
+            values.append(data[at:at + length])
+            at += length
+    return (ids, weights, tuple(values)), sizes
+
+
+def _block_parts(data: bytes, count: int, boost: float) -> tuple[array, array | None, array | None, int, dict]:
+    """(document-number deltas, weights or None, value lengths or None, where the values start, bytes
+    taken by each part) of a compact block: its values lie back to back from there to the end."""
     id_code, weight_code, value_code = data[0], data[1], data[2]
     ids, at = _read_ints(id_code, data, 3, count)
     sizes = {"ids": at - 3}
@@ -147,16 +160,12 @@ def decode_block(data: bytes, count: int, boost: float) -> tuple[tuple, dict]:
         if boost != 1.0:
             weights = array("f", [w * boost for w in weights])
     sizes["weights"] = at - start
-    values = ()
+    lengths = None
     if value_code != NO_PART:
         lengths, at = _read_ints(value_code, data, at, count)
         sizes["value_lengths"] = len(lengths) * lengths.itemsize
-        values = []
-        for length in lengths:
-            values.append(data[at:at + length])
-            at += length
     sizes["codes"] = 3
-    return (ids, weights, tuple(values)), sizes
+    return ids, weights, lengths, at, sizes
 
 
 class _PostingsWriter(W3PostingsWriter):
@@ -455,27 +464,40 @@ class PostingsCodec(W3Codec):
 
 # --- reading a whole posting list (matching.py) ---------------------------------------------------
 
-def leaf_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
-    """(document numbers, weights, encoded values) of a term in one segment, a block at a time,
-    deleted documents included: callers mask them out (matching.Evaluator's `live`).
+def leaf_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray, bytes, np.ndarray]:
+    """(document numbers, weights, encoded values back to back, their lengths) of a term in one
+    segment, a block at a time, deleted documents included: callers mask them out (matching.Evaluator's
+    `live`). The lengths are empty when the field keeps no values.
 
     SegmentReader.postings (whoosh/reading.py 809-822) wraps the leaf matcher in a FilterMatcher
     that skips deleted documents; unwrapping it is harmless only because of that mask. The leaf's
     private block state is W3LeafMatcher's (whoosh/codec/whoosh3.py 868-1121): `_read_data` fills
     `_data` = (document-number deltas, weights as None / one float / an array, values) — values as
     they are for a variable-size format such as positions — and `_lastblock`, `_nextoffset` and
-    `_goto` walk the blocks as its `_next_block` (951-961) does.
+    `_goto` walk the blocks as its `_next_block` (951-961) does. A compact block is read from its
+    bytes (`_dataoffset` to `_nextoffset`, as _LeafMatcher._read_data does) without cutting its
+    values apart, since the caller decodes them together.
     """
     matcher = reader.postings(fieldname, text)
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
     if not isinstance(matcher, W3LeafMatcher) or (matcher._fixedsize is not None and matcher._fixedsize >= 0):
         return _public_postings(matcher)   # inlined postings (ListMatcher), fixed-size values
-    ids, weights, values = [], [], []
+    boost = matcher.format.field_boost or 1.0
+    ids, weights, values, lengths = [], [], [], []
     while True:
-        matcher._read_data()
-        block_ids, block_weights, block_values = matcher._data
-        values.extend(block_values)
+        if matcher._compression == COMPACT:
+            data = matcher._terminfo.block if isinstance(matcher, _InlineMatcher) else \
+                bytes(matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset))
+            block_ids, block_weights, block_lengths, at, _ = _block_parts(data, matcher._blocklength, boost)
+            if block_lengths is not None:
+                values.append(data[at:])
+                lengths.append(np.frombuffer(block_lengths, dtype=block_lengths.typecode).astype(np.int64))
+        else:
+            matcher._read_data()
+            block_ids, block_weights, block_values = matcher._data
+            values.append(b"".join(block_values))
+            lengths.append(np.fromiter(map(len, block_values), dtype=np.int64, count=len(block_values)))
         block = np.cumsum(np.asarray(block_ids, dtype=np.int64))
         ids.append(block)
         if block_weights is None:
@@ -487,17 +509,20 @@ def leaf_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.nda
         if matcher._lastblock:
             break
         matcher._goto(matcher._nextoffset)
-    return np.concatenate(ids), np.concatenate(weights), values
+    return (np.concatenate(ids), np.concatenate(weights), b"".join(values),
+            np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64))
 
 
-def _public_postings(matcher) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
+def _public_postings(matcher) -> tuple[np.ndarray, np.ndarray, bytes, np.ndarray]:
     ids, weights, values = [], [], []
     while matcher.is_active():
         ids.append(matcher.id())
         weights.append(matcher.weight())
         values.append(matcher.value())
         matcher.next()
-    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32), values
+    values = [v for v in values if v is not None]
+    return (np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32), b"".join(values),
+            np.fromiter(map(len, values), dtype=np.int64, count=len(values)))
 
 
 def field_frequencies(reader, fieldname: str) -> dict[str, float]:

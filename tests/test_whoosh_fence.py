@@ -64,7 +64,9 @@ def test_fast_reader_equals_whoosh_public_matcher_for_every_term(segmented_index
             for fieldname, text in reader.all_terms():
                 fmt = reader.schema[fieldname].format
                 positions = fmt.supports("positions")
-                ids, weights, values = postings.leaf_postings(reader, fieldname, text)
+                ids, weights, data, lengths = postings.leaf_postings(reader, fieldname, text)
+                ends = np.cumsum(lengths).tolist()
+                values = [data[end - length:end] for end, length in zip(ends, lengths.tolist())]
                 live = np.array([not reader.is_deleted(d) for d in ids.tolist()], dtype=bool)
                 public = _public(reader.postings(fieldname, text), positions)
                 assert ids[live].tolist() == public[0], (fieldname, text)
