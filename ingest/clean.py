@@ -24,6 +24,7 @@ REPEAT_MIN = 30          # only a long line repeated word for word is a crawler'
 CJK = rf"[{HAN}\u3000-\u303f\uff00-\uffef“”‘’…—]"
 HALF_MARK_RE = re.compile(rf"(?<={CJK})[,;:!?]|[,;:!?](?={CJK})")
 HALF_PAREN_RE = re.compile(rf"\(([^()]*[{HAN}][^()]*)\)")
+HALF_WIDTH_RE = re.compile(r"[,;:!?(]")      # a text without these (most lines) has nothing to change
 FULL_WIDTH = str.maketrans(",;:!?", "，；：！？")
 TITLE_KEY_DROP_RE = re.compile(rf"[^{HAN}A-Za-z0-9]+")
 SENTENCE_END_RE = re.compile(r"[。！？；!?;…]\s*$")
@@ -84,8 +85,19 @@ def _lexicon():
     return always, automaton, patterns
 
 
+NAMED_GROUP_RE = re.compile(r"\(\?P<\w+>")
+
+
+def _any_of(patterns) -> re.Pattern:
+    """One alternation of the patterns (named groups made plain): it matches a line where one of them does,
+    so a line it misses (nearly all) is passed without trying the rules one by one."""
+    return re.compile("|".join(f"(?:{NAMED_GROUP_RE.sub('(?:', pattern.pattern)})" for pattern in patterns))
+
+
 RULES = _boilerplate()
 LEXICON_ALWAYS, LEXICON_TRIGGERS, LEXICON = _lexicon()
+ANY_INLINE = _any_of(pattern for _, pattern in RULES["inline"])
+ANY_LINE = _any_of(pattern for _, pattern in RULES["line"] + RULES["date_line"])
 LEXICON_ANCHORED = re.compile("|".join(f"(?:{LEXICON[row].pattern})" for row in LEXICON_ALWAYS))   # all start with ^
 HEADING_RE = re.compile("|".join(f"(?:{pattern})" for pattern in rows("headings.txt")))
 SPEECH_LINE_RE = re.compile("|".join(f"(?:{pattern})" for pattern in rows("speech_lines.txt")))
@@ -133,6 +145,10 @@ def _cut_inline(lines, cut):
     kept, truncated = [], False
     for line in lines:
         line = strip_line(line)
+        if not ANY_INLINE.search(line):
+            if line:
+                kept.append(line)
+            continue
         for reason, pattern in RULES["inline"]:
             if not line:
                 break
@@ -150,6 +166,9 @@ def _cut_inline(lines, cut):
 def _drop_boilerplate_lines(lines, cut):
     kept, published = [], None
     for line in lines:
+        if not ANY_LINE.fullmatch(line):
+            kept.append(line)
+            continue
         reason = next((reason for reason, pattern in RULES["line"] if pattern.fullmatch(line)), None)
         if reason is None:
             for pattern_reason, pattern in RULES["date_line"]:
@@ -334,6 +353,8 @@ def _drop_repeats(lines, title, cut):
 
 def chinese_punctuation(text: str) -> str:
     """Half-width , ; : ! ? and ( ) written among Chinese characters, made full-width."""
+    if not HALF_WIDTH_RE.search(text):
+        return text
     text = HALF_PAREN_RE.sub(r"（\1）", text)
     return HALF_MARK_RE.sub(lambda match: match.group().translate(FULL_WIDTH), text)
 
