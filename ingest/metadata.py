@@ -11,6 +11,7 @@ from collections import Counter
 
 from ingest import region
 from ingest.datafile import rows
+from ingest.prefilter import may_match, needed_chars
 from ingest.text import HAN, to_simplified
 from ingest.years import plausible_year
 
@@ -64,6 +65,7 @@ FULL_WIDTH = str.maketrans("０１２３４５６７８９\u3000", "0123456789 "
 QUOTE_AROUND = 20           # characters each side of a cue quoted as evidence
 
 LEVEL_CUES = [(level, float(weight), re.compile(pattern)) for level, weight, pattern in rows("level_cues.tsv", 3)]
+LEVEL_NEEDS = {pattern: needed_chars(pattern) for _, _, pattern in LEVEL_CUES}   # to pass over a cue the body cannot match
 LEVEL_TITLE_CUES = [(level, re.compile(pattern)) for level, pattern in rows("level_title_cues.tsv", 2)]
 NATIONAL_RE = re.compile("|".join(f"(?:{cue})" for cue in rows("national_cues.txt")), re.M)
 RELAY_RE = re.compile("|".join(rows("national_relays.txt")))
@@ -217,7 +219,10 @@ def speaker_level(title, paragraphs, site=()):
             first.setdefault(level, _evidence(_around(title, match), "title"))
     body = "\n".join(paragraphs)
     counted = region.without_participants(body)      # the bodies listed at a meeting do not speak for it
+    chars = set(counted)
     for level, weight, pattern in LEVEL_CUES:
+        if not may_match(LEVEL_NEEDS[pattern], chars):
+            continue
         found = pattern.findall(counted)
         if found:
             score[level] += weight * len(found)
