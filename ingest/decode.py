@@ -9,12 +9,14 @@ no charset read as ptcp154 gives `ЦчМв: Ўҫ2005`, which GB2312 itself encod
 test alone does not catch it).
 """
 import codecs
+import functools
 import re
 
 import charset_normalizer
+import numpy as np
 
 from ingest.errors import SkipFile
-from ingest.text import HAN, HAN_RE
+from ingest.text import HAN
 
 BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")]
@@ -31,7 +33,8 @@ MAX_REPLACED = 0.05        # share of undecodable characters tolerated before th
 CHINESE_ERRORS = 0.01      # a Chinese codec with at most this share of bad bytes beats any detector guess,
 CHINESE_ERRORS_MIN = 4     # or this many (a short page with two stray bytes)
 CJK_MIN = 0.5              # share of non-ASCII characters a Chinese page has in CJK and full-width blocks
-CHINESE_PUNCT_RE = re.compile(r"[，。、：；？！“”「」『』《》（）]")
+CHINESE_MARKS = np.array([ord(mark) for mark in "，。、：；？！“”「」『』《》（）"], dtype=np.uint32)
+HAN_RANGES = [(ord(low), ord(high)) for low, high in re.findall("(.)-(.)", HAN)]
 CJK_RE = re.compile(f"[\u2000-\u206f\u3000-\u30ff{HAN}\ufe30-\ufe4f\uff00-\uffef]")
 
 
@@ -113,8 +116,16 @@ def _chinese_reading(sample: bytes, name: str) -> tuple[int, float, str]:
     block, so neither the error count nor a common-character share tells them apart.)
     """
     text = sample.decode(name, errors="replace")[:SAMPLE]
-    han = len(HAN_RE.findall(text))
-    return text.count("\ufffd"), len(CHINESE_PUNCT_RE.findall(text)) / max(han, 1), name
+    han, marks = _han_and_marks(text)
+    return text.count("\ufffd"), marks / max(han, 1), name
+
+
+def _han_and_marks(text: str) -> tuple[int, int]:
+    """(Han characters, Chinese punctuation marks) in `text`, counted on its code points (8x faster than
+    the regexes over a 64 K sample, which build a string per character found)."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    han = sum(int(np.count_nonzero((codes >= low) & (codes <= high))) for low, high in HAN_RANGES)
+    return han, int(np.count_nonzero(np.isin(codes, CHINESE_MARKS)))
 
 
 def _is_soup(sample: str) -> bool:
@@ -163,15 +174,18 @@ def _checked(text: str, encoding: str, plausible: bool = False) -> tuple[str, st
 
 def _looks_like_text(sample: str) -> bool:
     """Nearly all characters common: ASCII, or in GB2312 or Big5 (random bytes decode to rare ones)."""
-    rare = 0
-    for char in set(sample):
-        if char.isascii() or char == "\ufffd":
-            continue
-        try:
-            char.encode("gb2312")
-        except UnicodeEncodeError:
-            try:
-                char.encode("big5")
-            except UnicodeEncodeError:
-                rare += sample.count(char)
+    rare = sum(sample.count(char) for char in set(sample) if not _is_common(char))
     return rare <= len(sample) * RARE_MAX
+
+
+@functools.lru_cache(maxsize=None)     # at most the 65,536 characters of the BMP and a few others: a page has ~2,000
+def _is_common(char: str) -> bool:
+    if char.isascii() or char == "\ufffd":
+        return True
+    for codec in ("gb2312", "big5"):
+        try:
+            char.encode(codec)
+            return True
+        except UnicodeEncodeError:
+            pass
+    return False
