@@ -157,7 +157,9 @@ def headline(raw_lines: list[str]) -> str | None:
             score += 2
         elif any(DATE_RE.search(after) for after in lines[last + 2: last + 3]):
             score += 1
-        if sum(_candidate(other) == title for other in lines) > 1:
+        # a line's candidate is made of its characters, in order: the cheap tests go first (exact)
+        if sum(len(other) >= len(title) and title[0] in other and title[-1] in other and _candidate(other) == title
+               for other in lines) > 1:
             score += 2
         if score > best_score:
             best, best_score = title, score
