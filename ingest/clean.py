@@ -13,6 +13,7 @@ from datetime import date
 import ahocorasick_rs
 
 from ingest.datafile import rows
+from ingest.prefilter import loose
 from ingest.text import HAN, to_simplified, to_traditional_forms
 
 AD_LINE_MAX = 40         # an ad or slogan line is short; a speech sentence in the block stops it
@@ -96,7 +97,8 @@ def _any_of(patterns) -> re.Pattern:
 
 RULES = _boilerplate()
 LEXICON_ALWAYS, LEXICON_TRIGGERS, LEXICON_YIELDS, LEXICON = _lexicon()
-ANY_INLINE = _any_of(pattern for _, pattern in RULES["inline"])
+# without their lookarounds: a rule opening with (?<=[\u4e00-\u9fff]) is tried at every position of every line
+ANY_INLINE = _any_of(loose(pattern) or pattern for _, pattern in RULES["inline"])
 ANY_LINE = _any_of(pattern for _, pattern in RULES["line"] + RULES["date_line"])
 LEXICON_ANCHORED = re.compile("|".join(f"(?:{LEXICON[row].pattern})" for row in LEXICON_ALWAYS))   # all start with ^
 HEADING_RE = re.compile("|".join(f"(?:{pattern})" for pattern in rows("headings.txt")))

@@ -11,7 +11,7 @@ from collections import Counter
 
 from ingest import region
 from ingest.datafile import rows
-from ingest.prefilter import may_match, needed_chars
+from ingest.prefilter import Screen, chars_in
 from ingest.text import HAN, to_simplified
 from ingest.years import plausible_year
 
@@ -51,6 +51,7 @@ SPACED_RE = re.compile(r"[ \t]+(?=[\d年月日])")     # the space starts the pa
 FULL_WIDTH_RE = re.compile("[０-９\u3000]")
 # a year is four digits not touching another digit or a redaction mark (20**, 202x); 2017年以来 is history
 YEAR_RE = re.compile(r"(?<![\d*＊xX×])((?:19|20)\d\d)(?![\d*＊xX×])(?!\s*年?(?:以来|来))")
+YEAR_SCREEN = Screen(YEAR_RE)
 # a text opens with its promulgation and revision history: 2004年1月13日…公布, 根据2014年7月29日…修订
 ENACTED_RE = re.compile(r"((?:19|20)\d\d)年\d{1,2}月\d{1,2}日(?:[^。；\n]{0,80}?(?:公布|通过|修正|修订|发布|批准)|\s*$)")
 # a report's lead dated without its year (12月29日下午，北田街办召开…): in the year's last months a look back on a
@@ -65,7 +66,8 @@ FULL_WIDTH = str.maketrans("０１２３４５６７８９\u3000", "0123456789 "
 QUOTE_AROUND = 20           # characters each side of a cue quoted as evidence
 
 LEVEL_CUES = [(level, float(weight), re.compile(pattern)) for level, weight, pattern in rows("level_cues.tsv", 3)]
-LEVEL_NEEDS = {pattern: needed_chars(pattern) for _, _, pattern in LEVEL_CUES}   # to pass over a cue the body cannot match
+LEVEL_SCREENS = {pattern: Screen(pattern) for _, _, pattern in LEVEL_CUES}   # to pass over a cue the body cannot match
+LEVEL_CHARS = frozenset().union(*(need for screen in LEVEL_SCREENS.values() for need in screen.needs))
 LEVEL_TITLE_CUES = [(level, re.compile(pattern)) for level, pattern in rows("level_title_cues.tsv", 2)]
 NATIONAL_RE = re.compile("|".join(f"(?:{cue})" for cue in rows("national_cues.txt")), re.M)
 RELAY_RE = re.compile("|".join(rows("national_relays.txt")))
@@ -219,9 +221,9 @@ def speaker_level(title, paragraphs, site=()):
             first.setdefault(level, _evidence(_around(title, match), "title"))
     body = "\n".join(paragraphs)
     counted = region.without_participants(body)      # the bodies listed at a meeting do not speak for it
-    chars = set(counted)
+    chars = chars_in(counted, LEVEL_CHARS)
     for level, weight, pattern in LEVEL_CUES:
-        if not may_match(LEVEL_NEEDS[pattern], chars):
+        if not LEVEL_SCREENS[pattern].passes(counted, chars):
             continue
         found = pattern.findall(counted)
         if found:
@@ -342,7 +344,7 @@ def cue_years(paragraphs, rank):
     """
     votes, quotes = Counter(), {}
     body = "\n".join(paragraphs)
-    if not YEAR_RE.search(body):
+    if not (YEAR_SCREEN.passes(body) and YEAR_RE.search(body)):
         return None          # most speeches name no year: skip the cues
     lead = LEAD_DATE_RE.match(body)
     year_end = bool(lead) and int(lead.group(1)) in YEAR_END
