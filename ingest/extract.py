@@ -28,7 +28,6 @@ CONTAINER_TAGS = frozenset("article body center div html main noscript section t
 HEADLINE_TAGS = ("h1", "h2", "h3")
 HEADLINE_MIN = 5          # a heading shorter than this that begins the <title> is a site name (网易, 首页)
 SENTENCE_MARK_RE = re.compile(r"[，。；：！？、]")
-SPACE_RE = re.compile(r"\s+")
 # class/id words: whole runs (copyRight -> copyright) and camelCase parts (BreadcrumbNav -> breadcrumb, nav)
 TOKEN_RE = re.compile(r"[A-Za-z0-9]+")
 DIGITS_RE = re.compile(r"\d+")
@@ -116,7 +115,7 @@ def _text(node) -> str:
 
 
 def _tidy(text: str) -> str:
-    return SPACE_RE.sub(" ", text).strip()
+    return " ".join(text.split())      # what \s+ -> " " and strip() give (str.split's whitespace is re's \s)
 
 
 def _title(soup) -> str | None:
