@@ -28,6 +28,12 @@ def test_full_name_gives_whole_chain():
         ("河北省", "唐山市", "路南区")
 
 
+def test_the_longest_name_is_read_not_the_name_inside_it():
+    # 五大连池 holds 大连: a county of 黑河 is no city of 辽宁; 大连 after it is still found
+    assert place("五大连池市召开安全生产工作会议，部署全市工作。") == ("黑龙江省", "黑河市", "五大连池市")
+    assert [form for _, _, form, *_ in region._names_in("五大连池市和大连市")] == ["五大连池市", "大连市"]
+
+
 def test_municipality_district_has_municipality_as_city():
     assert place("以北辰之安保天津之稳，为建设新北辰提供保障。") == ("天津市", "天津市", "北辰区")
 
