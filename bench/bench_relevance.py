@@ -315,7 +315,7 @@ def evaluate(engine, known: list[dict], compounds: list[dict], docs: list[dict],
     by_id = {d["doc_id"]: d for d in docs}
     rr, at1, at10, para_ok, para_same, para_n, latencies = [], 0, 0, 0, 0, 0, []
     mismatches = []
-    misses = []
+    misses, paragraph_misses = [], []
     for item in known:
         started = time.perf_counter()
         ranked, result = engine.search(item["q"])
@@ -332,6 +332,9 @@ def evaluate(engine, known: list[dict], compounds: list[dict], docs: list[dict],
             right = any(texts.get(n) == item["text"] for n in shown)
             para_ok += right
             para_same += right or any(n in item["same_query"] for n in shown)
+            if not right:
+                paragraph_misses.append({"q": item["q"], "rank": rank, "doc_id": item["doc_id"], "n": item["n"],
+                                         "shown": shown, "same_query": item["same_query"]})
         if rank != 1:
             misses.append({"q": item["q"], "rank": rank, "doc_id": item["doc_id"], "n": item["n"],
                            "top": ids[:3]})
@@ -355,6 +358,7 @@ def evaluate(engine, known: list[dict], compounds: list[dict], docs: list[dict],
         "total_mismatches": len(mismatches) if check_totals else None,
         "queries_with_mismatches": len({m["q"] for m in mismatches}) if check_totals else None,
         "mismatch_examples": mismatches[:20], "misses": misses,
+        "paragraph_misses": paragraph_misses,
     }
 
 
@@ -377,7 +381,8 @@ def main() -> int:
     parser.add_argument("--keep", help="build the indexes here and keep them (default: a temporary folder)")
     parser.add_argument("--reuse", action="store_true", help="reuse the indexes already in --keep")
     parser.add_argument("--only-product", action="store_true", help="skip the baselines (development)")
-    parser.add_argument("--misses", action="store_true", help="print this project's misses")
+    parser.add_argument("--misses", action="store_true",
+                        help="print this project's misses: documents not first, paragraphs not among the 3 shown")
     args = parser.parse_args()
 
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-relevance-"))
@@ -426,6 +431,9 @@ def main() -> int:
     if args.misses:
         for m in product["misses"]:
             print(f"  未居首：{m['q']}  排名 {m['rank']}  {m['doc_id']} §{m['n']}")
+        for m in product["paragraph_misses"]:
+            same = "（同查询段落）" if set(m["shown"]) & set(m["same_query"]) else ""
+            print(f"  段落未列出：{m['q']}  {m['doc_id']} §{m['n']}，列出 §{m['shown']}{same}")
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     name = "relevance.json" if args.seed == 20261201 else f"relevance-seed{args.seed}.json"

@@ -64,6 +64,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from whoosh import query as wq
 
+from ingest.text import HAN
+
 from .analysis import is_cjk_word, normalise, paragraph_of, segmenter
 from .matching import DOC_SHIFT, PARAGRAPH_MASK, Evaluator, _isin_sorted
 from .query import Hit
@@ -95,6 +97,7 @@ UNASKED_CAP = 10            # at most this many counted: 5 and 20 gave the same 
 SPECIFIC_TOP = 10           # results reordered by it, all of whose text is loaded anyway for the first page;
                             # 20 gained nothing on seeds 1–4
 NUMERAL = re.compile("[0-9０-９零〇一二三四五六七八九十百千万亿两第]")   # numbers, ordinals, amounts
+WORDING_NOISE = re.compile(f"{NUMERAL.pattern}|[^{HAN}a-zA-Z]")   # what sibling clauses' wordings differ by
 
 
 @dataclass
@@ -267,7 +270,28 @@ def shown_paragraphs(ranked: Ranked, texts: dict[int, str], hits: list[Hit], fre
     """The SHOWN paragraphs of a result (for one beyond the first page, chosen as by_specificity does)."""
     if ranked.chosen or len(ranked.candidates) <= 1:
         return ranked.paragraphs
-    return [n for _, _, n, _ in _specific(ranked, texts, hits, frequency)[:SHOWN]]
+    return _varied([n for _, _, n, _ in _specific(ranked, texts, hits, frequency)], texts)
+
+
+def _varied(best_first: list[int], texts: dict[int, str]) -> list[int]:
+    """The SHOWN paragraphs: the best ones, passing over a paragraph whose wording, numbers aside, is one
+    already shown (sibling clauses 第九十五条…处二十元以上二百元以下罚款 / 第九十六条…处二百元以上
+    五百元以下罚款, a list item repeated in two articles): a second copy tells the reader nothing, the
+    next different paragraph may be the one remembered. Passed-over copies fill the places left."""
+    shown, copies, wordings = [], [], set()
+    for n in best_first:
+        wording = _wording(texts.get(n, ""))
+        (copies if wording in wordings else shown).append(n)
+        wordings.add(wording)
+        if len(shown) == SHOWN:
+            break
+    return (shown + copies)[:SHOWN]
+
+
+@functools.lru_cache(maxsize=20_000)
+def _wording(text: str) -> str:
+    """A paragraph's characters without numbers, ordinals, punctuation or spaces."""
+    return WORDING_NOISE.sub("", text)
 
 
 def occurrences(searcher, word: str) -> int:
@@ -325,7 +349,7 @@ def by_specificity(head: list[Ranked], texts_of, hits: list[Hit], frequency) -> 
         if texts is None or not r.candidates:
             continue
         specific = _specific(r, texts, hits, frequency)
-        r.paragraphs, r.chosen = [n for _, _, n, _ in specific[:SHOWN]], True
+        r.paragraphs, r.chosen = _varied([n for _, _, n, _ in specific], texts), True
         _, best_score, best_n, unasked = specific[0]        # the paragraph shown first scores the document
         n, score, _, parts = next(c for c in r.candidates if c[0] == best_n)
         r.score += best_score - r.candidates[0][1]

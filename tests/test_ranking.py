@@ -213,3 +213,16 @@ def test_a_word_filling_one_law_is_not_rare_though_few_documents_hold_it(tmp_pat
     assert by_id[enforcement["doc_id"]].get("unasked", 0) == 0    # 被执行人: in twenty of its paragraphs
     assert by_id[tax["doc_id"]]["unasked"] >= 1                   # 债权: once in the whole collection
 
+
+
+def test_sibling_clauses_differing_only_in_numbers_take_one_place_among_those_shown(tmp_path):
+    fines = [f"第{n}条 申请人在道路上学习驾驶时，由交通管理部门对教练员或者随车指导人员处{low}元以上{high}元以下罚款。"
+             for n, low, high in (("九十五", "二十", "二百"), ("九十六", "二百", "五百"), ("九十七", "五百", "一千"))]
+    remembered = "第九十四条 申请人在教练员签注的指导人员随车指导下学习驾驶的，由教练员承担责任。"
+    rule = make_doc("机动车驾驶证申领规定", [*fines, remembered], source="tests/varied/rule.txt")
+    common = [make_doc(f"驾驶培训通知{i}", ["申请人在道路上学习驾驶时，由交通管理部门对指导人员处以上以下罚款。"],
+                       source=f"tests/varied/common{i}.txt") for i in range(6)]   # 签注 alone is rare
+    index.add_documents(tmp_path, [rule, *common])
+    result = index.SearchIndex(tmp_path).search("教练员 随车")
+    shown = [p["n"] for p in result["results"][0]["paragraphs"]]
+    assert shown[0] in (1, 2, 3) and 4 in shown and len(shown) == 3   # one fine clause stands for all three
