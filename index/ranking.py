@@ -94,6 +94,9 @@ UNASKED = 0.3               # share of the parts' mean weight taken off for each
                             # rarity, success@1 rose from 0.2 to 0.3 (mean of dev seeds 0.943 -> 0.946) and
                             # stayed level to 0.5; held-out seeds 3-5 the same at 0.3 and 0.4
 UNASKED_CAP = 10            # at most this many counted: 5 and 20 gave the same MRR@10 within 0.001
+COPY_YIELDS = 1.0           # a copy of a paragraph shown gives its place to a different one scoring at most this many
+                            # unasked rare words below it; dev seeds gave the same figures from 1 to 2 (and with no
+                            # limit); the limit keeps a copy before a paragraph far less like what was typed
 SPECIFIC_TOP = 10           # results reordered by it, all of whose text is loaded anyway for the first page;
                             # 20 gained nothing on seeds 1–4
 NUMERAL = re.compile("[0-9０-９零〇一二三四五六七八九十百千万亿两第]")   # numbers, ordinals, amounts
@@ -259,33 +262,47 @@ def _specific(ranked: Ranked, texts: dict[int, str], hits: list[Hit], frequency)
     """(holds every part, score less UNASKED per unasked rare word, n, those words) of the candidate
     paragraphs, those holding every part first, best first (see by_specificity)."""
     out = []
-    each = UNASKED * sum(hit.weight for hit in hits) / len(hits)
+    each = _unasked_cost(hits)
     for n, score, complete, _ in ranked.candidates:
         unasked = unasked_words(texts.get(n, ""), hits, frequency)
         out.append((complete, score - each * unasked, n, unasked))
     return sorted(out, key=lambda s: (not s[0], -s[1]))
 
 
+def _unasked_cost(hits: list[Hit]) -> float:
+    """What each unasked rare word takes off a paragraph's score."""
+    return UNASKED * sum(hit.weight for hit in hits) / len(hits)
+
+
 def shown_paragraphs(ranked: Ranked, texts: dict[int, str], hits: list[Hit], frequency) -> list[int]:
     """The SHOWN paragraphs of a result (for one beyond the first page, chosen as by_specificity does)."""
     if ranked.chosen or len(ranked.candidates) <= 1:
         return ranked.paragraphs
-    return _varied([n for _, _, n, _ in _specific(ranked, texts, hits, frequency)], texts)
+    return _varied(_specific(ranked, texts, hits, frequency), texts, hits)
 
 
-def _varied(best_first: list[int], texts: dict[int, str]) -> list[int]:
-    """The SHOWN paragraphs: the best ones, passing over a paragraph whose wording, numbers aside, is one
-    already shown (sibling clauses 第九十五条…处二十元以上二百元以下罚款 / 第九十六条…处二百元以上
-    五百元以下罚款, a list item repeated in two articles): a second copy tells the reader nothing, the
-    next different paragraph may be the one remembered. Passed-over copies fill the places left."""
+def _varied(specific: list[tuple[bool, float, int, int]], texts: dict[int, str], hits: list[Hit]) -> list[int]:
+    """The SHOWN paragraphs of `specific` (as _specific orders them): the best ones, except that a
+    paragraph whose wording, numbers aside, is one already shown (sibling clauses 第九十五条…处二十元以上
+    二百元以下罚款 / 第九十六条…处二百元以上五百元以下罚款, a list item repeated in two articles) gives
+    its place to the next different paragraph if that one scores within one unasked rare word of it: a
+    second copy tells the reader little, and the paragraph remembered is often the different one just
+    below. A different paragraph further down (or one missing a part the copy holds) waits behind it."""
+    near = COPY_YIELDS * _unasked_cost(hits) + 1e-9      # + rounding: one word apart is exactly one cost
     shown, copies, wordings = [], [], set()
-    for n in best_first:
+    for complete, score, n, _ in specific:
         wording = _wording(texts.get(n, ""))
-        (copies if wording in wordings else shown).append(n)
+        if wording in wordings:
+            copies.append((complete, score, n))
+            continue
         wordings.add(wording)
+        while copies and len(shown) < SHOWN and (copies[0][0] > complete or copies[0][1] - score > near):
+            shown.append(copies.pop(0)[2])
+        if len(shown) < SHOWN:
+            shown.append(n)
         if len(shown) == SHOWN:
             break
-    return (shown + copies)[:SHOWN]
+    return (shown + [n for _, _, n in copies])[:SHOWN]
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -349,7 +366,7 @@ def by_specificity(head: list[Ranked], texts_of, hits: list[Hit], frequency) -> 
         if texts is None or not r.candidates:
             continue
         specific = _specific(r, texts, hits, frequency)
-        r.paragraphs, r.chosen = _varied([n for _, _, n, _ in specific], texts), True
+        r.paragraphs, r.chosen = _varied(specific, texts, hits), True
         _, best_score, best_n, unasked = specific[0]        # the paragraph shown first scores the document
         n, score, _, parts = next(c for c in r.candidates if c[0] == best_n)
         r.score += best_score - r.candidates[0][1]
