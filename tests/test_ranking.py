@@ -226,3 +226,14 @@ def test_sibling_clauses_differing_only_in_numbers_take_one_place_among_those_sh
     result = index.SearchIndex(tmp_path).search("教练员 随车")
     shown = [p["n"] for p in result["results"][0]["paragraphs"]]
     assert shown[0] in (1, 2, 3) and 4 in shown and len(shown) == 3   # one fine clause stands for all three
+
+
+def test_a_copy_keeps_its_place_before_a_paragraph_far_less_like_the_query(tmp_path):
+    clause = "违反本法规定，有下列行为之一的，由生态环境主管部门责令改正，处罚款；拒不改正的，责令停产整治："
+    other = "违反本法规定，生产超标机动车、非道路移动机械的，没收销毁，处货值金额罚款，弄虚作假的，责令停产整治。"
+    law = make_doc("大气污染防治法", ["第一百条 " + clause, other, "第一百零八条 " + clause], source="tests/varied/air.txt")
+    common = [make_doc(f"环境执法通知{i}", ["违反本法规定，有下列行为之一的，由生态环境主管部门责令改正，处罚款；拒不改正的，"
+                                         "依法处理。"], source=f"tests/varied/env{i}.txt") for i in range(6)]
+    index.add_documents(tmp_path, [law, *common])
+    shown = [p["n"] for p in index.SearchIndex(tmp_path).search("停产 整治")["results"][0]["paragraphs"]]
+    assert shown == [1, 3, 2]       # the other paragraph's rare words were not typed: it waits behind the copy
