@@ -262,7 +262,7 @@ class TantivyParagraphs:
         builder.add_unsigned_field("key", stored=True)
         self.schema = builder.build()
         self.keys = [(d["doc_id"], n) for d in docs for n, _ in paragraph_texts(d)]
-        if not (reuse and tantivy.Index.exists(str(folder))):
+        if not (reuse and folder.is_dir() and tantivy.Index.exists(str(folder))):
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
             ix = tantivy.Index(self.schema, path=str(folder))
