@@ -158,6 +158,7 @@ def initialize() -> None:
     normalise("預熱")
 
 
+@lru_cache(maxsize=1 << 16)   # asked of every token; the words of a corpus repeat
 def is_word(word: str) -> bool:
     """Punctuation and spaces are not tokens; CJK characters, digits and letters are."""
     return any(c.isalnum() for c in word)
@@ -196,27 +197,35 @@ class ChineseTokenizer(Tokenizer):
             yield t
 
 
+@lru_cache(maxsize=1 << 16)   # the words of a corpus repeat
+def subwords(word: str) -> tuple[tuple[str, int], ...]:
+    """The dictionary words inside a CJK word of 3+ characters, longest first, with their offsets."""
+    if len(word) < 3 or not is_cjk_word(word):
+        return ()
+    has_word = segmenter().has_word
+    return tuple((word[i:i + length], i) for length in range(len(word) - 1, 1, -1)
+                 for i in range(len(word) - length + 1) if has_word(word[i:i + length]))
+
+
 class SubwordFilter(Filter):
     """At index time, also emit every dictionary word inside a longer word, at the word's position."""
 
     def __call__(self, tokens):
-        has_word = segmenter().has_word
         for t in tokens:
             yield t
-            if t.mode == "query" or len(t.text) < 3 or not is_cjk_word(t.text):
+            if t.mode == "query":
                 continue
             word, start = t.text, getattr(t, "startchar", None)
-            for length in range(len(word) - 1, 1, -1):
-                for i in range(len(word) - length + 1):
-                    sub = word[i:i + length]
-                    if has_word(sub):
-                        t.text = sub
-                        if start is not None:
-                            t.startchar, t.endchar = start + i, start + i + length
-                        yield t
-            t.text = word
-            if start is not None:
-                t.startchar, t.endchar = start, start + len(word)
+            found = subwords(word)
+            for sub, i in found:
+                t.text = sub
+                if start is not None:
+                    t.startchar, t.endchar = start + i, start + i + len(sub)
+                yield t
+            if found:
+                t.text = word
+                if start is not None:
+                    t.startchar, t.endchar = start, start + len(word)
 
 
 class BigramTokenizer(Tokenizer):
@@ -267,6 +276,38 @@ def _grams(norm: str, units: list[tuple[int, int]]) -> list[tuple[int, int, str]
         (start, end), = units
         return [(start, end, norm[start:end])]
     return [(a, d, norm[a:b] + norm[c:d]) for (a, b), (c, d) in zip(units, units[1:])]
+
+
+def index_word_terms(text: str, start_pos: int) -> list[tuple[str, int]]:
+    """(term, position) of every token `word_analyzer()` gives at index time, in its order."""
+    out = []
+    for i, (word, _, _) in enumerate(words(text)[:MAX_TOKENS_PER_TEXT]):
+        pos = start_pos + i
+        out.append((word, pos))
+        for sub, _ in subwords(word):
+            out.append((sub, pos))
+    return out
+
+
+def index_bigram_terms(text: str, start_pos: int) -> list[tuple[str, int]]:
+    """(term, position) of every token `bigram_analyzer()` gives, in its order."""
+    out, pos = [], start_pos
+    for stretch in stretches(normalise(text)):
+        if pos - start_pos >= MAX_TOKENS_PER_TEXT:
+            break
+        out += [(gram, p) for p, (_, _, gram) in enumerate(stretch, pos)]
+        pos += len(stretch) + 1
+    return out
+
+
+def index_terms_of(analyzer):
+    """The fast (term, position) function doing what `analyzer` does at index time, or None when
+    the analyzer is not one of this module's (the writer then runs it token by token)."""
+    if type(analyzer) is BigramTokenizer:
+        return index_bigram_terms
+    if [type(part) for part in getattr(analyzer, "items", ())] == [ChineseTokenizer, SubwordFilter]:
+        return index_word_terms
+    return None
 
 
 def word_analyzer() -> Composable:

@@ -59,7 +59,7 @@ from whoosh.index import TOC
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import TermNotFound
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 if whoosh.__version__ != (2, 7, 4):
     raise ImportError(f"index.postings 依赖 Whoosh 2.7.4 的内部结构（编码、匹配器、多进程写入），当前安装的是 "
@@ -203,6 +203,22 @@ class _PostingsWriter(W3PostingsWriter):
         self._postfile.write(data)
         self._blockcount += 1
         self._new_block()
+
+    def add_term_postings(self, postings: list) -> None:
+        """Buffer a whole posting list, flat [document number, weight, value, ...], a block at a time:
+        what `add_posting` (whoosh/codec/whoosh3.py 684-715) does one posting at a time, without
+        lengths (never kept here) — a block is written when the next posting would not fit."""
+        assert not self._byteids
+        limit = 3 * self._blocklimit
+        for start in range(0, len(postings), limit):
+            if self._ids:
+                self._write_block()
+            chunk = postings[start:start + limit]
+            weights = chunk[1::3]
+            self._ids = array("I", chunk[0::3])
+            self._weights = array("f", weights)
+            self._maxweight = max(0, max(weights))
+            self._values = [v for v in chunk[2::3] if v]
 
 
 def block_info(head: bytes) -> tuple[tuple, int] | None:
@@ -426,7 +442,16 @@ class _FieldWriter(W3FieldWriter):
         self._tindex.__class__ = _DenserHashWriter   # its header is written already: only the tables differ
 
     def add_postings(self, schema, lengths, items):
-        super().add_postings(schema, None, items)
+        if not isinstance(items, _GroupedPostings):
+            return super().add_postings(schema, None, items)
+        # FieldWriter.add_postings (whoosh/codec/base.py 162-232) a term at a time
+        for fieldname, terms in items.fields():
+            self.start_field(fieldname, schema[fieldname])
+            for btext, postings in terms:
+                self.start_term(btext)
+                self._postwriter.add_term_postings(postings)
+                self.finish_term()
+            self.finish_field()
 
     def start_term(self, btext):
         # W3FieldWriter.start_term (whoosh/codec/whoosh3.py 317-321) with _TermInfo
@@ -460,6 +485,146 @@ class PostingsCodec(W3Codec):
             return super().postings_reader(dbfile, terminfo, format_, term, scorer)
         offset, _ = terminfo.extent()
         return _LeafMatcher(dbfile, offset, None, format_, term=term, scorer=scorer)
+
+
+# --- the posting pool and the segment writer ------------------------------------------------------
+
+# Rough bytes a posting and a new term take in _TermPool, for its `limitmb`: a posting is three list
+# slots, a float and its value's bytes object; a term its bytes key, a dict slot and a list.
+_POSTING_BYTES = 3 * 8 + 24 + 33
+_TERM_BYTES = 33 + 100 + 56
+
+
+class _GroupedPostings:
+    """The pool's postings, a term at a time: `fields()` gives (field name, [(term bytes, flat
+    postings [document number, weight, value, ...]), ...]) in Whoosh's order (field, term, document);
+    iterating gives Whoosh's posting tuples, for any other reader of a pool."""
+
+    def __init__(self, terms: dict[str, dict[bytes, list]]):
+        self._terms = terms
+
+    def fields(self):
+        for fieldname in sorted(self._terms):
+            terms = self._terms[fieldname]
+            yield fieldname, [(btext, terms[btext]) for btext in sorted(terms)]
+
+    def __iter__(self):
+        for fieldname, terms in self.fields():
+            for btext, postings in terms:
+                for i in range(0, len(postings), 3):
+                    yield fieldname, btext, postings[i], postings[i + 1], postings[i + 2]
+
+
+class _TermPool(PostingPool):
+    """Whoosh's PostingPool (whoosh/writing.py 131-180) keeping each term's postings together.
+
+    Whoosh keeps one tuple (field, term, document, weight, value) a posting and sorts them all at
+    commit: a third of a sub-writer's time. Here a term's postings are appended to its list as they
+    come (documents arrive in order), so only the terms are sorted and the postings are written a
+    term at a time (_FieldWriter.add_postings). Past `limitmb` the pool spills a sorted run as
+    Whoosh's does (`save`), and a pool that spilled is read back through Whoosh's merge of runs.
+    """
+
+    def __init__(self, tempstore, segment, limitmb=128):
+        super().__init__(tempstore, segment, limitmb=limitmb)
+        self.terms: dict[str, dict[bytes, list]] = {}
+        self.ordered = True      # every term's documents ascending (else sorted when read)
+
+    def field_terms(self, fieldname: str) -> dict[bytes, list]:
+        terms = self.terms.get(fieldname)
+        if terms is None:
+            terms = self.terms[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        return terms
+
+    def grew(self, size: int) -> None:
+        self.currentsize += size
+        if self.currentsize > self.limit:
+            self.save()
+
+    def add(self, item):
+        fieldname, btext, docnum, weight, value = item
+        terms = self.field_terms(fieldname)
+        postings = terms.get(btext)
+        if postings is None:
+            terms[btext] = [docnum, weight, value]
+            size = _TERM_BYTES + len(btext)
+        else:
+            if docnum < postings[-3]:
+                self.ordered = False
+            postings += (docnum, weight, value)
+            size = 0
+        self.grew(size + _POSTING_BYTES + len(value or b""))
+
+    def _sorted_terms(self) -> dict[str, dict[bytes, list]]:
+        if not self.ordered:
+            for terms in self.terms.values():
+                for btext, postings in terms.items():
+                    triples = sorted(zip(postings[0::3], postings[1::3], postings[2::3]), key=lambda t: t[0])
+                    terms[btext] = [x for triple in triples for x in triple]
+            self.ordered = True
+        terms, self.terms = self.terms, {}
+        return terms
+
+    def save(self):
+        self.current = list(_GroupedPostings(self._sorted_terms()))
+        super().save()
+
+    def iter_postings(self):
+        if self.runs:
+            self.save()
+            return self.items()
+        return _GroupedPostings(self._sorted_terms())
+
+
+def _plain_index(field) -> bool:
+    """A field SegmentWriter.add_document only indexes and stores: no spelling words, vectors or column."""
+    return not field.separate_spelling() and not field.vector and not field.column_type
+
+
+class FastSegmentWriter(SegmentWriter):
+    """SegmentWriter with a _TermPool, adding a document's postings to it straight from the fields."""
+
+    def __init__(self, ix, **kwargs):
+        super().__init__(ix, **kwargs)
+        self.pool = _TermPool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
+
+    def add_document(self, **fields):
+        # SegmentWriter.add_document (whoosh/writing.py 720-790) for plain fields and no boosts or
+        # stored-value overrides (keywords starting with "_"), which go to Whoosh's own
+        schema = self.schema
+        if any(name.startswith("_") for name in fields) or \
+                not all(name in schema and _plain_index(schema[name]) for name in fields):
+            return super().add_document(**fields)
+        self._check_state()
+        perdocwriter, pool, docnum = self.perdocwriter, self.pool, self.docnum
+        perdocwriter.start_doc(docnum)
+        size = 0
+        for fieldname in sorted(fields):
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                terms = pool.field_terms(fieldname)
+                scorable = field.scorable
+                for btext, freq, weight, vbytes in field.index(value):
+                    weight *= 1.0                 # the document boost, as Whoosh multiplies it
+                    if scorable:
+                        length += freq
+                    postings = terms.get(btext)
+                    if postings is None:
+                        terms[btext] = [docnum, weight, vbytes]
+                        size += _TERM_BYTES + len(btext)
+                    else:
+                        postings += (docnum, weight, vbytes)
+                    size += _POSTING_BYTES + len(vbytes)
+            perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+        pool.grew(size)
 
 
 # --- reading a whole posting list (matching.py) ---------------------------------------------------
@@ -582,10 +747,24 @@ class _OrphanSafeTask(SubWriterTask):
         if sys.platform.startswith("linux"):
             ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
         try:
-            super().run()
+            self._run()
         except BaseException as exc:
             self.failures.put((getattr(exc, "errno", None), f"{type(exc).__name__}：{exc}"))
             sys.exit(1)
+
+    def _run(self):
+        # SubWriterTask.run (whoosh/multiproc.py 76-120) in multisegment mode, with a FastSegmentWriter
+        assert self.multisegment
+        writer = self.writer = FastSegmentWriter(self.storage.open_index(self.indexname), _lk=False, **self.kwargs)
+        while self.running:
+            jobinfo = self.jobqueue.get()
+            if jobinfo is None:
+                break
+            self._process_file(*jobinfo)
+        if not self.running:
+            writer.cancel()
+        else:
+            self.resultqueue.put((None, writer.pool.fieldnames, writer._finalize_segment()), timeout=5)
 
 
 class ParallelWriter(MpWriter):
@@ -593,7 +772,12 @@ class ParallelWriter(MpWriter):
 
     Whoosh's MpWriter commits without the segment of a sub-writer that died (its result is simply
     missing from the queue): the documents it held would vanish. Here a failed sub-writer fails the
-    commit instead, and cancelling stops the sub-writers (Whoosh only flips a flag in this process)."""
+    commit instead, and cancelling stops the sub-writers (Whoosh only flips a flag in this process).
+    Sub-writers are FastSegmentWriters, and this writer's own pool (where merged segments go) a _TermPool."""
+
+    def __init__(self, ix, **kwargs):
+        super().__init__(ix, **kwargs)
+        self.pool = _TermPool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
 
     def _new_task(self):
         # MpWriter._new_task (whoosh/multiproc.py 187-193), starting an _OrphanSafeTask
@@ -627,6 +811,8 @@ class ParallelWriter(MpWriter):
 
     def cancel(self):
         # replaces MpWriter.cancel (whoosh/multiproc.py 213-218), which only flips `running` here
+        if self.is_closed:
+            return          # a failed commit cancelled already
         try:
             for task in self.tasks:
                 if task.is_alive():

@@ -9,7 +9,7 @@ from collections import defaultdict
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.formats import Positions
 
-from .analysis import PARAGRAPH_BITS, bigram_analyzer, word_analyzer
+from .analysis import PARAGRAPH_BITS, bigram_analyzer, index_terms_of, word_analyzer
 from .health import IndexOutdated
 
 TITLE_BOOST = 3.0
@@ -38,9 +38,13 @@ def encode_positions(positions: list[int]) -> bytes:
         jump = (position >> PARAGRAPH_BITS) - (previous >> PARAGRAPH_BITS)
         if jump:
             _varint(out, jump << 1 | 1)
-            _varint(out, position & _IN_PARAGRAPH)
+            code = position & _IN_PARAGRAPH
         else:
-            _varint(out, (position - previous) << 1)
+            code = (position - previous) << 1
+        if code < 128:        # the one-byte case inline: _varint calls were a third of encoding time
+            out.append(code)
+        else:
+            _varint(out, code)
         previous = position
     return bytes(out)
 
@@ -117,9 +121,14 @@ class PiecewisePositions(Positions):
         if isinstance(value, str):
             value = [(value, 0)]
         poses = defaultdict(list)
+        terms_of = index_terms_of(analyzer)
         for text, start_pos in value:
-            for t in analyzer(text, positions=True, start_pos=start_pos, mode="index"):
-                poses[t.text].append(t.pos)
+            if terms_of is not None:
+                for term, pos in terms_of(text, start_pos):
+                    poses[term].append(pos)
+            else:
+                for t in analyzer(text, positions=True, start_pos=start_pos, mode="index"):
+                    poses[t.text].append(t.pos)
         for word, poslist in poses.items():
             poslist.sort()
             yield word, len(poslist), len(poslist) * self.field_boost, self.encode(poslist)
