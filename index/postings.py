@@ -58,7 +58,7 @@ from whoosh.filedb.filetables import OrderedHashWriter, _lengths as _LENGTHS, _p
 from whoosh.index import TOC
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.reading import TermNotFound
+from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.writing import PostingPool, SegmentWriter
 
 if whoosh.__version__ != (2, 7, 4):
@@ -556,6 +556,23 @@ class _TermPool(PostingPool):
             size = 0
         self.grew(size + _POSTING_BYTES + len(value or b""))
 
+    def add_term(self, fieldname: str, btext: bytes, docnums: list, weights: list, values: list) -> None:
+        """A whole posting list at once (a merged segment's); `values` empty when the field has none."""
+        terms = self.field_terms(fieldname)
+        postings = terms.get(btext)
+        flat = [None] * (3 * len(docnums))
+        flat[0::3], flat[1::3] = docnums, weights
+        flat[2::3] = values or [b""] * len(docnums)
+        if postings is None:
+            terms[btext] = flat
+            size = _TERM_BYTES + len(btext)
+        else:
+            if docnums[0] < postings[-3]:
+                self.ordered = False
+            postings += flat
+            size = 0
+        self.grew(size + _POSTING_BYTES * len(docnums) + sum(len(v) for v in values if v))
+
     def _sorted_terms(self) -> dict[str, dict[bytes, list]]:
         if not self.ordered:
             for terms in self.terms.values():
@@ -577,6 +594,32 @@ class _TermPool(PostingPool):
         return _GroupedPostings(self._sorted_terms())
 
 
+def add_postings_by_term(writer, reader, startdoc: int, docmap) -> None:
+    """SegmentWriter.add_postings_to_pool (whoosh/writing.py 640-644) for a merge into a _TermPool, a
+    term at a time through `leaf_postings` instead of a matcher call per posting: documents deleted
+    in `reader` (absent from `docmap`) left out, the others renumbered as _process_posts does."""
+    pool, schema = writer.pool, writer.schema
+    if not isinstance(pool, _TermPool) or not isinstance(reader, SegmentReader):
+        return SegmentWriter.add_postings_to_pool(writer, reader, startdoc, docmap)
+    for fieldname, btext in reader.all_terms():
+        if fieldname not in schema:
+            continue
+        ids, weights, values = leaf_postings(reader, fieldname, btext)
+        ids, weights = ids.tolist(), weights.tolist()
+        if values and len(values) != len(ids):
+            raise ValueError(f"{fieldname}:{btext!r}: {len(ids)} postings, {len(values)} values")
+        if docmap is not None:
+            keep = [i for i, docnum in enumerate(ids) if docnum in docmap]
+            if len(keep) < len(ids):
+                weights = [weights[i] for i in keep]
+                values = [values[i] for i in keep] if values else values
+            ids = [docmap[ids[i]] for i in keep]
+        else:
+            ids = [startdoc + docnum for docnum in ids]
+        if ids:
+            pool.add_term(fieldname, btext, ids, weights, values)
+
+
 def _plain_index(field) -> bool:
     """A field SegmentWriter.add_document only indexes and stores: no spelling words, vectors or column."""
     return not field.separate_spelling() and not field.vector and not field.column_type
@@ -588,6 +631,9 @@ class FastSegmentWriter(SegmentWriter):
     def __init__(self, ix, **kwargs):
         super().__init__(ix, **kwargs)
         self.pool = _TermPool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
+
+    def add_postings_to_pool(self, reader, startdoc, docmap):
+        add_postings_by_term(self, reader, startdoc, docmap)
 
     def add_document(self, **fields):
         # SegmentWriter.add_document (whoosh/writing.py 720-790) for plain fields and no boosts or
@@ -609,7 +655,9 @@ class FastSegmentWriter(SegmentWriter):
             if field.indexed:
                 terms = pool.field_terms(fieldname)
                 scorable = field.scorable
-                for btext, freq, weight, vbytes in field.index(value):
+                index_postings = getattr(field.format, "index_postings", None)   # schema.PiecewisePositions
+                items = index_postings(value, field.analyzer) if index_postings else field.index(value)
+                for btext, freq, weight, vbytes in items:
                     weight *= 1.0                 # the document boost, as Whoosh multiplies it
                     if scorable:
                         length += freq
@@ -778,6 +826,9 @@ class ParallelWriter(MpWriter):
     def __init__(self, ix, **kwargs):
         super().__init__(ix, **kwargs)
         self.pool = _TermPool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
+
+    def add_postings_to_pool(self, reader, startdoc, docmap):
+        add_postings_by_term(self, reader, startdoc, docmap)
 
     def _new_task(self):
         # MpWriter._new_task (whoosh/multiproc.py 187-193), starting an _OrphanSafeTask

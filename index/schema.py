@@ -5,6 +5,7 @@ Display text and facet values live in the document store (store.py), not in Whoo
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.formats import Positions
@@ -32,6 +33,8 @@ class IndexFormatError(IndexOutdated):
 def encode_positions(positions: list[int]) -> bytes:
     """Sorted positions as varint codes: within a paragraph `gap << 1`; moving on `k` paragraphs,
     `k << 1 | 1` then the offset in the new paragraph. Almost every code is one byte."""
+    if len(positions) == 1:
+        return _one_position(positions[0])
     out = bytearray()
     previous = 0
     for position in positions:
@@ -46,6 +49,17 @@ def encode_positions(positions: list[int]) -> bytes:
         else:
             _varint(out, code)
         previous = position
+    return bytes(out)
+
+
+@lru_cache(maxsize=1 << 16)    # most postings hold one position, and positions repeat across documents
+def _one_position(position: int) -> bytes:
+    out = bytearray()
+    if position >> PARAGRAPH_BITS:
+        _varint(out, (position >> PARAGRAPH_BITS) << 1 | 1)
+        _varint(out, position & _IN_PARAGRAPH)
+    else:
+        _varint(out, position << 1)
     return bytes(out)
 
 
@@ -117,21 +131,39 @@ class PiecewisePositions(Positions):
             return super().decode_frequency(valuestring)
         return len(decode_positions(valuestring))
 
-    def word_values(self, value, analyzer, **kwargs):
+    def _positions(self, value, analyzer) -> dict[str, list[int]]:
+        """Each term's sorted positions in `value` at index time."""
         if isinstance(value, str):
             value = [(value, 0)]
         poses = defaultdict(list)
         terms_of = index_terms_of(analyzer)
+        ordered, last = terms_of is not None, -1   # any other analyzer's positions: sorted below
         for text, start_pos in value:
-            if terms_of is not None:
-                for term, pos in terms_of(text, start_pos):
-                    poses[term].append(pos)
+            if terms_of is None:
+                terms = [(t.text, t.pos) for t in analyzer(text, positions=True, start_pos=start_pos, mode="index")]
             else:
-                for t in analyzer(text, positions=True, start_pos=start_pos, mode="index"):
-                    poses[t.text].append(t.pos)
-        for word, poslist in poses.items():
-            poslist.sort()
-            yield word, len(poslist), len(poslist) * self.field_boost, self.encode(poslist)
+                terms = terms_of(text, start_pos)
+            for term, pos in terms:
+                poses[term].append(pos)
+            if terms:     # this module's analyzers never go back within a piece: pieces out of order need sorting
+                ordered = ordered and terms[0][1] >= last
+                last = terms[-1][1]
+        if not ordered:
+            for poslist in poses.values():
+                poslist.sort()
+        return poses
+
+    def word_values(self, value, analyzer, **kwargs):
+        boost, encode = self.field_boost, self.encode
+        return [(word, len(poslist), len(poslist) * boost, encode(poslist))
+                for word, poslist in self._positions(value, analyzer).items()]
+
+    def index_postings(self, value, analyzer) -> list[tuple[bytes, int, float, bytes]]:
+        """What `Field.index` makes of `word_values` (terms as UTF-8), in one list (FastSegmentWriter)."""
+        boost = self.field_boost
+        encode = encode_positions if self.positions_format == POSITIONS_FORMAT else self.encode
+        return [(word.encode(), len(poslist), len(poslist) * boost, encode(poslist))
+                for word, poslist in self._positions(value, analyzer).items()]
 
 
 class PositionedText(TEXT):
