@@ -158,6 +158,50 @@ def test_positions_decoded_together_equal_each_postings_own_decoding(segmented_i
     assert longer > 10
 
 
+def _all_postings(ix) -> list[tuple]:
+    """(field, term, doc_id, weight, value) of every live posting and each document's field lengths:
+    what an index holds, whatever numbers its documents got."""
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        doc_ids = {docnum: fields["doc_id"] for docnum, fields in reader.iter_docs()}
+        rows = []
+        for fieldname, text in reader.all_terms():
+            matcher = reader.postings(fieldname, text)
+            while matcher.is_active():
+                rows.append((fieldname, text, doc_ids[matcher.id()], matcher.weight(), matcher.value()))
+                matcher.next()
+        rows += [(doc_id, [reader.doc_field_length(docnum, name) for name in ("title", "body", "body_chars")])
+                 for docnum, doc_id in doc_ids.items()]
+    return sorted(rows, key=repr)
+
+
+@pytest.mark.parametrize("limitmb", [64, 1])    # 1 MB: the pools spill sorted runs and read them back
+def test_fast_writer_and_its_merge_write_what_whoosh_writes(tmp_path, limitmb):
+    from whoosh.writing import SegmentWriter
+
+    from index.schema import make_schema
+    from index.writing import whoosh_fields
+
+    docs = [whoosh_fields(doc) for doc in _docs(0, 80)]
+    built = {}
+    for name, writer_class in (("whoosh", SegmentWriter), ("fast", postings.FastSegmentWriter)):
+        (tmp_path / name).mkdir()
+        ix = whoosh_index.create_in(str(tmp_path / name), make_schema())
+        for part in (docs[:40], docs[40:]):
+            writer = writer_class(ix, codec=postings.PostingsCodec(), limitmb=limitmb)
+            for fields in part:
+                writer.add_document(**fields)
+            writer.commit(merge=False)
+        writer = writer_class(ix, codec=postings.PostingsCodec(), limitmb=limitmb)
+        for i in (3, 50, 79):
+            writer.delete_by_term("doc_id", docs[i]["doc_id"])
+        writer.commit(optimize=True)        # both segments merged into one, the deleted documents left out
+        assert len(ix._segments()) == 1
+        built[name] = _all_postings(ix)
+        ix.close()
+    assert len(built["fast"]) > 10_000 and built["fast"] == built["whoosh"]
+
+
 def _pickled_names(obj) -> set[str]:
     names = set()
     for opcode, arg, _ in pickletools.genops(pickle.dumps(obj, protocol=2)):
