@@ -604,8 +604,10 @@ def add_postings_by_term(writer, reader, startdoc: int, docmap) -> None:
     for fieldname, btext in reader.all_terms():
         if fieldname not in schema:
             continue
-        ids, weights, values = leaf_postings(reader, fieldname, btext)
+        ids, weights, data, lengths = leaf_postings(reader, fieldname, btext)
         ids, weights = ids.tolist(), weights.tolist()
+        ends = np.cumsum(lengths).tolist()
+        values = [data[start:end] for start, end in zip([0] + ends, ends)]
         if values and len(values) != len(ids):
             raise ValueError(f"{fieldname}:{btext!r}: {len(ids)} postings, {len(values)} values")
         if docmap is not None:
