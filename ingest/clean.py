@@ -316,6 +316,12 @@ def clean_title(title: str, cut=lambda text, reason: None) -> str:
     return title
 
 
+def may_reduce_to(line: str, reduced: str) -> bool:
+    """A cheap, exact pre-test before deriving a title or key from `line` to compare with `reduced`: what
+    title_key and titles' candidates derive is a subsequence of the line's characters, in order."""
+    return len(reduced) <= len(line) and reduced[0] in line and reduced[-1] in line
+
+
 def title_key(text: str) -> str:
     """What a title and its variants share: no site suffix, no leading year, letters and digits only."""
     text = clean_title(text)
@@ -345,9 +351,7 @@ def _drop_repeats(lines, title, cut):
                 or (i + 1 < len(lines) and earlier[i + 1] is not None and earlier[i + 1] == j + 1))
 
     def reason(i, line):
-        # title_key keeps a subsequence of the line's characters, so the cheap tests go first (exact)
-        if key and len(key) <= len(line) <= TITLE_MAX + 20 and key[0] in line and key[-1] in line \
-                and title_key(line) == key:
+        if key and len(line) <= TITLE_MAX + 20 and may_reduce_to(line, key) and title_key(line) == key:
             return "duplicate_title"
         return "repeated_line" if duplicated(i) else None
 

@@ -9,7 +9,7 @@ The words a title is made of are data (data/title_words.txt).
 import functools
 import re
 
-from ingest.clean import RULES, chinese_punctuation, clean_title, looks_like_title, strip_line
+from ingest.clean import RULES, chinese_punctuation, clean_title, looks_like_title, may_reduce_to, strip_line
 from ingest.datafile import rows
 from ingest.text import HAN, to_simplified
 
@@ -157,9 +157,7 @@ def headline(raw_lines: list[str]) -> str | None:
             score += 2
         elif any(DATE_RE.search(after) for after in lines[last + 2: last + 3]):
             score += 1
-        # a line's candidate is made of its characters, in order: the cheap tests go first (exact)
-        if sum(len(other) >= len(title) and title[0] in other and title[-1] in other and _candidate(other) == title
-               for other in lines) > 1:
+        if sum(may_reduce_to(other, title) and _candidate(other) == title for other in lines) > 1:
             score += 2
         if score > best_score:
             best, best_score = title, score
