@@ -86,8 +86,8 @@ class SearchIndex:
         self._verifier.verify(self._searcher.reader().generation())
         self._table = None
         self._evaluator = None
-        self._word_counts: dict[str, int] = {}
         self._frequencies = TermFrequencies("body")   # what ranking.occurrences asks
+        self._frequencies_stale = True                # read on the first search of a generation that needs them
 
     def generation(self) -> int:
         return self.ix.latest_generation()
@@ -123,8 +123,7 @@ class SearchIndex:
             if self._table is None:
                 self._table = FacetTable(self._searcher.reader(), self.store)
                 self._evaluator = Evaluator(self._searcher, self._table.live)
-                self._word_counts = {}
-                self._frequencies.use(self._searcher)
+                self._frequencies_stale = True
                 self._statistics = KeptStatistics(self._searcher)
             return self._searcher, self._table, self._evaluator
 
@@ -209,13 +208,12 @@ class SearchIndex:
         return results
 
     def _word_occurrences(self, word: str) -> int:
-        """ranking.occurrences of a word (from the segments' frequency tables), cached per generation."""
-        count = self._word_counts.get(word)
-        if count is None:
-            if len(self._word_counts) > 200_000:
-                self._word_counts.clear()
-            count = self._word_counts[word] = occurrences(self._frequencies, word)
-        return count
+        """ranking.occurrences of a word, from the segments' frequency tables: read when a search first
+        needs them in a generation, so a document or paragraph request after a commit does not pay for them."""
+        if self._frequencies_stale:
+            self._frequencies.use(self._searcher)
+            self._frequencies_stale = False
+        return occurrences(self._frequencies, word)
 
     # --- documents and paragraphs ---
 
