@@ -6,8 +6,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.analysis import (BigramTokenizer, ChineseTokenizer, SubwordFilter, load_jieba, normalise,
-                            split_symbols,
+from index.analysis import (MAX_TOKENS_PER_TEXT, BigramTokenizer, ChineseTokenizer, SubwordFilter,
+                            index_bigram_terms, index_word_terms, load_jieba, normalise, split_symbols,
                             segmenter, synonyms, word_analyzer, words)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,3 +108,22 @@ def test_words_skip_punctuation_and_keep_offsets():
     assert words("安全，生产") == [("安全", 0, 2), ("生产", 3, 5)]
     assert [w for w, _, _ in words("时间:2022-06-27 见www.12339.gov.cn")] == \
         ["时间", "2022", "06", "27", "见", "www", "12339", "gov", "cn"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT, st.integers(min_value=0, max_value=5000))
+def test_the_writers_fast_term_lists_are_what_the_analyzers_give(text, start_pos):
+    """The writer indexes through index_word_terms / index_bigram_terms; queries and highlights run the
+    analyzers. Index and queries agree only while the two give the same terms at the same positions."""
+    for analyzer, fast in ((word_analyzer(), index_word_terms), (BigramTokenizer(), index_bigram_terms)):
+        slow = [(t.text, t.pos) for t in analyzer(text, positions=True, start_pos=start_pos, mode="index")]
+        assert fast(text, start_pos) == slow
+
+
+def test_the_fast_term_lists_equal_the_analyzers_on_the_corpus():
+    texts = _sample_texts()
+    texts.append("安全生产" * (MAX_TOKENS_PER_TEXT // 2 + 10))      # past the token cap
+    for text in texts:
+        for analyzer, fast in ((word_analyzer(), index_word_terms), (BigramTokenizer(), index_bigram_terms)):
+            slow = [(t.text, t.pos) for t in analyzer(text, positions=True, start_pos=7, mode="index")]
+            assert fast(text, 7) == slow, text[:40]
