@@ -39,10 +39,13 @@ FORMAT = 2                      # bump when the layout of the folder or its file
                                 # store bodies, one-block postings inside term infos; an older program
                                 # then asks for a reindex instead of misreading them)
 PACKAGE = Path(__file__).parent
-# What decides the tokens stored in the index: change any of these and old indexes must be rebuilt.
-# (ingest/text.py holds the Han ranges and the Traditional → Simplified step the analyzer tokenizes by)
-FINGERPRINTED = {"schema": ["schema.py"], "analyzer": ["analysis.py", "../ingest/text.py"],
-                 "dictionary": ["data/dictionary.txt"]}
+# What decides the postings an index holds is measured, not read from source files: the schema's
+# fields, and the postings its formats make of a probe document (data/fingerprint_probe.txt: Simplified
+# and Traditional text, full-width forms, numbers, Latin, spun and restored paragraphs). A change of the
+# code that writes the same postings keeps old indexes usable; one that changes them asks for a reindex.
+# The dictionary and the libraries count whole: words missing from the probe still change its tokens.
+PROBE_FILE = PACKAGE / "data" / "fingerprint_probe.txt"
+DICTIONARY_FILE = PACKAGE / "data" / "dictionary.txt"
 ANALYZER_LIBRARIES = ("whoosh", "jieba", "rjieba", "opencc")
 CHUNK = 1 << 20
 
@@ -75,17 +78,40 @@ def restore_advice(index_dir: Path) -> str:
 
 @cache
 def fingerprint() -> dict:
-    """{"format", "schema", "analyzer", "dictionary"}: short hashes of what built this version's tokens."""
-    parts = {"format": FORMAT}
-    for part, files in FINGERPRINTED.items():
-        digest = hashlib.sha256()
-        for name in files:
-            digest.update((PACKAGE / name).read_bytes())
-        if part == "analyzer":
-            for library in ANALYZER_LIBRARIES:
-                digest.update(f"{library}={metadata.version(library)}".encode())
-        parts[part] = digest.hexdigest()[:12]
-    return parts
+    """{"format", "schema", "analyzer", "dictionary"}: short hashes of what decides the index's postings."""
+    from .schema import make_schema, whoosh_fields
+
+    schema = make_schema()
+    fields = whoosh_fields(_probe_document())
+    described, postings = hashlib.sha256(), hashlib.sha256()
+    for name in schema.names():
+        field_type = schema[name]
+        format_ = field_type.format
+        described.update(repr((name, type(field_type).__name__, type(format_).__name__,
+                               getattr(format_, "positions_format", None), format_.field_boost,
+                               field_type.stored, field_type.unique, field_type.scorable,
+                               [type(part).__name__ for part in getattr(field_type.analyzer, "items",
+                                                                         [field_type.analyzer])])).encode())
+        if hasattr(format_, "index_postings"):
+            postings.update(repr((name, sorted(format_.index_postings(fields[name], field_type.analyzer)))).encode())
+    for library in ANALYZER_LIBRARIES:
+        postings.update(f"{library}={metadata.version(library)}".encode())
+    return {"format": FORMAT, "schema": described.hexdigest()[:12], "analyzer": postings.hexdigest()[:12],
+            "dictionary": hashlib.sha256(DICTIONARY_FILE.read_bytes()).hexdigest()[:12]}
+
+
+def _probe_document() -> dict:
+    """The probe as a clean document: a title line, then paragraphs; `原文：` marks a paragraph's restored text."""
+    lines = [line for line in PROBE_FILE.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    paragraphs = []
+    for line in lines[1:]:
+        if line.startswith("原文：") and paragraphs:
+            paragraphs[-1]["restored"] = line.removeprefix("原文：")
+        else:
+            paragraphs.append({"n": len(paragraphs), "text": line})
+    return {"doc_id": "probe", "source": "probe", "title": lines[0], "title_scraped": lines[0] + "（转载）",
+            "paragraphs": paragraphs}
 
 
 def write_format(index_dir: Path) -> None:

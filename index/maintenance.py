@@ -21,9 +21,9 @@ from whoosh import index as whoosh_index
 
 from . import health
 from .health import IndexDamaged, IndexMissing
-from .schema import make_schema
+from .schema import make_schema, whoosh_fields
 from .store import STORE_FILE, decode_body
-from .writing import COMMIT_EVERY, LOCK_FILE, LOCK_TIMEOUT, MERGE_AT_SEGMENTS, new_writer, whoosh_fields, writer_lock
+from .writing import COMMIT_EVERY, LOCK_FILE, LOCK_TIMEOUT, MERGE_AT_SEGMENTS, new_writer, writer_lock
 
 BACKUP_ATTEMPTS = 50        # a commit landing mid-copy makes the backup start again from the newer one
 AT_FDCWD, RENAME_EXCHANGE = -100, 2

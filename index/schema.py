@@ -10,7 +10,8 @@ from functools import lru_cache
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.formats import Positions
 
-from .analysis import PARAGRAPH_BITS, bigram_analyzer, index_terms_of, word_analyzer
+from .analysis import (PARAGRAPH_BITS, RESTORED_OFFSET, bigram_analyzer, index_terms_of, paragraph_position,
+                       word_analyzer)
 from .health import IndexOutdated
 
 TITLE_BOOST = 3.0
@@ -192,3 +193,18 @@ def make_schema() -> Schema:
         body=PositionedText(words),
         body_chars=PositionedText(grams),
     )
+
+
+def whoosh_fields(doc: dict) -> dict:
+    """What Whoosh indexes of a clean document (display text stays in the store)."""
+    title = doc.get("title") or ""
+    titles = [(title, 0)]
+    if doc.get("title_scraped") and doc["title_scraped"] != title:
+        titles.append((doc["title_scraped"], RESTORED_OFFSET))
+    pieces = []
+    for p in doc["paragraphs"]:
+        pieces.append((p["text"], paragraph_position(p["n"])))
+        if p.get("restored"):
+            pieces.append((p["restored"], paragraph_position(p["n"], restored=True)))
+    return {"doc_id": doc["doc_id"], "source": doc.get("source") or "",
+            "title": titles, "title_chars": titles, "body": pieces, "body_chars": pieces}

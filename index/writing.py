@@ -18,9 +18,9 @@ import numpy as np
 from whoosh.codec.whoosh3 import W3Codec
 
 from . import health
-from .analysis import RESTORED_OFFSET, paragraph_position
 from .health import LOCK_FILE, open_index
 from .postings import FastSegmentWriter, ParallelWriter, PostingsCodec
+from .schema import whoosh_fields
 from .store import DocumentStore, decode_signature, encode_signature
 
 LOCK_TIMEOUT = 30.0          # seconds a second writer waits (the CLI passes SAFETY_SEARCH_LOCK_TIMEOUT)
@@ -185,21 +185,6 @@ def _signature(doc: dict) -> np.ndarray:
     from ingest.dedup import signature
 
     return np.asarray(doc.get("signature") or signature(doc), dtype=np.uint64)
-
-
-def whoosh_fields(doc: dict) -> dict:
-    """What Whoosh indexes of a clean document (display text stays in the store)."""
-    title = doc.get("title") or ""
-    titles = [(title, 0)]
-    if doc.get("title_scraped") and doc["title_scraped"] != title:
-        titles.append((doc["title_scraped"], RESTORED_OFFSET))
-    pieces = []
-    for p in doc["paragraphs"]:
-        pieces.append((p["text"], paragraph_position(p["n"])))
-        if p.get("restored"):
-            pieces.append((p["restored"], paragraph_position(p["n"], restored=True)))
-    return {"doc_id": doc["doc_id"], "source": doc.get("source") or "",
-            "title": titles, "title_chars": titles, "body": pieces, "body_chars": pieces}
 
 
 def _same_source(a: str | None, b: str | None) -> bool:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -326,6 +328,48 @@ def test_no_writer_starts_on_damaged_whoosh_files(name, good_index, tmp_path):
     with pytest.raises(index.IndexDamaged):
         index.remove(folder, "0123456789abcdef")
     assert len(committed_rows(folder)) == stored
+
+
+@pytest.fixture
+def fresh_fingerprint():
+    """health.fingerprint recomputed under the test's patches, and again after them."""
+    health.fingerprint.cache_clear()
+    yield
+    health.fingerprint.cache_clear()
+
+
+def test_code_that_writes_the_same_postings_keeps_old_indexes_usable(tmp_path):
+    """An upgrade that only reorganises the analyzer's and schema's code does not ask for a reindex."""
+    root = Path(index.__file__).parent.parent
+    for package in ("index", "ingest"):
+        shutil.copytree(root / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("analysis.py", "schema.py"):
+        with open(tmp_path / "index" / name, "a", encoding="utf-8") as source:
+            source.write("\n# a comment added by an upgrade\n")
+    upgraded = subprocess.run(
+        [sys.executable, "-c", "import json; from index import health; print(json.dumps(health.fingerprint()))"],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(tmp_path)}, capture_output=True, text=True, check=True)
+    assert json.loads(upgraded.stdout) == health.fingerprint()
+
+
+def test_a_change_of_the_written_tokens_or_positions_asks_for_a_reindex(good_index, monkeypatch, fresh_fingerprint):
+    from index import analysis, schema
+
+    words_only = analysis.index_word_terms
+    monkeypatch.setattr(analysis, "index_word_terms",
+                        lambda text, start: [(w, p) for w, p in words_only(text, start) if len(w) < 4])
+    with pytest.raises(index.IndexOutdated, match="分词不同.*safety-search reindex"):
+        index.SearchIndex(good_index)
+    monkeypatch.undo()
+    health.fingerprint.cache_clear()
+    monkeypatch.setattr(schema, "encode_positions", lambda positions: bytes(len(positions)))
+    with pytest.raises(index.IndexOutdated, match="分词不同"):
+        index.SearchIndex(good_index)
+    monkeypatch.undo()
+    health.fingerprint.cache_clear()
+    monkeypatch.setattr(schema, "TITLE_BOOST", 2.0)
+    with pytest.raises(index.IndexOutdated, match="索引结构"):
+        index.SearchIndex(good_index)
 
 
 def test_an_index_of_an_earlier_version_is_outdated_not_damaged_and_reindexes(good_index, tmp_path):

@@ -180,7 +180,7 @@ def test_fast_writer_and_its_merge_write_what_whoosh_writes(tmp_path, limitmb):
     from whoosh.writing import SegmentWriter
 
     from index.schema import make_schema
-    from index.writing import whoosh_fields
+    from index.schema import whoosh_fields
 
     docs = [whoosh_fields(doc) for doc in _docs(0, 80)]
     built = {}
