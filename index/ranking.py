@@ -68,6 +68,8 @@ words in 81, the shortest paragraphs first in 35 (so paragraphs are still not no
 from __future__ import annotations
 
 import functools
+import heapq
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -209,9 +211,9 @@ def _bonuses(parts: list[_Occurrences], keys: np.ndarray) -> tuple[np.ndarray, n
     return closeness, ordered
 
 
-def _paragraph_scores(parts: list[_Occurrences]) -> dict[int, list[tuple[float, int, tuple]]]:
-    """docnum -> [(score, n, (parts held, bonus, counts))] of its paragraphs holding a part, best first:
-    the best SHOWN, then the other paragraphs holding every part, up to CANDIDATES in all."""
+def _paragraph_scores(parts: list[_Occurrences]) -> dict[int, list[tuple[float, int, bool, tuple]]]:
+    """docnum -> [(score, n, holds every part, (parts held, bonus, counts))] of its paragraphs holding a
+    part, best first: the best SHOWN, then the other paragraphs holding every part, up to CANDIDATES in all."""
     keys = np.unique(np.concatenate([p.paragraphs for p in parts]))
     if not len(keys):
         return {}
@@ -227,11 +229,11 @@ def _paragraph_scores(parts: list[_Occurrences]) -> dict[int, list[tuple[float, 
     n_of = keys & PARAGRAPH_MASK
     order = np.lexsort((n_of, -total, doc_of))
     rank_in_doc = np.arange(len(order)) - np.searchsorted(doc_of[order], doc_of[order])
-    complete = (counts >= 1).all(axis=0)[order]      # real occurrences, not only negated ones
+    complete = (counts >= 1).all(axis=0)      # real occurrences, not only negated ones
     out: dict[int, list] = {}
-    for i in order[(rank_in_doc < SHOWN) | complete & (rank_in_doc < CANDIDATES)].tolist():
+    for i in order[(rank_in_doc < SHOWN) | complete[order] & (rank_in_doc < CANDIDATES)].tolist():
         out.setdefault(int(doc_of[i]), []).append(
-            (float(total[i]), int(n_of[i]), (float(held[i]), float(bonus[i]), counts[:, i])))
+            (float(total[i]), int(n_of[i]), bool(complete[i]), (float(held[i]), float(bonus[i]), counts[:, i])))
     return out
 
 
@@ -240,8 +242,10 @@ def _explained(parts: list[Hit], n: int, held: float, bonus: float, counts) -> d
             "held": {hit.label: round(float(c), 2) for hit, c in zip(parts, counts) if c}}
 
 
-def rank(evaluator: Evaluator, hits: list[Hit], docnums, prior: np.ndarray) -> list[Ranked]:
-    """`docnums` scored by their paragraphs, best first; `prior` is the BM25F score of every document."""
+def rank(evaluator: Evaluator, hits: list[Hit], docnums, prior: np.ndarray, explain: bool = False) -> list[Ranked]:
+    """`docnums` scored by their paragraphs, best first; `prior` is the BM25F score of every document.
+    With `explain`, each carries the parts of its score (built only then: for the hundred documents of
+    the window that was a tenth of a search)."""
     docnums = np.asarray(docnums, dtype=np.int64)
     if not len(docnums) or not hits:
         return [Ranked(int(d), float(prior[d]), []) for d in docnums]
@@ -249,34 +253,48 @@ def rank(evaluator: Evaluator, hits: list[Hit], docnums, prior: np.ndarray) -> l
     body = _paragraph_scores([_Occurrences(evaluator, h, h.body, docnums, "body_chars") for h in hits])
     total_weight = sum(hit.weight for hit in hits) or 1.0
     best_prior = float(prior[docnums].max()) or 1.0
+    weights = {h.label: round(h.weight, 3) for h in hits}
     ranked = []
     for d in docnums.tolist():
         scored = body.get(d, [])
         best = scored[0][0] if scored else 0.0
-        in_title = title.get(d, [(0.0, 0, None)])[0]
+        in_title = title.get(d, [(0.0, 0, False, None)])[0]
         title_score = TITLE * in_title[0]
         bm25f = PRIOR * total_weight * float(prior[d]) / best_prior
         score = best + title_score + bm25f
-        candidates = [(n, total, bool((parts[2] >= 1).all()), parts) for total, n, parts in scored]
-        ranked.append(Ranked(d, score, [n for _, n, _ in scored[:SHOWN]], candidates=candidates, explain={
-            "score": round(score, 3), "best_paragraph": _explained(hits, scored[0][1], *scored[0][2]) if scored else None,
+        candidates = [(n, total, complete, parts) for total, n, complete, parts in scored]
+        ranked.append(Ranked(d, score, [c[1] for c in scored[:SHOWN]], candidates=candidates, explain={
+            "score": round(score, 3), "best_paragraph": _explained(hits, scored[0][1], *scored[0][3]) if scored else None,
             "title": round(title_score, 3),
-            "title_parts": _explained(hits, 0, *in_title[2])["held"] if in_title[2] is not None else {},
-            "bm25f": round(bm25f, 3), "weights": {h.label: round(h.weight, 3) for h in hits},
-        }))
+            "title_parts": _explained(hits, 0, *in_title[3])["held"] if in_title[3] is not None else {},
+            "bm25f": round(bm25f, 3), "weights": weights,
+        } if explain else {}))
     ranked.sort(key=lambda r: -r.score)
     return ranked
 
 
-def _specific(ranked: Ranked, texts: dict[int, str], hits: list[Hit], frequency) -> list[tuple[bool, float, int, int]]:
+def _specific(ranked: Ranked, texts: dict[int, str], hits: list[Hit], frequency):
     """(holds every part, score less UNASKED per unasked rare word, n, those words) of the candidate
-    paragraphs, those holding every part first, best first (see by_specificity)."""
-    out = []
+    paragraphs, those holding every part first, best first (see by_specificity), ties in candidate order.
+
+    Yielded lazily, as the consumers take only the first few: a paragraph's words are cut and looked up
+    (most of a search's time at 1,000,000 paragraphs) only when it could come next. A candidate keeps at
+    most its score, and candidates come best score first, so one already counted comes next as soon as
+    no candidate still uncounted scores above what it keeps (a tie goes to the earlier candidate)."""
     each = _unasked_cost(hits)
-    for n, score, complete, _ in ranked.candidates:
-        unasked = unasked_words(texts.get(n, ""), hits, frequency)
-        out.append((complete, score - each * unasked, n, unasked))
-    return sorted(out, key=lambda s: (not s[0], -s[1]))
+    ceiling = _ceiling(hits, frequency)
+    for complete in (True, False):
+        counted: list[tuple[float, int, int, int]] = []     # a heap of (-kept score, place, n, unasked)
+        waiting = [(n, score) for n, score, holds, _ in ranked.candidates if holds == complete]
+        for place, (n, score) in enumerate(waiting):
+            while counted and -counted[0][0] >= score:
+                kept, _, m, unasked = heapq.heappop(counted)
+                yield complete, -kept, m, unasked
+            unasked = unasked_words(texts.get(n, ""), hits, frequency, ceiling)
+            heapq.heappush(counted, (-(score - each * unasked), place, n, unasked))
+        while counted:
+            kept, _, m, unasked = heapq.heappop(counted)
+            yield complete, -kept, m, unasked
 
 
 def _unasked_cost(hits: list[Hit]) -> float:
@@ -291,7 +309,7 @@ def shown_paragraphs(ranked: Ranked, texts: dict[int, str], hits: list[Hit], fre
     return _varied(_specific(ranked, texts, hits, frequency), texts, hits)
 
 
-def _varied(specific: list[tuple[bool, float, int, int]], texts: dict[int, str], hits: list[Hit]) -> list[int]:
+def _varied(specific, texts: dict[int, str], hits: list[Hit]) -> list[int]:
     """The SHOWN paragraphs of `specific` (as _specific orders them): the best ones, except that a
     paragraph whose wording, numbers aside, is one already shown (sibling clauses 第九十五条…处二十元以上
     二百元以下罚款 / 第九十六条…处二百元以上五百元以下罚款, a list item repeated in two articles) gives
@@ -330,12 +348,16 @@ def occurrences(searcher, word: str) -> int:
     return int(searcher.frequency("body", word))
 
 
-def unasked_words(text: str, hits: list[Hit], frequency) -> int:
+def _ceiling(hits: list[Hit], frequency) -> int:
+    """The occurrences of the least rare word asked for."""
+    return max(frequency(hit.label) for hit in hits)
+
+
+def unasked_words(text: str, hits: list[Hit], frequency, ceiling: int) -> int:
     """How many words of `text` not asked for are rarer (`frequency`: occurrences) than the least rare
-    word asked for, at most UNASKED_CAP: counting stops there. The rarity test comes first: a
-    look-up is a dictionary's (searching's frequency tables), cheaper than testing containment."""
+    word asked for (`ceiling`: its occurrences), at most UNASKED_CAP: counting stops there. The rarity test
+    comes first: a look-up is a dictionary's (searching's frequency tables), cheaper than testing containment."""
     asked = [hit.label for hit in hits]
-    ceiling = max(frequency(a) for a in asked)
     count = 0
     for w in _own_words(text):
         if frequency(w) < ceiling and not any(w in a or a in w for a in asked):
@@ -376,10 +398,12 @@ def by_specificity(head: list[Ranked], texts_of, hits: list[Hit], frequency) -> 
         if texts is None or not r.candidates:
             continue
         specific = _specific(r, texts, hits, frequency)
-        r.paragraphs, r.chosen = _varied(specific, texts, hits), True
-        _, best_score, best_n, unasked = specific[0]        # the paragraph shown first scores the document
+        first = next(specific)                               # the paragraph shown first scores the document
+        r.paragraphs, r.chosen = _varied(itertools.chain([first], specific), texts, hits), True
+        _, best_score, best_n, unasked = first
         n, score, _, parts = next(c for c in r.candidates if c[0] == best_n)
         r.score += best_score - r.candidates[0][1]
-        r.explain.update(score=round(r.score, 3), best_paragraph=_explained(hits, n, *parts), unasked=unasked,
-                         specificity=round(best_score - score, 3))
+        if r.explain:
+                r.explain.update(score=round(r.score, 3), best_paragraph=_explained(hits, n, *parts), unasked=unasked,
+                             specificity=round(best_score - score, 3))
     return sorted(head, key=lambda r: -r.score)

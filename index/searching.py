@@ -166,7 +166,7 @@ class SearchIndex:
         else:
             found = np.flatnonzero(final)
             found = found[np.lexsort((table.seq[found], -scores[found]))]
-            window = rank(evaluator, compiled.hits, found[:RERANK_DEPTH], scores)
+            window = rank(evaluator, compiled.hits, found[:RERANK_DEPTH], scores, explain)
             head = window[:SPECIFIC_TOP]
             loaded = self.store.get_many([table.doc_ids[r.docnum] for r in head])
             window = by_specificity(head, lambda d: _texts(loaded.get(table.doc_ids[d])), compiled.hits,
@@ -176,7 +176,7 @@ class SearchIndex:
             ranked = {r.docnum: r for r in window}
         if compiled is not None:   # the paragraphs shown are the ones that scored the document
             missing = [d for d in docnums if d not in ranked]
-            ranked.update((r.docnum, r) for r in rank(evaluator, compiled.hits, missing, scores))
+            ranked.update((r.docnum, r) for r in rank(evaluator, compiled.hits, missing, scores, explain))
         return {
             "total": total, "page": page, "per_page": per_page, "sort": sort,
             "results": self._results(table, docnums, ranked, compiled, explain, loaded),
@@ -302,6 +302,7 @@ class SearchIndex:
         searcher, _, evaluator = self._current()
         evaluator.clear()
         self._statistics = KeptStatistics(searcher)
+        self._frequencies_stale = True     # the tables stay, the totals kept beside them go
 
     # --- statistics ---
 
