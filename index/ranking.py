@@ -230,10 +230,12 @@ def _paragraph_scores(parts: list[_Occurrences]) -> dict[int, list[tuple[float, 
     order = np.lexsort((n_of, -total, doc_of))
     rank_in_doc = np.arange(len(order)) - np.searchsorted(doc_of[order], doc_of[order])
     complete = (counts >= 1).all(axis=0)      # real occurrences, not only negated ones
+    kept = order[(rank_in_doc < SHOWN) | complete[order] & (rank_in_doc < CANDIDATES)]
     out: dict[int, list] = {}
-    for i in order[(rank_in_doc < SHOWN) | complete[order] & (rank_in_doc < CANDIDATES)].tolist():
-        out.setdefault(int(doc_of[i]), []).append(
-            (float(total[i]), int(n_of[i]), bool(complete[i]), (float(held[i]), float(bonus[i]), counts[:, i])))
+    for d, score, n, holds, part_score, bonus_score, part_counts in zip(
+            doc_of[kept].tolist(), total[kept].tolist(), n_of[kept].tolist(), complete[kept].tolist(),
+            held[kept].tolist(), bonus[kept].tolist(), counts.T[kept].tolist()):
+        out.setdefault(d, []).append((score, n, holds, (part_score, bonus_score, part_counts)))
     return out
 
 
