@@ -68,8 +68,6 @@ words in 81, the shortest paragraphs first in 35 (so paragraphs are still not no
 from __future__ import annotations
 
 import functools
-import heapq
-import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -275,28 +273,15 @@ def rank(evaluator: Evaluator, hits: list[Hit], docnums, prior: np.ndarray, expl
     return ranked
 
 
-def _specific(ranked: Ranked, texts: dict[int, str], hits: list[Hit], frequency):
+def _specific(ranked: Ranked, texts: dict[int, str], hits: list[Hit], unasked: _Unasked) -> list[tuple[bool, float, int, int]]:
     """(holds every part, score less UNASKED per unasked rare word, n, those words) of the candidate
-    paragraphs, those holding every part first, best first (see by_specificity), ties in candidate order.
-
-    Yielded lazily, as the consumers take only the first few: a paragraph's words are cut and looked up
-    (most of a search's time at 1,000,000 paragraphs) only when it could come next. A candidate keeps at
-    most its score, and candidates come best score first, so one already counted comes next as soon as
-    no candidate still uncounted scores above what it keeps (a tie goes to the earlier candidate)."""
+    paragraphs, those holding every part first, best first (see by_specificity)."""
+    out = []
     each = _unasked_cost(hits)
-    ceiling = _ceiling(hits, frequency)
-    for complete in (True, False):
-        counted: list[tuple[float, int, int, int]] = []     # a heap of (-kept score, place, n, unasked)
-        waiting = [(n, score) for n, score, holds, _ in ranked.candidates if holds == complete]
-        for place, (n, score) in enumerate(waiting):
-            while counted and -counted[0][0] >= score:
-                kept, _, m, unasked = heapq.heappop(counted)
-                yield complete, -kept, m, unasked
-            unasked = unasked_words(texts.get(n, ""), hits, frequency, ceiling)
-            heapq.heappush(counted, (-(score - each * unasked), place, n, unasked))
-        while counted:
-            kept, _, m, unasked = heapq.heappop(counted)
-            yield complete, -kept, m, unasked
+    for n, score, complete, _ in ranked.candidates:
+        count = unasked(texts.get(n, ""))
+        out.append((complete, score - each * count, n, count))
+    return sorted(out, key=lambda s: (not s[0], -s[1]))
 
 
 def _unasked_cost(hits: list[Hit]) -> float:
@@ -308,10 +293,10 @@ def shown_paragraphs(ranked: Ranked, texts: dict[int, str], hits: list[Hit], fre
     """The SHOWN paragraphs of a result (for one beyond the first page, chosen as by_specificity does)."""
     if ranked.chosen or len(ranked.candidates) <= 1:
         return ranked.paragraphs
-    return _varied(_specific(ranked, texts, hits, frequency), texts, hits)
+    return _varied(_specific(ranked, texts, hits, _Unasked(hits, frequency)), texts, hits)
 
 
-def _varied(specific, texts: dict[int, str], hits: list[Hit]) -> list[int]:
+def _varied(specific: list[tuple[bool, float, int, int]], texts: dict[int, str], hits: list[Hit]) -> list[int]:
     """The SHOWN paragraphs of `specific` (as _specific orders them): the best ones, except that a
     paragraph whose wording, numbers aside, is one already shown (sibling clauses 第九十五条…处二十元以上
     二百元以下罚款 / 第九十六条…处二百元以上五百元以下罚款, a list item repeated in two articles) gives
@@ -350,23 +335,33 @@ def occurrences(searcher, word: str) -> int:
     return int(searcher.frequency("body", word))
 
 
-def _ceiling(hits: list[Hit], frequency) -> int:
-    """The occurrences of the least rare word asked for."""
-    return max(frequency(hit.label) for hit in hits)
+class _Unasked:
+    """How many words of a paragraph not asked for are rarer (`frequency`: occurrences) than the least
+    rare word asked for, at most UNASKED_CAP (counting stops there), for one query: whether a word
+    counts is kept, as the same words recur in every paragraph ranked (with 安全 asked, nearly every
+    word is rarer and was looked up again in each paragraph)."""
 
+    def __init__(self, hits: list[Hit], frequency):
+        self.asked = [hit.label for hit in hits]
+        self.frequency = frequency
+        self.ceiling = None        # looked up with the first paragraph: the tables behind `frequency` are
+        self.counts: dict[str, bool] = {}   # read on the first search of a generation that needs them
 
-def unasked_words(text: str, hits: list[Hit], frequency, ceiling: int) -> int:
-    """How many words of `text` not asked for are rarer (`frequency`: occurrences) than the least rare
-    word asked for (`ceiling`: its occurrences), at most UNASKED_CAP: counting stops there. The rarity test
-    comes first: a look-up is a dictionary's (searching's frequency tables), cheaper than testing containment."""
-    asked = [hit.label for hit in hits]
-    count = 0
-    for w in _own_words(text):
-        if frequency(w) < ceiling and not any(w in a or a in w for a in asked):
-            count += 1
-            if count == UNASKED_CAP:
-                break
-    return count
+    def __call__(self, text: str) -> int:
+        if self.ceiling is None:
+            self.ceiling = max(self.frequency(a) for a in self.asked)
+        count = 0
+        for w in _own_words(text):
+            counts = self.counts.get(w)
+            if counts is None:
+                # the rarity test first: a look-up is a dictionary's, cheaper than testing containment
+                counts = self.counts[w] = self.frequency(w) < self.ceiling and \
+                    not any(w in a or a in w for a in self.asked)
+            if counts:
+                count += 1
+                if count == UNASKED_CAP:
+                    break
+        return count
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -395,17 +390,17 @@ def by_specificity(head: list[Ranked], texts_of, hits: list[Hit], frequency) -> 
     Only the first page's documents are read (their text is loaded for the page anyway). Chosen on the
     relevance bench's seeds 1–4, confirmed on 20261201, 7 and 5: see the module's table.
     """
+    counter = _Unasked(hits, frequency)
     for r in head:
         texts = texts_of(r.docnum)
         if texts is None or not r.candidates:
             continue
-        specific = _specific(r, texts, hits, frequency)
-        first = next(specific)                               # the paragraph shown first scores the document
-        r.paragraphs, r.chosen = _varied(itertools.chain([first], specific), texts, hits), True
-        _, best_score, best_n, unasked = first
-        n, score, _, parts = next(c for c in r.candidates if c[0] == best_n)
+        specific = _specific(r, texts, hits, counter)
+        r.paragraphs, r.chosen = _varied(specific, texts, hits), True
+        _, best_score, best_n, unasked = specific[0]        # the paragraph shown first scores the document
         r.score += best_score - r.candidates[0][1]
         if r.explain:
-                r.explain.update(score=round(r.score, 3), best_paragraph=_explained(hits, n, *parts), unasked=unasked,
+            n, score, _, parts = next(c for c in r.candidates if c[0] == best_n)
+            r.explain.update(score=round(r.score, 3), best_paragraph=_explained(hits, n, *parts), unasked=unasked,
                              specificity=round(best_score - score, 3))
     return sorted(head, key=lambda r: -r.score)
