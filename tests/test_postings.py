@@ -140,3 +140,36 @@ def test_every_term_is_found_in_the_denser_dictionary_with_its_postings_and_no_o
         inline = sum(1 for name in ("body", "body_chars") for t in reader.lexicon(name)
                      if reader.term_info(name, t).block is not None)
         assert inline > 0.9 * sum(1 for name in ("body", "body_chars") for _ in reader.lexicon(name))
+
+
+def test_whole_lists_and_field_lengths_read_in_bulk_are_what_whoosh_reads_one_by_one(tmp_path):
+    # 300 documents: the commonest terms span blocks of 128 in every segment; empty titles have no length;
+    # deleted documents stay in the lists (the searcher masks them)
+    rng = random.Random(5)
+    words = ["安全生产", "隐患排查", "应急管理", "主体责任", "消防", "煤矿", "危险化学品", "特种设备"]
+    docs = [make_doc("" if i % 7 == 0 else f"第{i}号通知",
+                     ["".join(rng.choice(words) for _ in range(rng.randint(1, 9))) for _ in range(rng.randint(1, 4))],
+                     doc_id=f"d{i:04d}") for i in range(300)]
+    index.add_documents(tmp_path, docs)
+    index.remove(tmp_path, "d0003")
+    ix = whoosh_index.open_dir(str(tmp_path))
+    with ix.searcher() as searcher:
+        long_lists = 0
+        for reader, _ in searcher.reader().leaf_readers():
+            for name in ("title", "title_chars", "body", "body_chars"):
+                lengths = postings.field_lengths(reader, name)
+                assert lengths.tolist() == [reader.doc_field_length(d, name, 0) or 0 for d in range(reader.doc_count_all())]
+                for term in reader.lexicon(name):
+                    ids, weights, values, value_lengths = postings.leaf_postings(reader, name, term.decode())
+                    # the term reader's own matcher: deleted documents too (reader.postings skips them)
+                    matcher = reader._terms.matcher(name, term, reader.schema[name].format)
+                    whoosh_ids, whoosh_weights, whoosh_values = [], [], []
+                    while matcher.is_active():
+                        whoosh_ids.append(matcher.id())
+                        whoosh_weights.append(matcher.weight())
+                        whoosh_values.append(matcher.value())
+                        matcher.next()
+                    assert ids.tolist() == whoosh_ids and weights.tolist() == whoosh_weights
+                    assert values == b"".join(whoosh_values) and value_lengths.tolist() == [len(v) for v in whoosh_values]
+                    long_lists += len(whoosh_ids) > 128
+        assert long_lists > 0
