@@ -74,7 +74,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from whoosh import query as wq
 
-from ingest.text import HAN
+from ingest.text import NOT_TEXT_RE
 
 from .analysis import is_cjk_word, normalise, paragraph_of, segmenter
 from .matching import DOC_SHIFT, PARAGRAPH_MASK, Evaluator, _isin_sorted
@@ -110,7 +110,7 @@ COPY_YIELDS = 1.0           # a copy of a paragraph shown gives its place to a d
 SPECIFIC_TOP = 10           # results reordered by it, all of whose text is loaded anyway for the first page;
                             # 20 gained nothing on seeds 1–4
 NUMERAL = re.compile("[0-9０-９零〇一二三四五六七八九十百千万亿两第]")   # numbers, ordinals, amounts
-WORDING_NOISE = re.compile(f"{NUMERAL.pattern}|[^{HAN}a-zA-Z]")   # what sibling clauses' wordings differ by
+WORDING_NOISE = re.compile(f"{NUMERAL.pattern}|{NOT_TEXT_RE.pattern}")   # what sibling clauses' wordings differ by
 
 
 @dataclass

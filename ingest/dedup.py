@@ -4,12 +4,10 @@ The same speech turns up on many sites, spun or not. Fingerprints are taken over
 in Simplified characters, without punctuation or spaces, as the set of its 2- and 3-character
 shingles: a spun copy and its original then score ~1.0, unrelated speeches on the same topic ~0.13.
 """
-import re
-
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from ingest.text import HAN, to_simplified
+from ingest.text import NOT_TEXT_RE, to_simplified
 
 NUM_PERM = 128
 SCHEME = "affine32"          # named explicitly: stored signatures must stay comparable across datasketch releases
@@ -18,7 +16,6 @@ SCHEME = "affine32"          # named explicitly: stored signatures must stay com
 # Changing the hash changes every stored signature: it is part of the index format.
 THRESHOLD = 0.6              # estimated Jaccard at and above which two documents are copies
 SHINGLE_SIZES = (2, 3)
-NOT_TEXT_RE = re.compile(rf"[^{HAN}A-Za-z0-9]+")
 
 
 def fingerprint_text(doc: dict) -> str:

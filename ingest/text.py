@@ -8,6 +8,7 @@ import opencc
 # tokenized as Han; Extension B and later lie outside the BMP and are left as other characters).
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HAN_RE = re.compile(f"[{HAN}]")
+NOT_TEXT_RE = re.compile(rf"[^{HAN}A-Za-z0-9]+")   # punctuation, spaces, symbols: all but wording
 
 # made at import (9 ms), so forked cleaning workers and server workers share it
 _t2s = opencc.OpenCC("t2s")
