@@ -698,9 +698,26 @@ def leaf_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.nda
     bytes (`_dataoffset` to `_nextoffset`, as _LeafMatcher._read_data does) without cutting its
     values apart, since the caller decodes them together.
     """
-    matcher = reader.postings(fieldname, text)
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
+    terms = getattr(reader, "_terms", None)
+    if isinstance(terms, _TermsReader) and fieldname in reader.schema:
+        # SegmentReader.postings (whoosh/reading.py 809-822) and W3TermsReader.matcher (whoosh3.py 633-637)
+        # without the deletion filter, and for a term whose one block lives in its term info (nearly
+        # all: most bigrams are rare) without a matcher at all: the matchers were a fifth of a search
+        format_ = reader.schema[fieldname].format
+        tbytes = reader._text_to_bytes(fieldname, text)
+        terminfo = terms.term_info(fieldname, tbytes)
+        fixed = format_.fixed_value_size()
+        if getattr(terminfo, "block", None) is not None and (fixed is None or fixed < 0):
+            block_deltas, block_weights, block_lengths, at = _compact_parts(
+                terminfo.block, terminfo.doc_frequency(), format_.field_boost or 1.0)
+            return (np.cumsum(block_deltas, dtype=np.int64), block_weights,
+                    terminfo.block[at:] if block_lengths is not None else b"",
+                    block_lengths.astype(np.int64) if block_lengths is not None else np.zeros(0, dtype=np.int64))
+        matcher = terms._codec.postings_reader(terms._postfile, terminfo, format_, term=(fieldname, tbytes))
+    else:
+        matcher = reader.postings(fieldname, text)
+        if isinstance(matcher, FilterMatcher):
+            matcher = matcher.child
     if not isinstance(matcher, W3LeafMatcher) or (matcher._fixedsize is not None and matcher._fixedsize >= 0):
         return _public_postings(matcher)   # inlined postings (ListMatcher), fixed-size values
     boost = matcher.format.field_boost or 1.0
@@ -712,20 +729,8 @@ def leaf_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.nda
         if matcher._compression == COMPACT:
             data = matcher._terminfo.block if isinstance(matcher, _InlineMatcher) else \
                 bytes(matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset))
-            count = matcher._blocklength
-            block_deltas, at = _numpy_ints(data[0], data, 3, count)
-            weight_code = data[1]
-            if weight_code == NO_PART:
-                block_weights = np.ones(count, dtype=np.float32)
-            elif weight_code == FLOATS:
-                block_weights, at = _numpy_ints(FLOATS, data, at, count)
-            else:
-                counts, at = _numpy_ints(weight_code, data, at, count)
-                # as _block_parts: float32 counts, times the boost in double precision, back to float32
-                block_weights = counts.astype(np.float32) if boost == 1.0 else \
-                    (counts.astype(np.float32).astype(np.float64) * boost).astype(np.float32)
-            if data[2] != NO_PART:
-                block_lengths, at = _numpy_ints(data[2], data, at, count)
+            block_deltas, block_weights, block_lengths, at = _compact_parts(data, matcher._blocklength, boost)
+            if block_lengths is not None:
                 values.append(data[at:])
                 lengths.append(block_lengths)
         else:
@@ -751,6 +756,26 @@ def leaf_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.nda
     before = np.concatenate(([0], summed[np.cumsum(sizes)[:-1] - 1]))   # what earlier blocks summed to
     return (summed - np.repeat(before, sizes), np.concatenate(weights), b"".join(values),
             np.concatenate(lengths).astype(np.int64) if lengths else np.zeros(0, dtype=np.int64))
+
+
+def _compact_parts(data: bytes, count: int, boost: float) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int]:
+    """_block_parts as numpy views: (document-number deltas, weights, value lengths or None, where the
+    values start) of a compact block."""
+    deltas, at = _numpy_ints(data[0], data, 3, count)
+    weight_code = data[1]
+    if weight_code == NO_PART:
+        weights = np.ones(count, dtype=np.float32)
+    elif weight_code == FLOATS:
+        weights, at = _numpy_ints(FLOATS, data, at, count)
+    else:
+        counts, at = _numpy_ints(weight_code, data, at, count)
+        # as _block_parts: float32 counts, times the boost in double precision, back to float32
+        weights = counts.astype(np.float32) if boost == 1.0 else \
+            (counts.astype(np.float32).astype(np.float64) * boost).astype(np.float32)
+    lengths = None
+    if data[2] != NO_PART:
+        lengths, at = _numpy_ints(data[2], data, at, count)
+    return deltas, weights, lengths, at
 
 
 _NUMPY_INTS = {ord("B"): np.dtype("<u1"), ord("H"): np.dtype("<u2"), ord("I"): np.dtype("<u4"),
