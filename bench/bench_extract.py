@@ -1,9 +1,11 @@
 """Main text of real web pages: this project against trafilatura and GNE, char-level P/R/F1 per page class.
 
 Every page listed in bench/data/extract/manifest*.jsonl goes through the product's real path
-(`ingest.clean_file` on the saved .html: decode -> extract -> clean); its body is the title and the
+(`ingest.clean_file` on the saved .html or .txt: decode -> extract -> clean); its body is the title and the
 paragraphs joined by newlines. trafilatura gets the page's bytes (it decodes them itself) and GNE the
-text as this project decodes it (GNE takes only text), each asked for title and main text.
+text as this project decodes it (GNE takes only text), each asked for title and main text. Both are HTML
+extractors: a text copy of a page (part L) reaches them wrapped as minimal HTML, one <p> per line and no
+<title>, so they see what the product sees.
 
 Scoring (the same for all three systems):
 - text is normalised first: NFKC (full-width letters, digits and ，：；！？（） become half-width), the
@@ -15,13 +17,18 @@ Scoring (the same for all three systems):
 - furniture: lines of the output matching an entry of the furniture lexicon (ingest/data/
   furniture_lexicon.tsv, read in Simplified characters) whose matched text is not in the truth;
 - garbled: more than 5 % of the output's characters are U+FFFD or outside CJK, ASCII and the usual
-  punctuation/symbol blocks (a GBK page read as Cyrillic or Latin-1 shows up here).
+  punctuation/symbol blocks (a GBK page read as Cyrillic or Latin-1 shows up here);
+- title right: the output's first line equals the truth's first line once normalised (a page without a
+  title line has an empty first truth line: the right answer is no title);
+- truncated right (this project only, the others do not say): the document's `truncated` flag equals the
+  manifest's (a paywall or preview line says only part of the text is on the page).
 
     .venv/bin/python bench/bench_extract.py [--systems ours,trafilatura,gne] [--misses 10] [--only E012,E040]
 
 Prints one table per system by page class and overall; writes bench/out/extract.json.
 """
 import argparse
+import html
 import json
 import re
 import sys
@@ -86,6 +93,10 @@ def furniture_left(output: str, truth: str, rules) -> list[str]:
     return found
 
 
+def title_right(output: str, truth: str) -> bool:
+    return normal(output.split("\n", 1)[0]) == normal(truth.split("\n", 1)[0])
+
+
 def garbled(output: str) -> bool:
     chars = SPACE_RE.sub("", output)
     if not chars:
@@ -94,30 +105,40 @@ def garbled(output: str) -> bool:
     return odd > GARBLED_SHARE * len(chars)
 
 
-def ours(path: Path, data: bytes) -> str:
+def ours(path: Path, data: bytes) -> tuple[str, bool | None]:
+    """(title and paragraphs, the document's truncated flag)."""
     try:
         (doc,) = ingest.clean_file(path, problems=[])
     except ingest.SkipFile:
-        return ""
-    return "\n".join([doc["title"] or "", *(p["text"] for p in doc["paragraphs"])])
+        return "", None
+    return "\n".join([doc["title"] or "", *(p["text"] for p in doc["paragraphs"])]), doc["truncated"]
 
 
-def trafilatura_body(path: Path, data: bytes) -> str:
+def as_html(path: Path, data: bytes) -> bytes:
+    """The page for an HTML extractor: a text copy becomes minimal HTML, one <p> per line, no <title>."""
+    if path.suffix.lower() != ".txt":
+        return data
+    lines = decode(data, None)[0].splitlines()
+    body = "".join(f"<p>{html.escape(line)}</p>\n" for line in lines if line.strip())
+    return f'<html><head><meta charset="utf-8"></head><body>\n{body}</body></html>'.encode("utf-8")
+
+
+def trafilatura_body(path: Path, data: bytes) -> tuple[str, None]:
     import trafilatura
-    doc = trafilatura.bare_extraction(data, with_metadata=True)
+    doc = trafilatura.bare_extraction(as_html(path, data), with_metadata=True)
     if not doc:
-        return ""
-    return "\n".join(part for part in (doc.title, doc.text) if part)
+        return "", None
+    return "\n".join(part for part in (doc.title, doc.text) if part), None
 
 
-def gne_body(path: Path, data: bytes) -> str:
+def gne_body(path: Path, data: bytes) -> tuple[str, None]:
     from gne import GeneralNewsExtractor
     try:
-        text = decode(data, html_charset(data))[0]
-        result = GeneralNewsExtractor().extract(text)
+        page = as_html(path, data)
+        result = GeneralNewsExtractor().extract(decode(page, html_charset(page))[0])
     except Exception:     # GNE raises on pages it cannot parse; that page scores 0
-        return ""
-    return "\n".join(part for part in (result.get("title"), result.get("content")) if part)
+        return "", None
+    return "\n".join(part for part in (result.get("title"), result.get("content")) if part), None
 
 
 RUNNERS = {"ours": ours, "trafilatura": trafilatura_body, "gne": gne_body}
@@ -144,7 +165,7 @@ def pages(only=None) -> list[dict]:
             page_id = row.get("id") or Path(row.get("page") or row.get("html") or row["file"]).stem
             if only and page_id not in only:
                 continue
-            html = DATA / (row.get("page") or row.get("html") or f"pages/{page_id}.html")
+            html = DATA / (row.get("page") or row.get("html") or row.get("file") or f"pages/{page_id}.html")
             truth = DATA / (row.get("truth") or f"truth/{page_id}.txt")
             if html.exists() and truth.exists():
                 rows.append({**row, "id": page_id, "html_path": html, "truth_path": truth})
@@ -175,7 +196,10 @@ def summarise(results, system) -> dict:
         n = len(scores)
         table[name] = {"pages": n, **{key: round(sum(s[key] for s in scores) / n, 4) for key in ("p", "r", "f1")},
                        "furniture": sum(len(s["furniture"]) for s in scores),
-                       "garbled": sum(s["garbled"] for s in scores), "seconds": round(sum(s["seconds"] for s in scores), 2)}
+                       "garbled": sum(s["garbled"] for s in scores), "seconds": round(sum(s["seconds"] for s in scores), 2),
+                       "title_right": sum(s["title_right"] for s in scores),
+                       "truncated_right": sum(s["truncated_right"] for s in scores if s["truncated_right"] is not None),
+                       "truncated_known": sum(s["truncated_right"] is not None for s in scores)}
     return table
 
 
@@ -198,10 +222,13 @@ def main():
                   "encoding": row.get("encoding")}
         for system in systems:
             start = time.perf_counter()
-            output = RUNNERS[system](row["html_path"], data)
+            output, truncated = RUNNERS[system](row["html_path"], data)
             seconds = time.perf_counter() - start
+            known = truncated is not None and "truncated" in row
             result[system] = {**score(output, truth), "furniture": furniture_left(output, truth, rules),
-                              "garbled": garbled(output), "seconds": seconds, "chars": len(normal(output))}
+                              "garbled": garbled(output), "seconds": seconds, "chars": len(normal(output)),
+                              "title_right": title_right(output, truth),
+                              "truncated": truncated, "truncated_right": truncated == row["truncated"] if known else None}
             if system == systems[0]:
                 result["missing"], result["extra"] = snippets(output, truth)
                 result["title"] = [output.split("\n", 1)[0][:40], truth.split("\n", 1)[0][:40]]
@@ -217,13 +244,21 @@ def main():
             row = tables[system][name]
             line += f"{row['p']:>8.3f}{row['r']:>7.3f}{row['f1']:>7.3f}{row['furniture']:>6}{row['garbled']:>6}"
         print(line)
+    print(f"\n{'class':<12}{'pages':>6}" + "".join(f"{system[:11] + ' title':>20}" for system in systems)
+          + f"{systems[0][:11] + ' truncated':>24}")
+    for name in classes:
+        first = tables[systems[0]][name]
+        line = f"{name:<12}{first['pages']:>6}" + "".join(
+            f"{tables[system][name]['title_right']:>14}/{tables[system][name]['pages']:<5}" for system in systems)
+        print(line + f"{first['truncated_right']:>18}/{first['truncated_known']:<5}")
     if args.misses:
         first = systems[0]
         print(f"\n{first}: worst {args.misses} pages")
         for result in sorted(results, key=lambda r: r[first]["f1"])[:args.misses]:
             s = result[first]
             print(f"{result['id']} [{result['class']}, {result['site']}] F1 {s['f1']:.3f} P {s['p']:.3f} R {s['r']:.3f}"
-                  f"{' GARBLED' if s['garbled'] else ''}  title {result['title'][0]!r} (truth {result['title'][1]!r})")
+                  f"{' GARBLED' if s['garbled'] else ''}{' TRUNCATED WRONG' if s['truncated_right'] is False else ''}"
+                  f"  title {result['title'][0]!r} (truth {result['title'][1]!r})")
             for text in result["missing"]:
                 print(f"   - {text}")
             for text in result["extra"]:
