@@ -48,6 +48,16 @@ MENU_SEPARATOR = "menu"    # what the lexicon automaton yields for a separator
 TRADITIONAL = "traditional"   # yielded with a trigger word's Traditional form: the line is read in Simplified
 MENU_MIN = 4
 MENU_ITEM_MAX = 8
+# a site's cut mark: the text stops in an ellipsis inside a sentence (…安全就会离你..., 主观......, 基本要 ...,
+# 同比上升12... then 请先登录: six sites of bench/data/extract part L); after a sentence mark it is the author's
+# a longer run of dots is a table of contents' leader (3.6宣教培训…………)
+CUT_MARK_RE = re.compile(rf"(?<=[{HAN}A-Za-z0-9，,、])\s*(?:\.{{3,6}}|…{{1,3}})\s*$")
+# the first heading glued to the title on a document-sharing page (运输企业安全生产会议制度一、总则): the
+# first heading of a text is 一、/第一章; after 个/第/之 or a numeral (三个一、) it is part of the title
+GLUED_FIRST_HEADING_RE = re.compile(rf"(?<=[{HAN}])(?<![个第之一二三四五六七八九十])(?=一\s*、|第一[章编节部])")
+GLUED_TITLE_MIN = 4
+# what follows a title glued before the text is the text (同志们：…, 生产需要…), not a breadcrumb step (高考在线 >主持词)
+GLUED_REST_RE = re.compile(rf"[{HAN}A-Za-z0-9“「《（(]")
 
 
 def _boilerplate():
@@ -132,9 +142,12 @@ def clean(lines: list[str], title: str | None = None, furniture: frozenset[str] 
     lines = _drop_page_furniture(lines, cut)
     lines = _drop_furniture(lines, furniture, cut)
     if title is None and lines and looks_like_title(lines[0]):
-        title = lines.pop(0)
+        title, first = split_glued_heading(lines.pop(0))
+        lines[:0] = [first] if first else []
     title = clean_title(title, cut) if title else None
     lines = _drop_repeats(lines, title, cut)
+    lines = _drop_glued_title(lines, title, cut)
+    truncated |= bool(lines) and bool(CUT_MARK_RE.search(lines[-1]))
     texts = [chinese_punctuation(line) for line in lines]
     return Cleaned(chinese_punctuation(title) if title else None, outline(texts), removed, published, truncated)
 
@@ -302,6 +315,45 @@ def _drop_furniture(lines, furniture, cut):
 def looks_like_title(line: str) -> bool:
     return (len(line) <= TITLE_MAX and not SENTENCE_END_RE.search(line) and not line.endswith((":", "："))
             and not SPEECH_LINE_RE.fullmatch(line) and not HEADING_RE.match(line))
+
+
+def split_glued_heading(line: str) -> tuple[str, str | None]:
+    """(title, first paragraph) of a first line that is the title with the first heading glued on."""
+    match = looks_like_title(line) and GLUED_FIRST_HEADING_RE.search(line, GLUED_TITLE_MIN)
+    if match and HEADING_RE.match(line, match.start()):
+        return line[:match.start()], line[match.start():]
+    return line, None
+
+
+def _drop_glued_title(lines, title, cut):
+    """The first paragraph without the title the site glued before it (文档简介 then 安全生产四个凡事一、…;
+    生产须安全领导是关键 生产需要安全…; 安全的演讲 2020 精选 在生活…, spaced as in the PDF): it goes when a
+    heading or a space and then text follow it, so a sentence that opens with the title's words (安全生产法规定…)
+    stays."""
+    if not title or not lines:
+        return lines
+    end = _prefix_end(lines[0], title)
+    if end is None:
+        return lines
+    rest = strip_line(lines[0][end:])
+    if not rest or not (lines[0][end].isspace() and GLUED_REST_RE.match(rest) or HEADING_RE.match(rest)):
+        return lines
+    cut(strip_line(lines[0][:end]), "duplicate_title")
+    return [rest, *lines[1:]]
+
+
+def _prefix_end(line: str, title: str) -> int | None:
+    """Where `title` ends at the start of `line`, spaces in the line skipped; None when it does not start it."""
+    want = [char for char in title if not char.isspace()]
+    i = n = 0
+    while i < len(line) and n < len(want):
+        if line[i].isspace():
+            i += 1
+        elif line[i] == want[n]:
+            i, n = i + 1, n + 1
+        else:
+            return None
+    return i if n == len(want) and i < len(line) else None
 
 
 def clean_title(title: str, cut=lambda text, reason: None) -> str:

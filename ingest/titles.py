@@ -9,7 +9,8 @@ The words a title is made of are data (data/title_words.txt).
 import functools
 import re
 
-from ingest.clean import RULES, chinese_punctuation, clean_title, looks_like_title, may_reduce_to, strip_line
+from ingest.clean import (RULES, chinese_punctuation, clean_title, looks_like_title, may_reduce_to, split_glued_heading,
+                          strip_line)
 from ingest.datafile import rows
 from ingest.text import HAN, to_simplified
 
@@ -109,7 +110,7 @@ def _candidate(line: str) -> str | None:
     steps = [step for step in BREADCRUMB_RE.split(line) if step]
     if len(steps) >= 3:
         line = steps[-1]
-    title = tidy(line) if line else None
+    title = tidy(split_glued_heading(line)[0]) if line else None
     if title and " " in title and not NOT_TITLE_RE.search(title):
         parts = title.split()
         # short furniture words before the headline (鄉鎮動態 北四平鄉…會, EHS中国 法规首页 兰州市…通知) go
