@@ -56,6 +56,17 @@ CUT_MARK_RE = re.compile(rf"(?<=[{HAN}A-Za-z0-9，,、])\s*(?:\.{{3,6}}|…{{1,3
 # first heading of a text is 一、/第一章; after 个/第/之 or a numeral (三个一、) it is part of the title
 GLUED_FIRST_HEADING_RE = re.compile(rf"(?<=[{HAN}])(?<![个第之一二三四五六七八九十])(?=一\s*、|第一[章编节部])")
 GLUED_TITLE_MIN = 4
+# a paper-abstract site's machine translation after the Chinese text (论文部分内容阅读 pages on three hosts:
+# "Du Xun-Hsun, a poet of the Tang Dynasty, said…" after 唐代诗人杜荀鹤有诗云…): English prose of at least
+# TRANSLATION_WORDS words with no Chinese character, right after a Chinese paragraph it could render (1.2–8
+# letters per Chinese character; those three pages have 4.0–5.4). Code and command lines (docker run -d …, a
+# blog's) are not prose: they fail the share of letters, spaces and sentence marks.
+TRANSLATION_WORDS = 15
+TRANSLATION_PROSE_SHARE = 0.95
+TRANSLATION_RATIO = (1.2, 8.0)
+PROSE_CHAR_RE = re.compile(r"[A-Za-z\s,.;:!?'’‘“”\"()\-]")
+WORD_RE = re.compile(r"[A-Za-z]+")
+HAN_RE = re.compile(f"[{HAN}]")
 # what follows a title glued before the text is the text (同志们：…, 生产需要…), not a breadcrumb step (高考在线 >主持词)
 GLUED_REST_RE = re.compile(rf"[{HAN}A-Za-z0-9“「《（(]")
 
@@ -147,6 +158,7 @@ def clean(lines: list[str], title: str | None = None, furniture: frozenset[str] 
     title = clean_title(title, cut) if title else None
     lines = _drop_repeats(lines, title, cut)
     lines = _drop_glued_title(lines, title, cut)
+    lines = _drop_translations(lines, cut)
     truncated |= bool(lines) and bool(CUT_MARK_RE.search(lines[-1]))
     texts = [chinese_punctuation(line) for line in lines]
     return Cleaned(chinese_punctuation(title) if title else None, outline(texts), removed, published, truncated)
@@ -340,6 +352,21 @@ def _drop_glued_title(lines, title, cut):
         return lines
     cut(strip_line(lines[0][:end]), "duplicate_title")
     return [rest, *lines[1:]]
+
+
+def _drop_translations(lines, cut):
+    return _cut_lines(lines, ("translation" if i and _translates(lines[i - 1], line) else None
+                              for i, line in enumerate(lines)), cut)
+
+
+def _translates(chinese: str, line: str) -> bool:
+    """Whether `line` reads as an English rendering of the Chinese paragraph before it (see TRANSLATION_WORDS)."""
+    if not line[:1].isascii() or not line[:1].isalpha() or HAN_RE.search(line):     # nearly every line stops here
+        return False
+    han = len(HAN_RE.findall(chinese))
+    low, high = TRANSLATION_RATIO
+    return (len(WORD_RE.findall(line)) >= TRANSLATION_WORDS and han and low <= len(line) / han <= high
+            and len(PROSE_CHAR_RE.findall(line)) >= TRANSLATION_PROSE_SHARE * len(line))
 
 
 def _prefix_end(line: str, title: str) -> int | None:

@@ -84,10 +84,17 @@ def test_doc_stylesheet_and_trial_end_line_go_and_mark_truncated():
     assert not any("{" in text for text in texts(doc))
 
 
-def test_preview_end_line_marks_truncated():
+def test_preview_end_line_marks_truncated_and_the_site_name_and_stamp_go():
     doc = document("fanwen_preview_end.txt")
     assert doc["truncated"] is True
     assert cut(doc, "paywall") == ["预览结束,免费获取全文或定制代笔此类文章!"]
+    assert cut(doc, "site") == ["三味园范文网"] and cut(doc, "date_line") == ["2025-04-02"]
+    assert texts(doc)[0] == "同志们："
+
+
+def test_a_line_naming_a_thing_that_ends_in_wang_stays():
+    cleaned = clean(["供电安全", "国家电网", "要加强线路巡查。"])
+    assert [p["text"] for p in cleaned.paragraphs][:1] == ["国家电网"]
 
 
 def test_partial_paper_label_marks_truncated():
@@ -103,6 +110,7 @@ def test_omitted_and_unfinished_notes_go_on_a_traditional_page():
     assert len(notes) == 2 and "省略169字" in notes[0] and notes[1].startswith("……(未完,全文共744字")
     assert texts(doc)[0].endswith("四人駕車往")
     assert texts(doc)[3].endswith("其實，安全掌握在")
+    assert cut(doc, "site") == ["收藏《《安全生產大家談》之《安全最重要》》)"]      # the bookmark link
 
 
 def test_text_stopping_in_an_ellipsis_inside_a_sentence_is_truncated_and_kept():
@@ -152,3 +160,17 @@ def test_page_number_leaves_the_title():
     assert clean_title("5-1特种设备作业人员安全管理办法 第4页") == "5-1特种设备作业人员安全管理办法"
     assert clean_title("特种作业人员安全技术培训考核管理规定20 第4页") == "特种作业人员安全技术培训考核管理规定20"
     assert clean_title("山东省安全生产资格考试与证书管理实施细则.doc") == "山东省安全生产资格考试与证书管理实施细则"
+
+
+def test_machine_translation_after_the_chinese_text_goes():
+    doc = document("paper_partial_content_machine_translation.txt")
+    (english,) = cut(doc, "translation")
+    assert english.startswith("Du Xun-Hsun, a poet of the Tang Dynasty, said:")
+    assert texts(doc) == [texts(doc)[0]] and texts(doc)[0].startswith("唐代诗人杜荀鹤有诗云")
+
+
+def test_command_lines_and_short_english_after_chinese_stay():
+    lines = ["部署步骤", "先停止旧容器，再启动新的容器，命令如下，每一步都要确认上一步已经完成：",
+             "docker stop zookeeper && docker rm zookeeper && docker run -d --name zookeeper -p 2181:2181 zookeeper:3.8",
+             "新修改的安全生产法已经施行。", "The Work Safety Law was revised in 2021."]
+    assert [p["text"] for p in clean(lines).paragraphs] == lines[1:]
