@@ -113,13 +113,17 @@ NAMED_GROUP_RE = re.compile(r"\(\?P<\w+>")
 def _any_of(patterns) -> re.Pattern:
     """One alternation of the patterns (named groups made plain): it matches a line where one of them does,
     so a line it misses (nearly all) is passed without trying the rules one by one."""
-    return re.compile("|".join(f"(?:{NAMED_GROUP_RE.sub('(?:', pattern.pattern)})" for pattern in patterns))
+    return re.compile("|".join(f"(?:{NAMED_GROUP_RE.sub('(?:', pattern.pattern)})" for pattern in patterns) or "(?!)")
 
 
 RULES = _boilerplate()
 LEXICON_ALWAYS, LEXICON_TRIGGERS, LEXICON_YIELDS, LEXICON = _lexicon()
-# without their lookarounds: a rule opening with (?<=[\u4e00-\u9fff]) is tried at every position of every line
-ANY_INLINE = _any_of(loose(pattern) or pattern for _, pattern in RULES["inline"])
+# without their lookarounds: a rule opening with (?<=[\u4e00-\u9fff]) is tried at every position of every line;
+# a rule anchored at the line start (^…) is pre-tested apart, with match: inside the search it would be tried at
+# every position too (the css and intro rules cost a third of the pre-test there)
+INLINE_LOOSE = [loose(pattern) or pattern for _, pattern in RULES["inline"]]
+ANY_INLINE = _any_of(pattern for pattern in INLINE_LOOSE if not pattern.pattern.startswith("^"))
+ANY_INLINE_AT_START = _any_of(pattern for pattern in INLINE_LOOSE if pattern.pattern.startswith("^"))
 ANY_LINE = _any_of(pattern for _, pattern in RULES["line"] + RULES["date_line"])
 LEXICON_ANCHORED = re.compile("|".join(f"(?:{LEXICON[row].pattern})" for row in LEXICON_ALWAYS))   # all start with ^
 HEADING_RE = re.compile("|".join(f"(?:{pattern})" for pattern in rows("headings.txt")))
@@ -172,7 +176,7 @@ def _cut_inline(lines, cut):
     kept, truncated = [], False
     for line in lines:
         line = strip_line(line)
-        if not ANY_INLINE.search(line):
+        if not ANY_INLINE.search(line) and not ANY_INLINE_AT_START.match(line):
             if line:
                 kept.append(line)
             continue

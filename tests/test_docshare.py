@@ -107,10 +107,10 @@ def test_omitted_and_unfinished_notes_go_on_a_traditional_page():
     doc = document("wenmi_omitted_and_unfinished_traditional.txt")
     assert doc["truncated"] is True
     notes = cut(doc, "paywall")
-    assert len(notes) == 2 and "省略169字" in notes[0] and notes[1].startswith("……(未完,全文共744字")
+    assert len(notes) == 2 and "省略169字" in notes[0] and notes[1].startswith("(未完,全文共744字")
     assert texts(doc)[0].endswith("四人駕車往")
-    assert texts(doc)[3].endswith("其實，安全掌握在")
-    assert cut(doc, "site") == ["收藏《《安全生產大家談》之《安全最重要》》)"]      # the bookmark link
+    assert texts(doc)[3].endswith("其實，安全掌握在 ……")         # the site's cut mark stays, as printed
+    assert cut(doc, "site") == ["……", "收藏《《安全生產大家談》之《安全最重要》》)"]   # dots left alone, bookmark link
 
 
 def test_text_stopping_in_an_ellipsis_inside_a_sentence_is_truncated_and_kept():
