@@ -71,12 +71,17 @@ HAN_RE = re.compile(f"[{HAN}]")
 GLUED_REST_RE = re.compile(rf"[{HAN}A-Za-z0-9“「《（(]")
 
 
+TRADITIONAL_SCOPES = {"tail", "title_suffix"}
+TRADITIONAL_REASONS = {"paywall", "docinfo"}
+
+
 def _boilerplate():
-    """Rules by scope. A tail heading is also matched in its Traditional spellings (【熱門點閱】 on a Taiwan
-    portal): the pattern is compiled with its Han words converted, so no line needs converting."""
+    """Rules by scope. A tail heading, a title suffix, a paywall line and a document-sharing info line are also
+    matched in their Traditional spellings (【熱門點閱】 on a Taiwan portal, 已閱讀5頁 on a mirror of 人人文库): the
+    pattern is compiled with its Han words converted, so no line needs converting."""
     rules = defaultdict(list)
     for reason, scope, pattern in rows("boilerplate.tsv", 3):
-        if scope == "tail":
+        if scope in TRADITIONAL_SCOPES or reason in TRADITIONAL_REASONS:
             pattern = "|".join(f"(?:{form})" for form in (pattern, *to_traditional_forms(pattern)))
         rules[scope].append((reason, re.compile(pattern)))
     return rules

@@ -68,7 +68,10 @@ WRAP_AFTER_RE = re.compile(r"^[^，。；：:！？\s]{2,40}(?:通知|意见|方
 KICKER_RE = re.compile(r"^[^，。；：:！？\s]{4,30}(?:强调|指出|要求|提出)$")
 HEADLINE_LINE_RE = re.compile(r"[^，。；：:！？]{4,30}")
 KICKER_LINES = 2
-COLLECT_RE = re.compile(r"收藏《(?P<title>[^《》]{5,60})》")
+# a page's bookmark link (收藏《…》, 新文秘网) or a document-sharing notice naming the file (《预案.doc》由会员分享，
+# 可在线阅读…: 冰豆网, 三一办公), the file suffix left out
+COLLECT_RE = re.compile(r"收藏《(?P<title>[^《》]{5,60})》"
+                        r"|《(?P<shared>[^《》]{5,60}?)(?:\.(?:docx?|wps|pdf|pptx?|xlsx?|txt|rtf))?》由(?:会员|用户)分享")
 # a text that names itself: 特制定本《…制度》, 《…意见》全文如下, 《…条例》于2010年5月29日…通过
 SELF_NAMED_RE = re.compile(r"本《(?P<a>[^《》]{5,60})》|《(?P<b>[^《》]{5,60})》全文如下"
                            r"|(?:^|[：:]\s*)(?:新修订的)?《(?P<c>[^《》]{5,60})》(?:已?于|已经).{0,60}?(?:通过|批准|公布|印发|同意)")
@@ -207,5 +210,5 @@ def _choose(found: str | None, raw_lines: list[str], paragraphs: list[str], remo
     for line in reversed(raw_lines[-HEAD_LINES:]):
         match = COLLECT_RE.search(line)
         if match:
-            return match.group("title"), "collect"
+            return match.group("title") or match.group("shared"), "collect"
     return None, "none"

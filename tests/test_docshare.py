@@ -28,8 +28,8 @@ def test_page_captions_and_read_remaining_line_go_and_mark_the_document_truncate
     assert doc["truncated"] is True
     assert cut(doc, "paywall") == ["已阅读5页,还剩13页未读 继续免费阅读"]
     assert cut(doc, "duplicate_title")[:4] == [f"安全生产四个凡事_第{n}页" for n in range(2, 6)]
-    assert "下载本文档" in cut(doc, "site") and "文档简介" in cut(doc, "site")
-    assert cut(doc, "docinfo") == ["版权说明:本文档由用户提供并上传,收益归属内容提供方,若内容存在侵权,请进行举报或认领"]
+    assert cut(doc, "docinfo") == ["下载本文档", "版权说明:本文档由用户提供并上传,收益归属内容提供方,若内容存在侵权,请进行举报或认领",
+                                   "文档简介"]
     # the title the site glued before the first heading goes; the heading stays a heading
     assert texts(doc)[0] == "一、安全生产“四个凡事”的内涵与意义" and doc["paragraphs"][0]["heading"]
     assert not any("_第" in text or "已阅读" in text or "版权说明" in text for text in texts(doc))
@@ -174,3 +174,19 @@ def test_command_lines_and_short_english_after_chinese_stay():
              "docker stop zookeeper && docker rm zookeeper && docker run -d --name zookeeper -p 2181:2181 zookeeper:3.8",
              "新修改的安全生产法已经施行。", "The Work Safety Law was revised in 2021."]
     assert [p["text"] for p in clean(lines).paragraphs] == lines[1:]
+
+
+def test_traditional_mirror_loses_the_same_captions_paywall_and_notices():
+    doc = document("docshare_traditional_mirror_captions_read_remaining.txt")
+    assert doc["title"] == "煤礦井下火災專項應急救援預案"            # pinyin glosses, _第1頁 and .doc gone
+    assert cut(doc, "title_suffix") == ["_第1頁", ".doc"]
+    assert doc["truncated"] is True and cut(doc, "paywall") == ["已閱讀5頁,還剩32頁未讀, 繼續免費閱讀"]
+    assert cut(doc, "docinfo")[0] == "下載本文檔" and cut(doc, "docinfo")[2] == "文檔簡介"
+    assert cut(doc, "docinfo")[1].startswith("版權說明:本文檔由用戶提供并上傳")
+    assert len(texts(doc)) == 1
+
+
+def test_shared_by_member_notice_names_the_untitled_document():
+    doc = document("docshare_shared_by_member_names_the_file.txt")
+    assert doc["title"] == "煤矿瓦斯超限应急预案" and doc["title_source"] == "collect"
+    assert texts(doc)[0].startswith("1、高店煤矿瓦斯超限应急处理措施")
