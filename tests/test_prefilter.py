@@ -44,3 +44,30 @@ def test_a_pattern_passed_over_never_matches(text):
         if pattern.search(text):
             assert Screen(pattern).passes(text, chars), pattern.pattern
             assert (loose(pattern) or pattern).search(text), pattern.pattern
+
+
+def test_the_t2s_screen_is_what_the_installed_openccs_dictionaries_change():
+    # the data file is generated; after an OpenCC upgrade it must be rebuilt (the screen is off until then)
+    import importlib.util
+    from pathlib import Path
+    from ingest.datafile import DATA, rows
+    spec = importlib.util.spec_from_file_location("t2s_screen_build", DATA / "t2s_screen_build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    assert rows("t2s_screen.tsv", 2) == build.screen()
+    assert Path(build.OPENCC_DICT).exists()
+
+
+def test_simplified_equals_openccs_conversion_on_traditional_and_simplified_pages():
+    from pathlib import Path
+    from ingest.prefilter import T2S_SCREEN, simplified
+    from ingest.text import to_simplified
+    assert T2S_SCREEN is not None
+    # phrases of Simplified characters that t2s still changes, and a character beyond the BMP
+    for text in ("他陷入沈思", "不瞭解情况", "反覆强调", "𠮶安全", "各单位要加强安全生产工作", "安全生產責任制"):
+        assert simplified(text) == to_simplified(text)
+    pages = Path(__file__).parents[1] / "bench" / "data" / "extract" / "pages"
+    lines = [line for path in sorted(pages.iterdir()) for line in path.read_bytes().decode("utf-8", "replace").splitlines()]
+    converted = [line for line in lines if to_simplified(line) != line]
+    assert len(converted) > 100           # the set holds Traditional pages (part K), so the screen is tried on them
+    assert [simplified(line) for line in lines] == [to_simplified(line) for line in lines]
