@@ -223,12 +223,13 @@ def speaker_level(title, paragraphs, site=()):
     counted = region.without_participants(body)      # the bodies listed at a meeting do not speak for it
     chars = chars_in(counted, LEVEL_CHARS)
     for level, weight, pattern in LEVEL_CUES:
-        if not LEVEL_SCREENS[pattern].passes(counted, chars):
+        screen = LEVEL_SCREENS[pattern]
+        if not screen.passes(counted, chars):
             continue
-        found = pattern.findall(counted)
+        found = list(screen.finditer(counted))
         if found:
             score[level] += weight * len(found)
-            first.setdefault(level, _evidence(_around(body, pattern.search(counted)), "body"))
+            first.setdefault(level, _evidence(_around(body, found[0]), "body"))
     best = score.most_common(1)
     if not best or best[0][1] <= 0:
         return _host_level(placement)

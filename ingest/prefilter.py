@@ -50,9 +50,91 @@ class Screen:
         # jumps to the first literal, and the loose form would be one more scan of a text that matches
         self.loose = loose(pattern) if LOOKAROUND_RE.match(pattern.pattern) else None
 
+        # a pattern re cannot scan for (no literal or character set opens every match: 副?县长|县委书记, a
+        # lookbehind first) is tried only where one of the characters its matches open with stands
+        self.pattern = pattern
+        self.opening = _opening_chars(pattern)
+
     def passes(self, text: str, chars: set[str] | None = None) -> bool:
         """`chars`: the text's set of characters, when the caller has it (a set costs as much as a scan)."""
         return (chars is None or may_match(self.needs, chars)) and (self.loose is None or bool(self.loose.search(text)))
+
+    def finditer(self, text: str):
+        """The matches pattern.finditer(text) gives, in order: re tries a match at each position, and no match
+        starts on a character its matches cannot open with (patterns that may match empty are not screened)."""
+        if self.opening is None:
+            yield from self.pattern.finditer(text)
+            return
+        find, match_at, pos = self.opening.search, self.pattern.match, 0
+        while (candidate := find(text, pos)) is not None:
+            found = match_at(text, candidate.start())     # lookbehinds see before pos, as in a search
+            if found:
+                yield found
+                pos = found.end()
+            else:
+                pos = candidate.start() + 1
+
+
+def _opening_chars(pattern: re.Pattern) -> re.Pattern | None:
+    """A character class of every character a match of `pattern` can open with, when re cannot scan for one
+    itself (see Screen); None when re can, when it is not sure or when the pattern may match the empty string."""
+    if pattern.flags & re.IGNORECASE:
+        return None
+    parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+    if parsed.getwidth()[0] == 0 or _scannable(list(parsed)):
+        return None
+    chars, _ = _first(list(parsed))
+    return re.compile("[" + "".join(map(re.escape, sorted(chars))) + "]") if chars else None
+
+
+def _scannable(items) -> bool:
+    """Whether re scans for the pattern's opening itself: a literal, a class, or a branch of literals first."""
+    while items and items[0][0] is sre.SUBPATTERN:
+        items = list(items[0][1][-1])
+    if not items:
+        return False
+    op, av = items[0]
+    if op is sre.BRANCH:
+        return all(branch and branch[0][0] is sre.LITERAL for branch in av[1])
+    return op in (sre.LITERAL, sre.IN)
+
+
+def _first(items) -> tuple[set[str] | None, bool]:
+    """(characters the sequence's matches open with or None when any may, whether it may match empty)."""
+    chars = set()
+    for op, av in items:
+        got, empty = _first_item(op, av)
+        if got is None:
+            return None, False
+        chars |= got
+        if not empty:
+            return chars, False
+    return chars, True
+
+
+def _first_item(op, av) -> tuple[set[str] | None, bool]:
+    if op in (sre.ASSERT, sre.ASSERT_NOT, sre.AT):
+        return set(), True                 # zero width: the next item opens the match
+    if op in (sre.LITERAL, sre.IN):
+        needs = _item(op, av)
+        return (set(needs[0]), False) if needs else (None, False)
+    if op is sre.SUBPATTERN:
+        return _first(av[-1])
+    if op is sre.ATOMIC_GROUP:
+        return _first(av)
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        chars, empty = _first(av[2])
+        return chars, empty or av[0] == 0
+    if op is sre.BRANCH:
+        chars, empty = set(), False
+        for branch in av[1]:
+            got, may_be_empty = _first(branch)
+            if got is None:
+                return None, False
+            chars |= got
+            empty |= may_be_empty
+        return chars, empty
+    return None, False
 
 
 LOOKAROUND_RE = re.compile(r"\(\?<?[=!]")

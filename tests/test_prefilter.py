@@ -46,6 +46,22 @@ def test_a_pattern_passed_over_never_matches(text):
             assert (loose(pattern) or pattern).search(text), pattern.pattern
 
 
+
+def test_a_pattern_re_cannot_scan_for_is_tried_only_where_its_matches_can_open():
+    assert Screen(re.compile("副?县长|县委书记")).opening.pattern == "[副县]"
+    assert Screen(re.compile(r"(?<![乡城])[我本该]镇(?!街)")).opening.pattern == "[我本该]"
+    assert Screen(re.compile("全省")).opening is None            # re scans for 全 itself
+    assert Screen(re.compile("x?")).opening is None              # may match empty: not screened
+    assert Screen(re.compile(r"\w+县")).opening is None          # any character may open it
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES + ["副", "市长", "^", "国家", "工业和信息化部办公厅"]), max_size=20).map("".join))
+def test_screened_matches_are_the_patterns_own(text):
+    for pattern in [*CUES, *(re.compile(p.pattern, re.M) for p in CUES), metadata.YEAR_RE]:
+        assert [m.span() for m in Screen(pattern).finditer(text)] == [m.span() for m in pattern.finditer(text)]
+
+
 def test_the_t2s_screen_is_what_the_installed_openccs_dictionaries_change():
     # the data file is generated; after an OpenCC upgrade it must be rebuilt (the screen is off until then)
     import importlib.util
