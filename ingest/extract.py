@@ -14,10 +14,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import NavigableString, Tag
 
 from ingest.clean import is_page_furniture
 from ingest.datafile import rows
+from ingest.soup import parse
 from ingest.text import HAN_RE
 
 BLOCK_TAGS = frozenset("""address article aside blockquote body center dd details dialog dir div dl dt fieldset
@@ -98,7 +99,7 @@ class Page:
 
 def extract(html: str) -> Page:
     """The title and the main text block's lines of a crawler-saved page."""
-    soup = BeautifulSoup(html, "lxml")
+    soup = parse(html)
     title = _title(soup)
     root = soup     # not soup.body: a page that includes a header with its own </html> has its article after it
     weights = _sentence_weights(root)
