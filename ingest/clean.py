@@ -13,7 +13,7 @@ from datetime import date
 import ahocorasick_rs
 
 from ingest.datafile import rows
-from ingest.prefilter import loose
+from ingest.prefilter import Screen, loose
 from ingest.text import HAN, to_simplified, to_traditional_forms
 
 AD_LINE_MAX = 40         # an ad or slogan line is short; a speech sentence in the block stops it

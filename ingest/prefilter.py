@@ -59,6 +59,10 @@ class Screen:
         """`chars`: the text's set of characters, when the caller has it (a set costs as much as a scan)."""
         return (chars is None or may_match(self.needs, chars)) and (self.loose is None or bool(self.loose.search(text)))
 
+    def search(self, text: str) -> re.Match | None:
+        """pattern.search(text)."""
+        return next(self.finditer(text), None) if self.opening is not None else self.pattern.search(text)
+
     def finditer(self, text: str):
         """The matches pattern.finditer(text) gives, in order: re tries a match at each position, and no match
         starts on a character its matches cannot open with (patterns that may match empty are not screened)."""
@@ -83,8 +87,8 @@ def _opening_chars(pattern: re.Pattern) -> re.Pattern | None:
     parsed = sre_parse.parse(pattern.pattern, pattern.flags)
     if parsed.getwidth()[0] == 0 or _scannable(list(parsed)):
         return None
-    chars, _ = _first(list(parsed))
-    return re.compile("[" + "".join(map(re.escape, sorted(chars))) + "]") if chars else None
+    members, _ = _first(list(parsed))
+    return re.compile("[" + "".join(sorted(members)) + "]", pattern.flags) if members else None
 
 
 def _scannable(items) -> bool:
@@ -100,40 +104,59 @@ def _scannable(items) -> bool:
 
 
 def _first(items) -> tuple[set[str] | None, bool]:
-    """(characters the sequence's matches open with or None when any may, whether it may match empty)."""
-    chars = set()
+    """(members of a character class, as source (a, \\d, a-z), holding every character the sequence's matches
+    open with, or None when any may; whether the sequence may match empty)."""
+    members = set()
     for op, av in items:
         got, empty = _first_item(op, av)
         if got is None:
             return None, False
-        chars |= got
+        members |= got
         if not empty:
-            return chars, False
-    return chars, True
+            return members, False
+    return members, True
+
+
+CLASS_CATEGORIES = {sre.CATEGORY_DIGIT: r"\d", sre.CATEGORY_SPACE: r"\s", sre.CATEGORY_WORD: r"\w"}
+
+
+def _class_members(op, av) -> set[str] | None:
+    if op is sre.LITERAL:
+        return {re.escape(chr(av))}
+    members = set()
+    for kind, value in av:
+        if kind is sre.LITERAL:
+            members.add(re.escape(chr(value)))
+        elif kind is sre.RANGE:
+            members.add(f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}")
+        elif kind is sre.CATEGORY and value in CLASS_CATEGORIES:
+            members.add(CLASS_CATEGORIES[value])
+        else:                  # NEGATE and the rest: any character may do
+            return None
+    return members
 
 
 def _first_item(op, av) -> tuple[set[str] | None, bool]:
     if op in (sre.ASSERT, sre.ASSERT_NOT, sre.AT):
         return set(), True                 # zero width: the next item opens the match
     if op in (sre.LITERAL, sre.IN):
-        needs = _item(op, av)
-        return (set(needs[0]), False) if needs else (None, False)
+        return _class_members(op, av), False
     if op is sre.SUBPATTERN:
         return _first(av[-1])
     if op is sre.ATOMIC_GROUP:
         return _first(av)
     if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
-        chars, empty = _first(av[2])
-        return chars, empty or av[0] == 0
+        members, empty = _first(av[2])
+        return members, empty or av[0] == 0
     if op is sre.BRANCH:
-        chars, empty = set(), False
+        members, empty = set(), False
         for branch in av[1]:
             got, may_be_empty = _first(branch)
             if got is None:
                 return None, False
-            chars |= got
+            members |= got
             empty |= may_be_empty
-        return chars, empty
+        return members, empty
     return None, False
 
 
