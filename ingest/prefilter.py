@@ -85,14 +85,15 @@ def _opening_chars(pattern: re.Pattern) -> re.Pattern | None:
     if pattern.flags & re.IGNORECASE:
         return None
     parsed = sre_parse.parse(pattern.pattern, pattern.flags)
-    if parsed.getwidth()[0] == 0 or _scannable(list(parsed)):
+    if parsed.getwidth()[0] == 0 or _scannable(list(parsed), pattern.flags):
         return None
     members, _ = _first(list(parsed))
     return re.compile("[" + "".join(sorted(members)) + "]", pattern.flags) if members else None
 
 
-def _scannable(items) -> bool:
-    """Whether re scans for the pattern's opening itself: a literal, a class, or a branch of literals first."""
+def _scannable(items, flags) -> bool:
+    """Whether re finds the pattern's matches fast itself: a literal, a class or a branch of literals opens it,
+    or it is anchored at the start of the text (^ without MULTILINE, \\A: tried at one position)."""
     while items and items[0][0] is sre.SUBPATTERN:
         items = list(items[0][1][-1])
     if not items:
@@ -100,6 +101,8 @@ def _scannable(items) -> bool:
     op, av = items[0]
     if op is sre.BRANCH:
         return all(branch and branch[0][0] is sre.LITERAL for branch in av[1])
+    if op is sre.AT:
+        return av is sre.AT_BEGINNING_STRING or (av is sre.AT_BEGINNING and not flags & re.MULTILINE)
     return op in (sre.LITERAL, sre.IN)
 
 
