@@ -63,6 +63,12 @@ class Screen:
         """pattern.search(text)."""
         return next(self.finditer(text), None) if self.opening is not None else self.pattern.search(text)
 
+    def sub(self, repl: str, text: str) -> str:
+        """pattern.sub(repl, text); a text the cheaper scan finds no match in is returned as it is."""
+        if self.opening is not None and self.search(text) is None:
+            return text
+        return self.pattern.sub(repl, text)
+
     def finditer(self, text: str):
         """The matches pattern.finditer(text) gives, in order: re tries a match at each position, and no match
         starts on a character its matches cannot open with (patterns that may match empty are not screened)."""

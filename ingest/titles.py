@@ -12,7 +12,7 @@ import re
 from ingest.clean import (RULES, chinese_punctuation, clean_title, looks_like_title, may_reduce_to, split_glued_heading,
                           strip_line)
 from ingest.datafile import rows
-from ingest.prefilter import simplified
+from ingest.prefilter import Screen, simplified
 from ingest.text import HAN
 
 HEAD_LINES = 14             # a headline stands among the first lines, above the body (and a metadata table)
@@ -47,8 +47,11 @@ NOT_TITLE_RE = re.compile(r"^(?:\d+\s*[.．、]|[一二三四五六七八九十]
 # article split in pages (_第2页, 严字当头 强化落实 保障大局(1))
 TITLE_TAIL_RE = re.compile(r"\s*(?:[（(][^（）()]*[〔\[]\d{4}[〕\]][^（）()]*[)）]|\.(?:docx?|pdf|wps|txt)|[（(][图圖][)）]"
                            r"|【已废止】|_第\d+页|(?<=[^\d\s])[（(][1-9][)）]|\[VIP\]|【VIP】|[\s|｜]+)$")
+TITLE_TAIL = Screen(TITLE_TAIL_RE)       # it opens with \s*: re would try it at every position of a line
+PINYIN = Screen(next(pattern for reason, pattern in RULES["inline"] if reason == "pinyin"))
 # a content site's decoration: 乡镇安全生产工作总结（大全10篇）, 主持词（通用8篇）, 讲话稿 篇1, 第一篇：…, 类型…
 FARM_TAIL_RE = re.compile(r"\s*(?:[（(【\[](?:通用|大全|精选|最新|优秀|热门|汇编)?\s*\d+\s*篇[)）】\]]|篇\s*\d+|最佳|范文\d*)$")
+FARM_TAIL = Screen(FARM_TAIL_RE)
 FARM_HEAD_RE = re.compile(r"^(?:第[一二三四五六七八九十\d]+篇\s*[:：]\s*|类型\s*)")
 SPEAKER_RE = re.compile(r"^[^：:，,]{2,24}[：:](?=在.{4,60}(?:讲话|发言|致辞)$)")       # 山西省副省长胡玉亭：在…上的讲话
 INTRO_RE = re.compile(r"(?:整理|收集|搜集|精选|准备|推荐|带来|分享|提供)(?:的|了)?(?:关于)?[“《]?"
@@ -94,13 +97,11 @@ def is_title(text: str | None, words: bool = True) -> bool:
 def tidy(title: str) -> str:
     """A scraped title without its site suffix, document number, file extension, speaker prefix or a content
     site's decoration; of a line holding two titles, the first when the second is the site's (…（大全10篇）)."""
-    for reason, pattern in RULES["inline"]:
-        if reason == "pinyin":                # converter residue, as the cleaner cuts it from the text: 鄉(xiāng)
-            title = pattern.sub("", title)
-    title = TITLE_TAIL_RE.sub("", clean_title(LABEL_RE.sub("", title)))
+    title = PINYIN.sub("", title)             # converter residue, as the cleaner cuts it from the text: 鄉(xiāng)
+    title = TITLE_TAIL.sub("", clean_title(LABEL_RE.sub("", title)))
     title = WRAPPED_RE.sub(r"\1", title)
-    farmed = FARM_TAIL_RE.search(title)
-    title = FARM_HEAD_RE.sub("", FARM_TAIL_RE.sub("", title))
+    farmed = FARM_TAIL.search(title)
+    title = FARM_HEAD_RE.sub("", FARM_TAIL_RE.sub("", title) if farmed else title)
     if farmed and " " in title and is_title(title.split()[0]):
         title = title.split()[0]
     return SPEAKER_RE.sub("", title).strip()
