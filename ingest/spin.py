@@ -8,6 +8,7 @@ import re
 from collections import Counter
 
 from ingest.datafile import rows
+from ingest.prefilter import Screen
 
 MIN_MARKERS = 3              # hits needed, and at least two different marker strings
 MIN_DISTINCT_MARKERS = 2
@@ -27,6 +28,7 @@ def _spin_map():
 
 
 ORIGINAL_OF, SPUN_RE = _spin_map()
+SPUN = Screen(SPUN_RE)      # tried where a spun word opens: some open with a lookbehind, which re tries everywhere
 
 
 def is_spun(texts: list[str]) -> bool:
@@ -38,20 +40,19 @@ def is_spun(texts: list[str]) -> bool:
 
 def restore(text: str, counts: Counter | None = None) -> str:
     """The text with spun words mapped back; each mapping is counted in `counts` as "平安→安全"."""
-    def original(match):
-        spun = match.group()
-        if counts is not None:
+    restored, spans = restored_spans(text)
+    if counts is not None:
+        for _, _, spun in spans:
             counts[f"{spun}→{ORIGINAL_OF[spun]}"] += 1
-        return ORIGINAL_OF[spun]
-    return SPUN_RE.sub(original, text)
+    return restored
 
 
 def restored_spans(text: str) -> tuple[str, list[tuple[int, int, str]]]:
     """The restored text of `text` and where each restored word sits in it: (start, end, spun word).
 
-    The same mapping as `restore`, so that a page can mark the words it changed."""
+    `restore` reads it, so that a page marks the words the index holds restored."""
     pieces, spans, last, shift = [], [], 0, 0
-    for match in SPUN_RE.finditer(text):
+    for match in SPUN.finditer(text):
         spun = match.group()
         original = ORIGINAL_OF[spun]
         pieces += [text[last:match.start()], original]
