@@ -9,6 +9,8 @@ check why a document sits under 2019 and 济宁市.
 import re
 from collections import Counter
 
+import ahocorasick_rs
+
 from ingest import region
 from ingest.datafile import rows
 from ingest.prefilter import Screen, chars_in, simplified
@@ -84,8 +86,10 @@ TOPIC_OF = {}
 for _topic, (_, _keywords) in TOPICS.items():
     for _keyword in _keywords:
         TOPIC_OF.setdefault(_keyword, []).append(_topic)
-# longest first, so 危险化学品 is counted once and not also as 危化
-TOPIC_RE = re.compile("|".join(map(re.escape, sorted(TOPIC_OF, key=len, reverse=True))))
+# leftmost longest, so 危险化学品 is counted once and not also as 危化 (an alternation of the words longest
+# first finds the same, in one pass per word at each candidate position)
+TOPIC_WORDS = sorted(TOPIC_OF, key=len, reverse=True)
+TOPIC_MATCHER = ahocorasick_rs.AhoCorasick(TOPIC_WORDS, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
 
 
 def _evidence(quote, source):
@@ -443,10 +447,14 @@ def document_type(title, paragraphs, level=None):
 def topics(title, paragraphs):
     """Topics whose keywords occur often enough in the text, or at all in the title; in data-file order."""
     hits = Counter()
-    for keyword in TOPIC_RE.findall("\n".join(paragraphs)):
+    for keyword in _topic_words("\n".join(paragraphs)):
         for topic in TOPIC_OF[keyword]:
             hits[topic] += 1
-    for keyword in TOPIC_RE.findall(title):
+    for keyword in _topic_words(title):
         for topic in TOPIC_OF[keyword]:
             hits[topic] += TOPICS[topic][0]
     return [topic for topic, (min_hits, _) in TOPICS.items() if hits[topic] >= min_hits]
+
+
+def _topic_words(text):
+    return [TOPIC_WORDS[index] for index, _, _ in TOPIC_MATCHER.find_matches_as_indexes(text)]
