@@ -7,6 +7,7 @@ match); towns count only by their full name (赤山镇, 新成路街道).
 Short forms (沧州 for 沧州市, 北辰 for 北辰区) count only where jieba agrees they are a whole word and
 they are not in data/region_not_names.txt (和平, 平安, 新华…).
 """
+import functools
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -314,37 +315,43 @@ def find_mentions(title, paragraphs, site=()):
     `site` are lines of the page outside the article (footer, banner, source line): they tell the
     site's own place, weighed like a plain mention however they are worded.
     """
-    mentions = []
     texts = [("title", -1, title or ""), *(("body", i, text) for i, text in enumerate(paragraphs)),
              *(("site", i, text) for i, text in enumerate(site))]
-    for where, index, text in texts:
-        names = list(_names_in(text))
-        if where == "site" and (len({form for _, _, form, _, _ in names}) >= DIRECTORY_MIN or OTHER_PAGE_RE.match(text)):
-            continue          # a menu of places (广东各地市 广州市 深圳市…) or a link to another article names none
-        listed = participant_lists(text) if where == "body" and names else ()
-        for start, end, form, codes, is_short in names:
-            if is_short and any(text.startswith(cue, end) for cue, _ in CUES["settlement"]):
-                continue
-            if is_short and text[start] in LEVEL_CHARS and start and text[start - 1] in SELF_CHARS:
-                continue
-            if is_short and PERSON_BEFORE_RE.search(text, max(0, start - 8), start):
-                continue      # 副县长夏广德: a person's given name, not 广德市
-            if any(text.startswith(phrase, start - offset) for phrase, offset in NOT_PHRASES.get(form, ())
-                   if start >= offset):
-                continue      # 迎大庆: a slogan, not 大庆市; 局会同县: "jointly with", not 会同县
-            # a full name may run into the next word (开封市委), but must not start inside one (行政和县级);
-            # a short form may run into the name of its medium or company (辽宁日报, 浙江正元集团)
-            named = is_short and any(cue.match(text, end) for cue, _ in CUES["after_re"][:-1])
-            if not _is_whole_word(text, start, end if not named and (is_short or end - start == 2) else None):
-                continue
-            weight = min(_weight(text, start, end, where == "title"), SITE_WEIGHT) if where == "site" \
-                else _weight(text, start, end, where == "title")
-            in_list = next((s for s, e in listed if s <= start < e), None)
-            if in_list is not None:
-                weight = min(weight, PARTICIPANT_WEIGHT)
-            mentions.append(Mention(start, form, codes, weight, where, index, _quote(text, start, end),
-                                    text[end:end + 12], in_list))
-    return mentions
+    return [mention for where, index, text in texts for mention in _mentions_in(where, index, text)]
+
+
+# a document's title and first two paragraphs are read twice (issuing_place, then place): kept for the second time
+@functools.lru_cache(maxsize=16)
+def _mentions_in(where, index, text):
+    """The mentions of one text of a document (see find_mentions)."""
+    mentions = []
+    names = list(_names_in(text))
+    if where == "site" and (len({form for _, _, form, _, _ in names}) >= DIRECTORY_MIN or OTHER_PAGE_RE.match(text)):
+        return ()         # a menu of places (广东各地市 广州市 深圳市…) or a link to another article names none
+    listed = participant_lists(text) if where == "body" and names else ()
+    for start, end, form, codes, is_short in names:
+        if is_short and any(text.startswith(cue, end) for cue, _ in CUES["settlement"]):
+            continue
+        if is_short and text[start] in LEVEL_CHARS and start and text[start - 1] in SELF_CHARS:
+            continue
+        if is_short and PERSON_BEFORE_RE.search(text, max(0, start - 8), start):
+            continue      # 副县长夏广德: a person's given name, not 广德市
+        if any(text.startswith(phrase, start - offset) for phrase, offset in NOT_PHRASES.get(form, ())
+               if start >= offset):
+            continue      # 迎大庆: a slogan, not 大庆市; 局会同县: "jointly with", not 会同县
+        # a full name may run into the next word (开封市委), but must not start inside one (行政和县级);
+        # a short form may run into the name of its medium or company (辽宁日报, 浙江正元集团)
+        named = is_short and any(cue.match(text, end) for cue, _ in CUES["after_re"][:-1])
+        if not _is_whole_word(text, start, end if not named and (is_short or end - start == 2) else None):
+            continue
+        weight = min(_weight(text, start, end, where == "title"), SITE_WEIGHT) if where == "site" \
+            else _weight(text, start, end, where == "title")
+        in_list = next((s for s, e in listed if s <= start < e), None)
+        if in_list is not None:
+            weight = min(weight, PARTICIPANT_WEIGHT)
+        mentions.append(Mention(start, form, codes, weight, where, index, _quote(text, start, end),
+                                text[end:end + 12], in_list))
+    return tuple(mentions)
 
 
 def is_medium(mention):

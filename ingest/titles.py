@@ -7,6 +7,7 @@ holds, the title is None (a news fragment, a 主持词 without a heading), never
 The words a title is made of are data (data/title_words.txt).
 """
 import functools
+import itertools
 import re
 
 from ingest.clean import (RULES, chinese_punctuation, clean_title, looks_like_title, may_reduce_to, split_glued_heading,
@@ -151,7 +152,7 @@ def _joined(lines, i):
 
 def headline(raw_lines: list[str]) -> str | None:
     """The headline among the first lines: above a date line or repeated scores highest, then the earliest."""
-    lines = [strip_line(line) for line in raw_lines if strip_line(line)][:HEAD_LINES + 2]
+    lines = list(itertools.islice(filter(None, map(strip_line, raw_lines)), HEAD_LINES + 2))
     best, best_score = None, 0
     for i, line in enumerate(lines[:HEAD_LINES]):
         text, last = _joined(lines, i)
