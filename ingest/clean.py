@@ -163,6 +163,7 @@ INLINE_BOTH = [pattern for _, pattern in RULES["inline"] if pattern.pattern != S
 ANY_INLINE_BOTH = _any_of(loose(pattern) or pattern for pattern in INLINE_BOTH)
 TRADITIONAL_CHAR_RE = re.compile("[{}]".format("".join(sorted(
     set("".join(p.pattern for p in INLINE_BOTH)) - set("".join(SIMPLIFIED[p].pattern for p in INLINE_BOTH))))) or "(?!)")
+TITLE_RULES = {pattern: Screen(pattern) for scope in ("title_suffix", "title_year") for _, pattern in RULES[scope]}
 ANY_LINE = _any_of(pattern for _, pattern in RULES["line"] + RULES["date_line"])
 LEXICON_ANCHORED = re.compile("|".join(f"(?:{LEXICON[row].pattern})" for row in LEXICON_ALWAYS))   # all start with ^
 HEADING_RE = re.compile("|".join(f"(?:{pattern})" for pattern in rows("headings.txt")))
@@ -438,7 +439,7 @@ def clean_title(title: str, cut=lambda text, reason: None) -> str:
     title = strip_line(title)
     for scope in ("title_suffix", "title_year"):
         for reason, pattern in RULES[scope]:
-            match = pattern.search(title)
+            match = TITLE_RULES[pattern].search(title)
             if match and strip_line(title[:match.start()] + title[match.end():]):
                 cut(strip_line(match.group()), reason)
                 title = strip_line(title[:match.start()] + title[match.end():])

@@ -25,6 +25,7 @@ FURNITURE_WORD_RE = re.compile(r"(?:首页|动态|動態|要闻|要聞|新闻|�
 HTML_HEAD_MIN = 6           # a page line this long that begins its <title> is the headline without the section
 # a breadcrumb: 首页 > 新闻中心 > 要闻 (a bare > is markup or a comparison, not a step)
 BREADCRUMB_RE = re.compile(r"\s+>>?\s*|\s*>>?\s+|\s*(?:＞|»|›|->|→)\s*")
+BREADCRUMB = Screen(BREADCRUMB_RE)         # it opens with \s*: re would try it at every position
 # a date, or a news dateline without a year (人民网石家庄10月10日电)
 DATE_RE = re.compile(r"(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]|\d{1,2}\.\d{1,2}\.(?:19|20)\d\d|\d{1,2}月\d{1,2}日[电讯]")
 LABEL_RE = re.compile(r"^[•·\s]*(?:原标题|标\s*题|【标题】|\[标题\])\s*[:：]?\s*|^【[^】]{1,6}】|^(?:19|20)\d{6}\s*[:：]"
@@ -113,7 +114,7 @@ def _candidate(line: str) -> str | None:
     """The title a head line holds: the line itself, the last step of a breadcrumb, the text after 标题：,
     or the one part that reads like a title of a line of furniture words (鄉鎮動態 北四平鄉消防安全生產會)."""
     line = LABEL_RE.sub("", strip_line(line))
-    steps = [step for step in BREADCRUMB_RE.split(line) if step]
+    steps = [step for step in BREADCRUMB_RE.split(line) if step] if BREADCRUMB.search(line) else [line] * bool(line)
     if len(steps) >= 3:
         line = steps[-1]
     title = tidy(split_glued_heading(line)[0]) if line else None
