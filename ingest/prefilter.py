@@ -93,8 +93,44 @@ def _opening_chars(pattern: re.Pattern) -> re.Pattern | None:
     parsed = sre_parse.parse(pattern.pattern, pattern.flags)
     if parsed.getwidth()[0] == 0 or _scannable(list(parsed), pattern.flags):
         return None
+    openings = _openings(list(parsed), OPENING_LENGTH)
+    if openings and "" not in openings and len(openings) <= OPENINGS_MAX:
+        # literal openings, longest first: re scans for their first characters and checks the rest itself
+        return re.compile("|".join(map(re.escape, sorted(openings, key=lambda text: (-len(text), text)))))
     members, _ = _first(list(parsed))
     return re.compile("[" + "".join(sorted(members)) + "]", pattern.flags) if members else None
+
+
+OPENING_LENGTH = 2      # 副县|县长|县委 for 副?县长|县委书记: 县 alone stands everywhere in a county's speech
+OPENINGS_MAX = 200
+
+
+def _openings(items, length) -> set[str] | None:
+    """Literal strings (at most `length` characters) one of which opens every match of the sequence (a
+    shorter one: anything may follow it); None when some match may open with a character no literal names."""
+    if length == 0 or not items:
+        return {""}
+    (op, av), rest = items[0], list(items[1:])
+    if op in (sre.ASSERT, sre.ASSERT_NOT, sre.AT):
+        return _openings(rest, length)                  # zero width
+    if op in (sre.LITERAL, sre.IN):
+        members = [chr(av)] if op is sre.LITERAL else [chr(value) if kind is sre.LITERAL else None
+                                                      for kind, value in av]
+        after = _openings(rest, length - 1)
+        if None in members or after is None:
+            return None
+        return {char + text for char in members for text in after}
+    if op is sre.SUBPATTERN:
+        return _openings(list(av[-1]) + rest, length)
+    if op is sre.BRANCH:
+        found = [_openings(list(branch) + rest, length) for branch in av[1]]
+        return None if None in found else set().union(*found)
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+        low, high, item = av
+        once = _openings(list(item) + (rest if high == 1 else []), length if high == 1 else 1)
+        skipped = _openings(rest, length) if low == 0 else set()
+        return None if once is None or skipped is None else once | skipped
+    return None
 
 
 def _scannable(items, flags) -> bool:
