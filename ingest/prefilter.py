@@ -42,16 +42,16 @@ def chars_in(text: str, wanted: frozenset[str]) -> set[str]:
 
 
 class Screen:
-    """Both tests of one pattern: `passes` is False only for a text the pattern cannot match."""
+    """Cheaper scans for one pattern: `passes` is False only for a text it cannot match; `search`, `finditer`
+    and `sub` give re's own results."""
 
     def __init__(self, pattern: re.Pattern):
         self.needs = needed_chars(pattern)
         # only for a pattern opening with a lookaround, which re tries at every position: elsewhere re already
         # jumps to the first literal, and the loose form would be one more scan of a text that matches
         self.loose = loose(pattern) if LOOKAROUND_RE.match(pattern.pattern) else None
-
         # a pattern re cannot scan for (no literal or character set opens every match: 副?县长|县委书记, a
-        # lookbehind first) is tried only where one of the characters its matches open with stands
+        # lookbehind first) is tried only where one of its literal openings (or opening characters) stands
         self.pattern = pattern
         self.opening = _opening_chars(pattern)
 
@@ -59,9 +59,18 @@ class Screen:
         """`chars`: the text's set of characters, when the caller has it (a set costs as much as a scan)."""
         return (chars is None or may_match(self.needs, chars)) and (self.loose is None or bool(self.loose.search(text)))
 
-    def search(self, text: str) -> re.Match | None:
-        """pattern.search(text)."""
-        return next(self.finditer(text), None) if self.opening is not None else self.pattern.search(text)
+    def search(self, text: str, pos: int = 0) -> re.Match | None:
+        """pattern.search(text, pos): re tries a match at each position, and no match starts on a character
+        its matches cannot open with (lookbehinds see before pos, as in re's own search)."""
+        if self.opening is None:
+            return self.pattern.search(text, pos)
+        find, match_at = self.opening.search, self.pattern.match
+        while (candidate := find(text, pos)) is not None:
+            found = match_at(text, candidate.start())
+            if found:
+                return found
+            pos = candidate.start() + 1
+        return None
 
     def sub(self, repl: str, text: str) -> str:
         """pattern.sub(repl, text); a text the cheaper scan finds no match in is returned as it is."""
@@ -70,19 +79,14 @@ class Screen:
         return self.pattern.sub(repl, text)
 
     def finditer(self, text: str):
-        """The matches pattern.finditer(text) gives, in order: re tries a match at each position, and no match
-        starts on a character its matches cannot open with (patterns that may match empty are not screened)."""
+        """The matches pattern.finditer(text) gives, in order (a pattern that may match empty is not screened)."""
         if self.opening is None:
             yield from self.pattern.finditer(text)
             return
-        find, match_at, pos = self.opening.search, self.pattern.match, 0
-        while (candidate := find(text, pos)) is not None:
-            found = match_at(text, candidate.start())     # lookbehinds see before pos, as in a search
-            if found:
-                yield found
-                pos = found.end()
-            else:
-                pos = candidate.start() + 1
+        pos = 0
+        while (found := self.search(text, pos)) is not None:
+            yield found
+            pos = found.end()
 
 
 def _opening_chars(pattern: re.Pattern) -> re.Pattern | None:

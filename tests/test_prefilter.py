@@ -63,7 +63,9 @@ def test_a_pattern_re_cannot_scan_for_is_tried_only_where_its_matches_can_open()
 @given(st.lists(st.sampled_from(PIECES + ["副", "市长", "^", "国家", "工业和信息化部办公厅"]), max_size=20).map("".join))
 def test_screened_matches_are_the_patterns_own(text):
     for pattern in [*CUES, *(re.compile(p.pattern, re.M) for p in CUES), metadata.YEAR_RE]:
-        assert [m.span() for m in Screen(pattern).finditer(text)] == [m.span() for m in pattern.finditer(text)]
+        screen, found = Screen(pattern), pattern.search(text)
+        assert [m.span() for m in screen.finditer(text)] == [m.span() for m in pattern.finditer(text)]
+        assert (screen.search(text) and screen.search(text).span()) == (found and found.span())
 
 
 def test_the_t2s_screen_is_what_the_installed_openccs_dictionaries_change():
