@@ -50,7 +50,7 @@ NOT_TITLE_RE = re.compile(r"^(?:\d+\s*[.．、]|[一二三四五六七八九十]
 TITLE_TAIL_RE = re.compile(r"\s*(?:[（(][^（）()]*[〔\[]\d{4}[〕\]][^（）()]*[)）]|\.(?:docx?|pdf|wps|txt)|[（(][图圖][)）]"
                            r"|【已废止】|_第\d+页|(?<=[^\d\s])[（(][1-9][)）]|\[VIP\]|【VIP】|[\s|｜]+)$")
 TITLE_TAIL = Screen(TITLE_TAIL_RE)       # it opens with \s*: re would try it at every position of a line
-PINYIN = Screen(next(pattern for reason, pattern in RULES["inline"] if reason == "pinyin"))
+PINYIN = [Screen(pattern) for reason, pattern in RULES["inline"] if reason == "pinyin"]
 # a content site's decoration: 乡镇安全生产工作总结（大全10篇）, 主持词（通用8篇）, 讲话稿 篇1, 第一篇：…, 类型…
 FARM_TAIL_RE = re.compile(r"\s*(?:[（(【\[](?:通用|大全|精选|最新|优秀|热门|汇编)?\s*\d+\s*篇[)）】\]]|篇\s*\d+|最佳|范文\d*)$")
 FARM_TAIL = Screen(FARM_TAIL_RE)
@@ -99,7 +99,8 @@ def is_title(text: str | None, words: bool = True) -> bool:
 def tidy(title: str) -> str:
     """A scraped title without its site suffix, document number, file extension, speaker prefix or a content
     site's decoration; of a line holding two titles, the first when the second is the site's (…（大全10篇）)."""
-    title = PINYIN.sub("", title)             # converter residue, as the cleaner cuts it from the text: 鄉(xiāng)
+    for pinyin in PINYIN:                     # converter residue, as the cleaner cuts it from the text: 鄉(xiāng)
+        title = pinyin.sub("", title)
     title = TITLE_TAIL.sub("", clean_title(LABEL_RE.sub("", title)))
     title = WRAPPED_RE.sub(r"\1", title)
     farmed = FARM_TAIL.search(title)
