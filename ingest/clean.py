@@ -157,10 +157,11 @@ LEXICON_ALWAYS, LEXICON_TRIGGERS, LEXICON_YIELDS, LEXICON = _lexicon()
 # The pre-test reads the rules as written (Simplified); a line holding a Traditional character of a rule that reads
 # both is pre-tested again with those rules (character classes cost: the Simplified-only pre-test is 40 % cheaper)
 INLINE_LOOSE = [loose(SIMPLIFIED[pattern]) or SIMPLIFIED[pattern] for _, pattern in RULES["inline"]]
-ANY_INLINE = _any_of(pattern for pattern in INLINE_LOOSE if not pattern.pattern.startswith("^"))
+# (both searched alternations tried only where a match can open, Screen: re would try them at every position)
+ANY_INLINE = Screen(_any_of(pattern for pattern in INLINE_LOOSE if not pattern.pattern.startswith("^")))
 ANY_INLINE_AT_START = _any_of(pattern for pattern in INLINE_LOOSE if pattern.pattern.startswith("^"))
 INLINE_BOTH = [pattern for _, pattern in RULES["inline"] if pattern.pattern != SIMPLIFIED[pattern].pattern]
-ANY_INLINE_BOTH = _any_of(loose(pattern) or pattern for pattern in INLINE_BOTH)
+ANY_INLINE_BOTH = Screen(_any_of(loose(pattern) or pattern for pattern in INLINE_BOTH))
 TRADITIONAL_CHAR_RE = re.compile("[{}]".format("".join(sorted(
     set("".join(p.pattern for p in INLINE_BOTH)) - set("".join(SIMPLIFIED[p].pattern for p in INLINE_BOTH))))) or "(?!)")
 TITLE_RULES = {pattern: Screen(pattern) for scope in ("title_suffix", "title_year") for _, pattern in RULES[scope]}
