@@ -41,7 +41,11 @@ every class a new TOC names to that list.
 from __future__ import annotations
 
 import ctypes
+import heapq
+import itertools
+import marshal
 import multiprocessing
+import operator
 import os
 import queue
 import signal
@@ -252,11 +256,14 @@ class _LeafMatcher(W3LeafMatcher):
         (self._blocklength, self._maxid, self._maxweight, self._compression,
          self._minlength, self._maxlength) = compact[0]
 
+    def _block_bytes(self) -> bytes:
+        """The current compact block's data: from `_dataoffset` to `_nextoffset` of the postings file."""
+        return bytes(self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset))
+
     def _read_data(self):
         if self._compression != COMPACT:
             return super()._read_data()
-        data = bytes(self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset))
-        self._data = decode_block(data, self._blocklength, self.format.field_boost or 1.0)[0]
+        self._data = decode_block(self._block_bytes(), self._blocklength, self.format.field_boost or 1.0)[0]
 
 
 class _InlineMatcher(_LeafMatcher):
@@ -278,8 +285,8 @@ class _InlineMatcher(_LeafMatcher):
         self._blocklength, self._maxid, self._maxweight = info.doc_frequency(), info.max_id(), info.max_weight()
         self._compression, self._minlength, self._maxlength = COMPACT, 0, 0
 
-    def _read_data(self):
-        self._data = decode_block(self._terminfo.block, self._blocklength, self.format.field_boost or 1.0)[0]
+    def _block_bytes(self) -> bytes:
+        return self._terminfo.block
 
 
 TERM_INFO_MARK = 2      # Whoosh's term info starts with its inlined flag, 0 or 1
@@ -501,17 +508,22 @@ _TERM_BYTES = 33 + 100 + 56
 
 
 class _GroupedPostings:
-    """The pool's postings, a term at a time: `fields()` gives (field name, [(term bytes, flat
-    postings [document number, weight, value, ...]), ...]) in Whoosh's order (field, term, document);
-    iterating gives Whoosh's posting tuples, for any other reader of a pool."""
+    """A pool's postings, a term at a time: `fields()` gives (field name, iterator of (term bytes, flat
+    postings [document number, weight, value, ...])) in Whoosh's order (field, term, document);
+    iterating gives Whoosh's posting tuples, for any other reader of a pool. Built on records
+    (field name, term bytes, flat postings) in that order."""
 
-    def __init__(self, terms: dict[str, dict[bytes, list]]):
-        self._terms = terms
+    def __init__(self, records):
+        self._records = records
+
+    @classmethod
+    def of_terms(cls, terms: dict[str, dict[bytes, list]]) -> "_GroupedPostings":
+        return cls((fieldname, btext, terms[fieldname][btext])
+                   for fieldname in sorted(terms) for btext in sorted(terms[fieldname]))
 
     def fields(self):
-        for fieldname in sorted(self._terms):
-            terms = self._terms[fieldname]
-            yield fieldname, [(btext, terms[btext]) for btext in sorted(terms)]
+        for fieldname, records in itertools.groupby(self._records, key=operator.itemgetter(0)):
+            yield fieldname, ((btext, postings) for _, btext, postings in records)
 
     def __iter__(self):
         for fieldname, terms in self.fields():
@@ -520,14 +532,21 @@ class _GroupedPostings:
                     yield fieldname, btext, postings[i], postings[i + 1], postings[i + 2]
 
 
+def _sorted_by_document(postings: list) -> list:
+    triples = sorted(zip(postings[0::3], postings[1::3], postings[2::3]), key=operator.itemgetter(0))
+    return [x for triple in triples for x in triple]
+
+
 class _TermPool(PostingPool):
     """Whoosh's PostingPool (whoosh/writing.py 131-180) keeping each term's postings together.
 
     Whoosh keeps one tuple (field, term, document, weight, value) a posting and sorts them all at
     commit: a third of a sub-writer's time. Here a term's postings are appended to its list as they
     come (documents arrive in order), so only the terms are sorted and the postings are written a
-    term at a time (_FieldWriter.add_postings). Past `limitmb` the pool spills a sorted run as
-    Whoosh's does (`save`), and a pool that spilled is read back through Whoosh's merge of runs.
+    term at a time (_FieldWriter.add_postings). Past `limitmb` the pool spills a run to a temporary
+    file, one marshal record (field, term, postings) a term in term order, where Whoosh's writes a
+    record a posting; at commit the runs are merged a term at a time, each term's postings joined
+    in run order (which is document order), so a large segment costs little more than a small one.
     """
 
     def __init__(self, tempstore, segment, limitmb=128):
@@ -549,17 +568,28 @@ class _TermPool(PostingPool):
 
     def add(self, item):
         fieldname, btext, docnum, weight, value = item
+        self.add_document_terms(fieldname, docnum, [(btext, 0, weight, value)], False)
+
+    def add_document_terms(self, fieldname: str, docnum: int, items, scorable: bool) -> int:
+        """One document's postings in one field, (term bytes, frequency, weight, value) each; returns
+        the field's length in that document (the frequencies' sum when the field is scorable)."""
         terms = self.field_terms(fieldname)
-        postings = terms.get(btext)
-        if postings is None:
-            terms[btext] = [docnum, weight, value]
-            size = _TERM_BYTES + len(btext)
-        else:
-            if docnum < postings[-3]:
-                self.ordered = False
-            postings += (docnum, weight, value)
-            size = 0
-        self.grew(size + _POSTING_BYTES + len(value or b""))
+        length = size = 0
+        for btext, freq, weight, vbytes in items:
+            weight *= 1.0                 # the document boost, as Whoosh multiplies it
+            if scorable:
+                length += freq
+            postings = terms.get(btext)
+            if postings is None:
+                terms[btext] = [docnum, weight, vbytes]
+                size += _TERM_BYTES + len(btext)
+            else:
+                if docnum < postings[-3]:
+                    self.ordered = False
+                postings += (docnum, weight, vbytes)
+            size += _POSTING_BYTES + len(vbytes or b"")
+        self.grew(size)
+        return length
 
     def add_term(self, fieldname: str, btext: bytes, docnums: list, weights: list, values: list) -> None:
         """A whole posting list at once (a merged segment's); `values` empty when the field has none."""
@@ -582,21 +612,55 @@ class _TermPool(PostingPool):
         if not self.ordered:
             for terms in self.terms.values():
                 for btext, postings in terms.items():
-                    triples = sorted(zip(postings[0::3], postings[1::3], postings[2::3]), key=lambda t: t[0])
-                    terms[btext] = [x for triple in triples for x in triple]
+                    terms[btext] = _sorted_by_document(postings)
             self.ordered = True
         terms, self.terms = self.terms, {}
         return terms
 
     def save(self):
-        self.current = list(_GroupedPostings(self._sorted_terms()))
-        super().save()
+        # PostingPool.save and SortingPool.save (whoosh/externalsort.py 160-175): a run file in the
+        # temporary storage, its name in `runs` (cleanup and _read_run remove it), the size reset
+        records = _GroupedPostings.of_terms(self._sorted_terms())._records
+        path, f = self._new_run()
+        with f:
+            for record in records:
+                data = marshal.dumps(record)
+                f.write(_RECORD_LENGTH.pack(len(data)))
+                f.write(data)
+        self.runs.append(path)
+        self.currentsize = 0
+
+    def _merged_runs(self):
+        """(field, term, postings) of every run, a term at a time: the runs' lists of a term joined."""
+        runs = [self._read_run(path) for path in self.runs]
+        self.runs = []
+        for key, records in itertools.groupby(heapq.merge(*runs, key=_TERM_KEY), key=_TERM_KEY):
+            postings = next(records)[2]
+            ordered = True
+            for record in records:        # heapq.merge is stable: earlier runs' postings first
+                ordered = ordered and postings[-3] < record[2][0]
+                postings += record[2]
+            yield key[0], key[1], postings if ordered else _sorted_by_document(postings)
+
+    def _read_run(self, path):
+        # SortingPool._read_run (whoosh/externalsort.py 136-145) for length-prefixed records: marshal.load
+        # from a file reads it in small calls, 20 times slower than marshal.loads of the record's bytes
+        size = _RECORD_LENGTH.size
+        with self._open_run(path) as f:
+            while head := f.read(size):
+                yield marshal.loads(f.read(_RECORD_LENGTH.unpack(head)[0]))
+        self._remove_run(path)
 
     def iter_postings(self):
         if self.runs:
-            self.save()
-            return self.items()
-        return _GroupedPostings(self._sorted_terms())
+            if self.terms:
+                self.save()
+            return _GroupedPostings(self._merged_runs())
+        return _GroupedPostings.of_terms(self._sorted_terms())
+
+
+_TERM_KEY = operator.itemgetter(0, 1)
+_RECORD_LENGTH = struct.Struct("<I")    # a run's record: its length, then marshal's bytes of (field, term, postings)
 
 
 def add_postings_by_term(writer, reader, startdoc: int, docmap) -> None:
@@ -632,8 +696,9 @@ def _plain_index(field) -> bool:
     return not field.separate_spelling() and not field.vector and not field.column_type
 
 
-class FastSegmentWriter(SegmentWriter):
-    """SegmentWriter with a _TermPool, adding a document's postings to it straight from the fields."""
+class _TermPoolWriter:
+    """What both writers share: a _TermPool for Whoosh's pool (sized by the `limitmb` keyword, as
+    SegmentWriter.__init__ sizes its own, whoosh/writing.py 538-540) and merges read a term at a time."""
 
     def __init__(self, ix, **kwargs):
         super().__init__(ix, **kwargs)
@@ -641,6 +706,10 @@ class FastSegmentWriter(SegmentWriter):
 
     def add_postings_to_pool(self, reader, startdoc, docmap):
         add_postings_by_term(self, reader, startdoc, docmap)
+
+
+class FastSegmentWriter(_TermPoolWriter, SegmentWriter):
+    """SegmentWriter with a _TermPool, adding a document's postings to it straight from the fields."""
 
     def add_document(self, **fields):
         # SegmentWriter.add_document (whoosh/writing.py 720-790) for plain fields and no boosts or
@@ -652,7 +721,6 @@ class FastSegmentWriter(SegmentWriter):
         self._check_state()
         perdocwriter, pool, docnum = self.perdocwriter, self.pool, self.docnum
         perdocwriter.start_doc(docnum)
-        size = 0
         for fieldname in sorted(fields):
             value = fields[fieldname]
             if value is None:
@@ -660,26 +728,13 @@ class FastSegmentWriter(SegmentWriter):
             field = schema[fieldname]
             length = 0
             if field.indexed:
-                terms = pool.field_terms(fieldname)
-                scorable = field.scorable
                 index_postings = getattr(field.format, "index_postings", None)   # schema.PiecewisePositions
                 items = index_postings(value, field.analyzer) if index_postings else field.index(value)
-                for btext, freq, weight, vbytes in items:
-                    weight *= 1.0                 # the document boost, as Whoosh multiplies it
-                    if scorable:
-                        length += freq
-                    postings = terms.get(btext)
-                    if postings is None:
-                        terms[btext] = [docnum, weight, vbytes]
-                        size += _TERM_BYTES + len(btext)
-                    else:
-                        postings += (docnum, weight, vbytes)
-                    size += _POSTING_BYTES + len(vbytes)
+                length = pool.add_document_terms(fieldname, docnum, items, field.scorable)
             perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
-        pool.grew(size)
 
 
 # --- reading a whole posting list (matching.py) ---------------------------------------------------
@@ -695,7 +750,7 @@ def leaf_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.nda
     `_data` = (document-number deltas, weights as None / one float / an array, values) — values as
     they are for a variable-size format such as positions — and `_lastblock`, `_nextoffset` and
     `_goto` walk the blocks as its `_next_block` (951-961) does. A compact block is read from its
-    bytes (`_dataoffset` to `_nextoffset`, as _LeafMatcher._read_data does) without cutting its
+    bytes (_LeafMatcher._block_bytes, as its _read_data does) without cutting its
     values apart, since the caller decodes them together.
     """
     terms = getattr(reader, "_terms", None)
@@ -727,8 +782,7 @@ def leaf_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.nda
     deltas, weights, values, lengths = [], [], [], []
     while True:
         if matcher._compression == COMPACT:
-            data = matcher._terminfo.block if isinstance(matcher, _InlineMatcher) else \
-                bytes(matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset))
+            data = matcher._block_bytes()
             block_deltas, block_weights, block_lengths, at = _compact_parts(data, matcher._blocklength, boost)
             if block_lengths is not None:
                 values.append(data[at:])
@@ -903,20 +957,13 @@ class _OrphanSafeTask(SubWriterTask):
             self.resultqueue.put((None, writer.pool.fieldnames, writer._finalize_segment()), timeout=5)
 
 
-class ParallelWriter(MpWriter):
+class ParallelWriter(_TermPoolWriter, MpWriter):
     """MpWriter whose sub-writers each analyse their documents and keep their own segment.
 
     Whoosh's MpWriter commits without the segment of a sub-writer that died (its result is simply
     missing from the queue): the documents it held would vanish. Here a failed sub-writer fails the
     commit instead, and cancelling stops the sub-writers (Whoosh only flips a flag in this process).
     Sub-writers are FastSegmentWriters, and this writer's own pool (where merged segments go) a _TermPool."""
-
-    def __init__(self, ix, **kwargs):
-        super().__init__(ix, **kwargs)
-        self.pool = _TermPool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
-
-    def add_postings_to_pool(self, reader, startdoc, docmap):
-        add_postings_by_term(self, reader, startdoc, docmap)
 
     def _new_task(self):
         # MpWriter._new_task (whoosh/multiproc.py 187-193), starting an _OrphanSafeTask

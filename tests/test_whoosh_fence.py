@@ -176,13 +176,16 @@ def _all_postings(ix) -> list[tuple]:
 
 
 @pytest.mark.parametrize("limitmb", [64, 1])    # 1 MB: the pools spill sorted runs and read them back
-def test_fast_writer_and_its_merge_write_what_whoosh_writes(tmp_path, limitmb):
+def test_fast_writer_and_its_merge_write_what_whoosh_writes(tmp_path, limitmb, monkeypatch):
     from whoosh.writing import SegmentWriter
 
     from index.schema import make_schema
     from index.schema import whoosh_fields
 
     docs = [whoosh_fields(doc) for doc in _docs(0, 80)]
+    runs = []
+    save = postings._TermPool.save
+    monkeypatch.setattr(postings._TermPool, "save", lambda pool: runs.append(pool.segment) or save(pool))
     built = {}
     for name, writer_class in (("whoosh", SegmentWriter), ("fast", postings.FastSegmentWriter)):
         (tmp_path / name).mkdir()
@@ -200,6 +203,8 @@ def test_fast_writer_and_its_merge_write_what_whoosh_writes(tmp_path, limitmb):
         built[name] = _all_postings(ix)
         ix.close()
     assert len(built["fast"]) > 10_000 and built["fast"] == built["whoosh"]
+    # with 1 MB each writer's pool spilled several runs (a term's postings then joined across them)
+    assert (min(runs.count(segment) for segment in set(runs)) >= 2) if limitmb == 1 else not runs
 
 
 def _pickled_names(obj) -> set[str]:
