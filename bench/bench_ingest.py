@@ -169,6 +169,7 @@ def main() -> int:
         "load_before": round(load_before, 1), "load_5min_after": round(load_during, 1),
         "text_mb": round(text_bytes / 2**20, 1), "index_mb": round(index_bytes / 2**20, 1),
         "whoosh_segments_mb": round(whoosh_bytes / 2**20, 1),
+        "whoosh_segments": sum(p.suffix == ".seg" for p in index_dir.iterdir()),
         "index_over_text": round(index_bytes / text_bytes, 2),
         "peak_rss_mb_ingest_process": peak_mb(resource.RUSAGE_SELF),
         "peak_rss_mb_largest_child": peak_mb(resource.RUSAGE_CHILDREN),
