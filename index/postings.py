@@ -306,7 +306,8 @@ def _read_varint(data: bytes, at: int) -> tuple[int, int]:
         shift += 7
 
 
-def _write_varint(out: bytearray, x: int) -> None:
+def write_varint(out: bytearray, x: int) -> None:
+    """x as a varint (7 bits a byte, low first; also schema.encode_positions' encoding)."""
     while x > 127:
         out.append(x & 127 | 128)
         x >>= 7
@@ -330,12 +331,12 @@ class _TermInfo(W3TermInfo):
         whole = inline and _whole(self._weight) and _whole(self._maxweight)
         out = bytearray([INLINE_MARK if whole else INLINE_FLOAT_MARK if inline else TERM_INFO_MARK])
         if whole:
-            _write_varint(out, int(self._weight))
-            _write_varint(out, int(self._maxweight))
+            write_varint(out, int(self._weight))
+            write_varint(out, int(self._maxweight))
         else:
             out += _WEIGHTS.pack(self._weight, self._maxweight)
         for x in (self._df, self._minid, self._maxid - self._minid) + (() if inline else (self._offset, self._length)):
-            _write_varint(out, x)
+            write_varint(out, x)
         return bytes(out + self.block) if inline else bytes(out)
 
     @classmethod

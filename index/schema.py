@@ -13,6 +13,7 @@ from whoosh.formats import Positions
 from .analysis import (PARAGRAPH_BITS, RESTORED_OFFSET, bigram_analyzer, index_terms_of, paragraph_position,
                        word_analyzer)
 from .health import IndexOutdated
+from .postings import write_varint as _varint
 
 TITLE_BOOST = 3.0
 WORD_FIELDS = {"title": "title", "body": "body"}
@@ -62,13 +63,6 @@ def _one_position(position: int) -> bytes:
     else:
         _varint(out, position << 1)
     return bytes(out)
-
-
-def _varint(out: bytearray, x: int) -> None:
-    while x > 127:
-        out.append(x & 127 | 128)
-        x >>= 7
-    out.append(x)
 
 
 def decode_positions(value: bytes) -> list[int]:
