@@ -264,7 +264,7 @@ class _Session:
 
     def _group_of(self, doc_id: str, sig: np.ndarray) -> str:
         """The group of an indexed near-duplicate (the oldest such group), else a new group."""
-        copies = [d for d in self._near_duplicates().add(doc_id, sig.tolist()) if d in self.groups]
+        copies = [d for d in self._near_duplicates().add(doc_id, sig) if d in self.groups]
         return min((self.groups[d] for d in copies), default=doc_id, key=lambda g: self.group_seq.get(g, 0))
 
     # writing
