@@ -26,8 +26,9 @@ from .store import DocumentStore, decode_signature, encode_signature
 LOCK_TIMEOUT = 30.0          # seconds a second writer waits (the CLI passes SAFETY_SEARCH_LOCK_TIMEOUT)
 # Documents per commit: bounds the work a crash can lose (10,000 documents are ~300,000 paragraphs,
 # under two minutes of ingest), and sets the size of segments: each commit writes one per sub-writer,
-# so 1,000,000 paragraphs end in 8 segments, under MERGE_AT_SEGMENTS, with no merge (at 2,000 they
-# made 34, and merging 19 of them took 9 minutes in one process while both cores waited).
+# so bench_ingest's 1,000,000 paragraphs (28,496 documents) end in 6 segments with no merge. At 2,000
+# a commit they made 18 segments by the 9th commit, and the 10th merged them in the parent process
+# while both cores waited (over 18 minutes at load 10; the run was stopped there).
 COMMIT_EVERY = 10_000
 WRITER_PROCS = min(2, os.cpu_count() or 1)
 MERGE_AT_SEGMENTS = 16       # commits leave segments alone until there are this many
