@@ -13,8 +13,8 @@ import ahocorasick_rs
 
 from ingest import region
 from ingest.datafile import rows
-from ingest.prefilter import Screen, chars_in, simplified
-from ingest.text import HAN
+from ingest.prefilter import Screen, chars_in
+from ingest.text import HAN, to_simplified
 from ingest.years import plausible_year
 
 TITLE_WEIGHT = 5            # one title cue outweighs a handful of 全市 in the body
@@ -102,7 +102,7 @@ def _around(text, match):
 
 def normalise(text):
     """Simplified text with full-width digits folded, 二〇二三年 as 2023年 and no spaces inside 2018 年 3 月."""
-    text = simplified(text)
+    text = to_simplified(text)
     if FULL_WIDTH_RE.search(text):
         text = text.translate(FULL_WIDTH)
     text = CN_YEAR_RE.sub(_cn_year, text)

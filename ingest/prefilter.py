@@ -6,17 +6,12 @@ fenced here: its tree is internal, checked on 3.11-3.13); anything it does not u
 `loose`: the pattern without its lookarounds, which matches wherever the pattern does; a pattern that
 opens with a lookbehind (?<![乡城]) is tried at every position, its loose form jumps to its first literal.
 Both only ever pass over what cannot match.
-`simplified`: OpenCC's t2s conversion, passed over for a text it cannot change (most of a Simplified
-corpus): a text holding none of the characters and phrases its dictionaries change (data/t2s_screen.tsv).
 """
 import re
 import sys
 from collections import Counter
-from importlib import metadata
 from re import _constants as sre, _parser as sre_parse
 
-from ingest.datafile import rows
-from ingest.text import to_simplified
 
 assert (3, 11) <= sys.version_info[:2] <= (3, 13), "re._parser's tree is read here: check _item on this Python"
 
@@ -299,29 +294,3 @@ def _item(op, av) -> list[frozenset[str]]:
         shared = Counter(need for branch in branches for need in set(branch))
         return [frozenset().union(*(max(branch, key=lambda need: (shared[need], -len(need))) for branch in branches))]
     return []                          # lookarounds, anchors, any character, group references
-
-
-def _t2s_screen() -> tuple[re.Pattern, re.Pattern, re.Pattern] | None:
-    """(characters, the phrases' characters, phrases): a text t2s changes matches the first or the last,
-    and what matches the last matches the second, a cheaper scan (re tries the 110 phrases at every 一 or
-    不). None when the installed OpenCC is not the version the data file was read from (its dictionaries
-    may change other texts). Any character beyond the BMP matches the first: re tests a class of such
-    characters one by one (100x slower), and they are rare."""
-    entries = rows("t2s_screen.tsv", 2)
-    if ("opencc", metadata.version("opencc")) not in entries:
-        return None
-    values = {kind: [value for key, value in entries if key == kind] for kind in ("char", "phrase", "phrase_char")}
-    chars = "".join(re.escape(char) for char in values["char"] if char <= "\uffff")
-    return (re.compile(f"[{chars}\U00010000-\U0010ffff]"), re.compile(f"[{''.join(values['phrase_char'])}]"),
-            re.compile("|".join(map(re.escape, values["phrase"]))))
-
-
-T2S_SCREEN = _t2s_screen()
-
-
-def simplified(text: str) -> str:
-    """to_simplified(text), without calling OpenCC on a text it leaves as it is (the scans cost ~1/30 of it)."""
-    if T2S_SCREEN is not None and not T2S_SCREEN[0].search(text) \
-            and not (T2S_SCREEN[1].search(text) and T2S_SCREEN[2].search(text)):
-        return text
-    return to_simplified(text)

@@ -13,8 +13,8 @@ import re
 from ingest.clean import (RULES, chinese_punctuation, clean_title, looks_like_title, may_reduce_to, split_glued_heading,
                           strip_line)
 from ingest.datafile import rows
-from ingest.prefilter import Screen, simplified
-from ingest.text import HAN
+from ingest.prefilter import Screen
+from ingest.text import HAN, to_simplified
 
 HEAD_LINES = 14             # a headline stands among the first lines, above the body (and a metadata table)
 TITLE_MIN, TITLE_MAX = 5, 60
@@ -89,7 +89,7 @@ def is_title(text: str | None, words: bool = True) -> bool:
     title words. A page's own <h1>/<title> needs no title words: it is a title by markup, whatever its topic."""
     if not text or not TITLE_MIN <= len(text) <= TITLE_MAX or DATE_RE.search(text):
         return False
-    simple = simplified(text)     # the patterns and words are Simplified: 應急管理部…簽署儀式 is read as such
+    simple = to_simplified(text)  # the patterns and words are Simplified: 應急管理部…簽署儀式 is read as such
     if NOT_TITLE_RE.search(simple):
         return False
     return looks_like_title(text) and (not words or bool(TITLE_WORDS_RE.search(simple))) \

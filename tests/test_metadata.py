@@ -201,6 +201,7 @@ def test_empty_or_odd_input_is_described_without_error():
 # --- real documents (tests/data/real, from the development set; sources in its README) ----------------------
 
 REAL = ROOT / "tests" / "data" / "real"
+EXTRACT_PAGES = ROOT / "bench" / "data" / "extract" / "pages"   # a case may name a page of the extraction set
 
 
 def real(name):
@@ -306,7 +307,7 @@ FIELD_NAMES = ("title", "year", "province", "city", "county", "town", "level", "
     ("township_news_not_in_gazetteer.txt", {"level": "乡", "province": None}),
     # the bodies that present at a meeting (推介会上，省商务厅、…示范区管委会、中车太原…公司…分别作了推介) do not
     # speak for the report: 我省 does, so 省 and no city
-    ("html_provincial_news_participants_shanxi.html", {"level": "省", "province": "山西省", "city": None}),
+    (EXTRACT_PAGES / "E023.html", {"level": "省", "province": "山西省", "city": None}),
     # but the towns reporting to a county meeting (金塘镇、肖岭乡…依次进行交流发言) tell whose meeting it is
     ("county_news_towns_report_chongyang.txt", {"province": "湖北省", "city": "咸宁市", "county": "崇阳县", "town": None}),
     # 我委…會同縣總工會 is "jointly with the county's union", not 会同县 (湖南): the report names no place
