@@ -100,10 +100,12 @@ class _Segmenter:
             for word, freq in domain_words().items():
                 rjieba.add_word(word, freq, None)
             self.raw_tokenize = rjieba.tokenize
+            self.cut = rjieba.cut
             self.has_word = rjieba.has_word
         else:
             jieba = load_jieba()
             self.raw_tokenize = jieba.tokenize
+            self.cut = jieba.lcut
             self.has_word = lambda word: jieba.dt.FREQ.get(word, 0) > 0
 
     def tokenize(self, text: str) -> list[tuple[str, int, int]]:

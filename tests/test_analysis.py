@@ -88,6 +88,9 @@ def test_rjieba_and_jieba_cut_the_corpus_identically():
     for text in texts:
         norm = normalise(text)
         assert segmenter().tokenize(norm) == split_symbols(jieba.tokenize(norm)), text
+        # the words without offsets (what ranking counts a paragraph's rare words from) are the same words
+        assert segmenter().cut(norm) == [w for w, _, _ in segmenter().raw_tokenize(norm)], text
+        assert jieba.lcut(norm) == [w for w, _, _ in jieba.tokenize(norm)], text
 
 
 TEXT = st.text(alphabet=st.sampled_from(list("安全生产責任製煙花爆竹落實第条5１Ａa GDP，。、\n\t-_%.") +
