@@ -44,6 +44,22 @@ def idf(docs: int, df: int) -> float:
     return math.log(docs / (df + 1)) + 1
 
 
+def unique_sorted(a: np.ndarray, return_inverse: bool = False, return_counts: bool = False):
+    """np.unique of an ascending array, as np.unique gives it, without sorting or hashing it again
+    (most of np.unique's time on the occurrence keys, which are in order already)."""
+    first = np.ones(len(a), dtype=bool)
+    np.not_equal(a[1:], a[:-1], out=first[1:])
+    values = a[first]
+    if not (return_inverse or return_counts):
+        return values
+    out = [values]
+    if return_inverse:
+        out.append(np.cumsum(first) - 1)
+    if return_counts:
+        out.append(np.diff(np.append(np.flatnonzero(first), len(a))))
+    return tuple(out)
+
+
 def _isin_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Which elements of sorted `a` occur in sorted `b`."""
     if not len(b):
@@ -270,7 +286,10 @@ class Evaluator:
         A phrase's key is that of its first word; And keeps the first part's matches in paragraphs
         that hold every part.
         """
-        docnums = np.unique(np.asarray(docnums, dtype=np.int64))
+        return self._occurrences(query, np.unique(np.asarray(docnums, dtype=np.int64)))
+
+    def _occurrences(self, query, docnums: np.ndarray) -> np.ndarray:
+        """occurrences, `docnums` sorted and unique."""
         if isinstance(query, wq.Term):
             return self.keys(query.fieldname, query.text, docnums)
         if isinstance(query, wq.Phrase):
@@ -283,20 +302,20 @@ class Evaluator:
                 found = keys if found is None else found[_isin_sorted(found, keys)]
                 if not len(found):
                     break
-                docnums = np.unique(found >> KEY_BITS)
+                docnums = unique_sorted(found >> KEY_BITS)
             return found
-        parts = [self.occurrences(q, docnums) for q in query.subqueries]
+        parts = [self._occurrences(q, docnums) for q in query.subqueries]
         if isinstance(query, wq.Or):
             return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
         first = parts[0]
         for other in parts[1:]:
-            first = first[np.isin(paragraph_of(first), paragraph_of(other))]
+            first = first[_isin_sorted(paragraph_of(first), paragraph_of(other))]
         return first
 
     def paragraphs(self, query, docnums) -> dict[int, set[int]]:
         """docnum -> paragraphs where `query` (Terms and Phrases under And/Or) matches."""
         out: dict[int, set[int]] = {}
-        for key in np.unique(paragraph_of(self.occurrences(query, docnums))).tolist():
+        for key in unique_sorted(paragraph_of(self.occurrences(query, docnums))).tolist():
             out.setdefault(key >> DOC_SHIFT, set()).add(key & PARAGRAPH_MASK)
         return out
 
@@ -318,7 +337,7 @@ class Evaluator:
             candidates &= holds
         found = self.occurrences(query, np.flatnonzero(candidates))
         if len(found):
-            ids, tf = np.unique(found >> KEY_BITS, return_counts=True)
+            ids, tf = unique_sorted(found >> KEY_BITS, return_counts=True)
             mask[ids] = True
             score[ids] += self._bm25(query.fieldname, ids, tf.astype(np.float32))
 

@@ -210,17 +210,21 @@ def test_a_store_written_before_towns_gains_the_column_on_the_next_ingest(tmp_pa
     assert ix.search("", filters={"town": "学院南路街道"})["total"] == 1
 
 
-def test_documents_stored_as_json_text_before_compression_still_read_and_reindex(tmp_path):
+def test_documents_stored_as_json_text_or_zlib_by_older_versions_still_read_and_reindex(tmp_path):
     import json
     import sqlite3
-    docs = [fire_doc(1), fire_doc(2)]
+    import zlib
+    docs = [fire_doc(1), fire_doc(2), fire_doc(3)]
     index.add_documents(tmp_path, docs)
     with sqlite3.connect(tmp_path / "documents.sqlite") as db:
         assert all(isinstance(body, bytes) for (body,) in db.execute("SELECT body FROM documents"))
-        db.execute("UPDATE documents SET body = ? WHERE doc_id = ?",     # as an older version left it
-                   (json.dumps(docs[0], ensure_ascii=False), docs[0]["doc_id"]))
+        older = json.dumps(docs[0], ensure_ascii=False)                 # as older versions left them:
+        db.execute("UPDATE documents SET body = ? WHERE doc_id = ?", (older, docs[0]["doc_id"]))   # text,
+        db.execute("UPDATE documents SET body = ? WHERE doc_id = ?",                            # zlib
+                   (zlib.compress(json.dumps(docs[1], ensure_ascii=False).encode()), docs[1]["doc_id"]))
     ix = index.SearchIndex(tmp_path)
-    assert ix.document(docs[0]["doc_id"])["paragraphs"][1]["text"] == docs[0]["paragraphs"][1]["text"]
+    for doc in docs:
+        assert ix.document(doc["doc_id"])["paragraphs"][1]["text"] == doc["paragraphs"][1]["text"]
     assert ix.search("防汛抗旱")["results"][0]["paragraphs"][0]["text"] == NOTICES[1]
     assert index.check(tmp_path).ok
     index.reindex(tmp_path, progress=False)

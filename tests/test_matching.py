@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import pytest
 from whoosh import query as wq
 
@@ -117,3 +119,16 @@ def test_after_a_commit_a_workers_kept_statistics_and_answers_are_those_of_the_n
     again = worker.search("煤矿 安全", explain=True)
     assert again == index.SearchIndex(tmp_path).search("煤矿 安全", explain=True)
     assert again["results"][0]["explain"]["weights"] != first["results"][0]["explain"]["weights"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 50), max_size=60))
+def test_unique_of_keys_in_order_is_numpys_unique(values):
+    from index.matching import unique_sorted
+
+    keys = np.array(sorted(values), dtype=np.int64)
+    expected = np.unique(keys, return_inverse=True, return_counts=True)
+    got = unique_sorted(keys, return_inverse=True, return_counts=True)
+    for want, have in zip(expected, got):
+        assert want.tolist() == have.tolist()
+    assert unique_sorted(keys).tolist() == expected[0].tolist()
