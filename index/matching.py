@@ -145,8 +145,11 @@ class TermFrequencies:
 
     KEPT = 200_000      # totals kept before starting afresh: about 20 MB
 
-    def __init__(self, fieldname: str):
+    def __init__(self, fieldname: str, folder: str = ""):
+        """`folder` names the index: its tables are kept for the process, so an index opened again (a
+        service worker forked after the master's warm-up, SearchIndex.prepare) reads none of them."""
         self.fieldname = fieldname
+        self._kept = _SEGMENT_TABLES.setdefault((folder, fieldname), {})
         self._tables: dict[str, dict[str, float]] = {}     # segment id -> its table, in reader order
         self._totals: dict[str, float] = {}
 
@@ -154,8 +157,10 @@ class TermFrequencies:
         """Answer for `searcher`'s segments from now on: read the new ones, forget those gone."""
         readers = [(reader, reader.segment().segment_id()) for reader, _ in searcher.reader().leaf_readers()
                    if reader.segment() is not None]
-        self._tables = {name: self._tables[name] if name in self._tables else field_frequencies(reader, self.fieldname)
+        self._tables = {name: self._kept[name] if name in self._kept else field_frequencies(reader, self.fieldname)
                         for reader, name in readers}
+        self._kept.clear()
+        self._kept.update(self._tables)
         self._totals = {}
 
     def frequency(self, fieldname: str, text: str):
@@ -167,6 +172,9 @@ class TermFrequencies:
                 self._totals.clear()
             found = self._totals[text] = sum(table.get(text, 0) for table in self._tables.values())
         return found
+
+
+_SEGMENT_TABLES: dict[tuple[str, str], dict[str, dict[str, float]]] = {}   # (folder, field) -> segment id -> table
 
 
 class KeptStatistics:

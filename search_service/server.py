@@ -172,7 +172,8 @@ def build_index(index_dir: Path, corpus: Path) -> int | None:
 
 
 def warm_up(index_dir: Path) -> None:
-    """Load jieba/rjieba, the dictionaries and analyzers once in the master, so forked workers share them.
+    """Load jieba/rjieba, the dictionaries, analyzers and the index's frequency tables once in the
+    master, so forked workers share them.
 
     The index opened here is thrown away before the fork: workers must not share open file handles.
     """
@@ -182,6 +183,7 @@ def warm_up(index_dir: Path) -> None:
     search_index = index.SearchIndex(index_dir)
     try:
         search_index.search("安全生产", filters={}, page=1, per_page=1)
+        search_index.prepare()
     finally:
         search_index.close()
 

@@ -236,3 +236,20 @@ def test_another_whoosh_version_is_refused_at_import_with_a_clear_message():
             "try:\n    import index.postings\nexcept ImportError as exc:\n    print(exc)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
     assert "2.7.4" in out and "2.7.5" in out and "pyproject.toml" in out
+
+
+def test_a_worker_opening_the_index_after_the_masters_warm_up_reads_no_frequency_table(tmp_path, monkeypatch):
+    """The service's master reads the rare-word count's tables before it forks (server.warm_up); the
+    workers' own SearchIndex finds them instead of reading every segment again on its first search."""
+    from search_service.server import warm_up
+
+    index.add_documents(tmp_path, _docs(0, 30), commit_every=10)
+    read = []
+    monkeypatch.setattr("index.matching.field_frequencies", lambda reader, name: read.append(reader) or
+                        postings.field_frequencies(reader, name))
+    warm_up(tmp_path)
+    segments = len(read)
+    assert segments >= 2
+    worker = index.SearchIndex(tmp_path)
+    results = worker.search("安全生产 检查")["results"]
+    assert results and len(read) == segments
