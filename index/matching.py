@@ -166,11 +166,18 @@ class TermFrequencies:
     def frequency(self, fieldname: str, text: str):
         if fieldname != self.fieldname:
             raise ValueError(f"TermFrequencies of {self.fieldname}, asked for {fieldname}")
+        return self.total(text)
+
+    def total(self, text: str):
+        """The term's total weight in this field (asked of hundreds of words a search: kept lean)."""
         found = self._totals.get(text)
         if found is None:
             if len(self._totals) >= self.KEPT:
                 self._totals.clear()
-            found = self._totals[text] = sum(table.get(text, 0) for table in self._tables.values())
+            found = 0
+            for table in self._tables.values():
+                found += table.get(text, 0)
+            self._totals[text] = found
         return found
 
 

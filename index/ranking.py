@@ -25,7 +25,7 @@ data/negating_compounds.txt) still matches but counts only NEGATED of a real one
    remember; many laws share a clause nearly word for word, and a long article holds the query's
    words in several paragraphs: the one remembered is the one whose rare words were typed.
    Its document takes that paragraph's score, and those paragraphs are shown first.
-   "Rare" is rare among paragraphs (a word's occurrences in the body, see `occurrences`), not among
+   "Rare" is rare among paragraphs (a word's occurrences in the body, see SearchIndex._rarity), not among
    documents: 有期徒刑 or 被执行人 fill hundreds of one law's paragraphs yet few documents, and by
    document frequency the paragraph remembered lost to its siblings for words nobody would type.
    Numbers (三级, 十万元, 第八十三) are not counted: they are what sibling clauses and the versions of a
@@ -328,15 +328,6 @@ def _wording(text: str) -> str:
     return WORDING_NOISE.sub("", text)
 
 
-def occurrences(searcher, word: str) -> int:
-    """How often a word occurs in the body of all documents: how rare it is among paragraphs.
-
-    Not its document frequency: a law's own terms (有期徒刑, 被执行人) fill hundreds of its
-    paragraphs yet few documents, and what stands out in a paragraph is a word rare among paragraphs
-    (occurrences ≈ paragraphs holding it, as a word seldom repeats within one)."""
-    return int(searcher.frequency("body", word))
-
-
 class _Unasked:
     """How many words of a paragraph not asked for are rarer (`frequency`: occurrences) than the least
     rare word asked for, at most UNASKED_CAP (counting stops there), for one query: whether a word
@@ -351,21 +342,27 @@ class _Unasked:
 
     def __call__(self, text: str) -> int:
         if self.ceiling is None:
-            self.ceiling = max(self.frequency(a) for a in self.asked)
-        count, seen = 0, set()
-        for w in _own_words(text):
-            if w in seen:
-                continue
-            seen.add(w)
-            counts = self.counts.get(w)
-            if counts is None:
-                # the rarity test first: a look-up is a dictionary's, cheaper than testing containment
-                counts = self.counts[w] = self.frequency(w) < self.ceiling and \
-                    not any(w in a or a in w for a in self.asked)
-            if counts:
-                count += 1
-                if count == UNASKED_CAP:
-                    break
+            self.ceiling = max(int(self.frequency(a)) for a in self.asked)
+        count, seen, counts, asked = 0, set(), self.counts, self.asked
+        for words in _own_words(text).clauses():
+            for w in words:
+                if w in seen:
+                    continue
+                seen.add(w)
+                rare = counts.get(w)
+                if rare is None:
+                    # the rarity test first: a look-up is a dictionary's, cheaper than testing containment
+                    rare = int(self.frequency(w)) < self.ceiling
+                    if rare:
+                        for a in asked:
+                            if w in a or a in w:
+                                rare = False
+                                break
+                    counts[w] = rare
+                if rare:
+                    count += 1
+                    if count == UNASKED_CAP:
+                        return count
         return count
 
 
@@ -385,19 +382,26 @@ def _own_words(text: str) -> "_ClauseWords":
 
 
 class _ClauseWords:
-    __slots__ = ("clauses", "cut")
+    __slots__ = ("texts", "cut")
 
-    def __init__(self, clauses: list[str]):
-        self.clauses = clauses
+    def __init__(self, texts: list[str]):
+        self.texts = texts
         self.cut: list[tuple[str, ...]] = []
 
+    def clauses(self):
+        """The words of each clause in turn (a tuple each)."""
+        yield from self.cut
+        cut = segmenter().cut
+        for clause in self.texts[len(self.cut):]:
+            # analysis.words without offsets, its symbol split (which only cuts tokens without Chinese
+            # characters) and punctuation filter: the same Chinese words, several times cheaper
+            words = tuple(filter(_is_own_word, cut(clause)))
+            self.cut.append(words)
+            yield words
+
     def __iter__(self):
-        for i, clause in enumerate(self.clauses):
-            if i == len(self.cut):
-                # analysis.words without offsets, its symbol split (which only cuts tokens without
-                # Chinese characters) and punctuation filter: the same Chinese words, several times cheaper
-                self.cut.append(tuple(filter(_is_own_word, segmenter().cut(clause))))
-            yield from self.cut[i]
+        for words in self.clauses():
+            yield from words
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -27,7 +27,7 @@ from .health import FileVerifier, IndexDamaged, IndexMissing, IndexProblem, open
 from .highlight import highlight
 from .matching import Evaluator, KeptStatistics, TermFrequencies, idf
 from .query import Compiled, QueryError, compile_query
-from .ranking import RERANK_DEPTH, SPECIFIC_TOP, Ranked, by_specificity, occurrences, rank, shown_paragraphs
+from .ranking import RERANK_DEPTH, SPECIFIC_TOP, Ranked, by_specificity, rank, shown_paragraphs
 from .store import STORE_FILE, DocumentStore
 from .vocabulary import DEFAULT_CONTEXT, DEFAULT_PER_PAGE, MAX_CONTEXT, MAX_DEPTH, MAX_PER_PAGE, SORTS
 
@@ -105,7 +105,7 @@ class SearchIndex:
         self._verifier.verify(self._searcher.reader().generation())
         self._table = None
         self._evaluator = None
-        self._frequencies = TermFrequencies("body", str(self.index_dir.resolve()))   # what ranking.occurrences asks
+        self._frequencies = TermFrequencies("body", str(self.index_dir.resolve()))   # what _rarity gives
         self._frequencies_stale = True                # read on the first search of a generation that needs them
 
     def generation(self) -> int:
@@ -201,7 +201,7 @@ class SearchIndex:
             head = window[:SPECIFIC_TOP]
             loaded = self.store.get_many([table.doc_ids[r.docnum] for r in head])
             window = by_specificity(head, lambda d: _texts(loaded.get(table.doc_ids[d])), compiled.hits,
-                                    self._word_occurrences) + window[SPECIFIC_TOP:]
+                                    self._rarity()) + window[SPECIFIC_TOP:]
             ordered = [r.docnum for r in window] + found[RERANK_DEPTH:].tolist()
             docnums = ordered[start:start + per_page]
             ranked = {r.docnum: r for r in window}
@@ -226,7 +226,7 @@ class SearchIndex:
             by_n = {p["n"]: p for p in doc["paragraphs"]}
             scored = ranked.get(d)
             if scored:
-                shown = shown_paragraphs(scored, _texts(doc), compiled.hits, self._word_occurrences)
+                shown = shown_paragraphs(scored, _texts(doc), compiled.hits, self._rarity())
             chosen = [n for n in (shown if scored else []) if n in by_n] or [doc["paragraphs"][0]["n"]]
             result = {
                 **_summary(doc), "copies": int(table.copies[d]),
@@ -238,11 +238,16 @@ class SearchIndex:
             results.append(result)
         return results
 
-    def _word_occurrences(self, word: str) -> int:
-        """ranking.occurrences of a word, from the segments' frequency tables: read when a search first
-        needs them in a generation, so a document or paragraph request after a commit does not pay for them."""
+    def _rarity(self):
+        """How rare a word is among paragraphs, as ranking's rare-word count asks it: the word's
+        occurrences in the body of all documents (`TermFrequencies.total`). Not its document
+        frequency: a law's own terms (有期徒刑, 被执行人) fill hundreds of its paragraphs yet few
+        documents, and what stands out in a paragraph is a word rare among paragraphs (occurrences ≈
+        paragraphs holding it, as a word seldom repeats within one). The segments' tables are read
+        when a search first needs them in a generation (or by `prepare`), so a document or paragraph
+        request after a commit does not pay for them."""
         self._read_frequencies()
-        return occurrences(self._frequencies, word)
+        return self._frequencies.total
 
     def _read_frequencies(self) -> None:
         if self._frequencies_stale:
