@@ -25,9 +25,8 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import TOC
 
-from .postings import latest_toc_generation, segment_file_prefix, toc_filename
+from .postings import latest_toc_generation, read_toc as _read_toc, segment_file_prefix, toc_filename
 from .store import STORE_FILE, decode_body
 
 INDEX_NAME = "MAIN"
@@ -190,7 +189,7 @@ def toc_name(generation: int) -> str:
 def read_toc(index_dir: Path, generation: int):
     """The TOC of one commit; IndexDamaged when it cannot be read."""
     try:
-        return TOC.read(_storage(index_dir), INDEX_NAME, gen=generation)
+        return _read_toc(_storage(index_dir), INDEX_NAME, generation)
     except FileNotFoundError:
         raise
     except Exception as exc:   # Whoosh raises anything from EOFError to its own IndexError on garbage

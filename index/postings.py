@@ -40,7 +40,6 @@ every class a new TOC names to that list.
 """
 from __future__ import annotations
 
-import ctypes
 import heapq
 import itertools
 import marshal
@@ -66,6 +65,8 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
+
+from ingest.forked import start_forked_worker
 
 if whoosh.__version__ != (2, 7, 4):
     raise ImportError(f"index.postings 依赖 Whoosh 2.7.4 的内部结构（编码、匹配器、多进程写入），当前安装的是 "
@@ -935,8 +936,7 @@ class _OrphanSafeTask(SubWriterTask):
         self.failures = failures
 
     def run(self):
-        if sys.platform.startswith("linux"):
-            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        start_forked_worker()
         try:
             self._run()
         except BaseException as exc:
@@ -1015,6 +1015,11 @@ def latest_toc_generation(storage, indexname: str) -> int:
     """The newest TOC generation among the files of `storage`, -1 when there is none
     (TOC._latest_generation, whoosh/index.py 589-597)."""
     return TOC._latest_generation(storage, indexname)
+
+
+def read_toc(storage, indexname: str, generation: int):
+    """The TOC of one commit (TOC.read, whoosh/index.py 614-667): its segments, schema and generation."""
+    return TOC.read(storage, indexname, gen=generation)
 
 
 def toc_filename(indexname: str, generation: int) -> str:

@@ -8,7 +8,6 @@ order whatever the number of workers: the result of an ingest does not depend on
 from __future__ import annotations
 
 import collections
-import ctypes
 import functools
 import hashlib
 import itertools
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from ingest import dedup
 from ingest.errors import SkipFile
+from ingest.forked import start_forked_worker
 from ingest.pipeline import DUMP_SUFFIXES, clean_dump_part, clean_file
 
 # A dump is cut into parts of about this size: big enough that a part's pickling overhead is
@@ -134,8 +134,7 @@ def clean_unit(unit: Unit) -> UnitResult:
 
 def _orphan_safe() -> None:
     # A worker killed with its parent (kill -9 of an ingest) must not live on holding the lock file.
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    start_forked_worker()
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
 
 

@@ -7,7 +7,6 @@ it cannot parse, a URL over its limit) are answered like the app's errors.
 """
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import signal
@@ -19,9 +18,10 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.http import errors as http_errors
 from gunicorn.workers.sync import SyncWorker
 
+from ingest.forked import start_forked_worker
+
 from .status import Exit, exit_status
 
-PR_SET_PDEATHSIG = 1
 # Gunicorn's parse errors that are the client's: answered as the app's 400/414/431.
 CLIENT_ERRORS = ((http_errors.LimitRequestLine, 414), (http_errors.LimitRequestHeaders, 431),
                  (http_errors.InvalidRequestLine, 400), (http_errors.InvalidRequestMethod, 400),
@@ -38,9 +38,8 @@ class Worker(SyncWorker):
     """A sync worker that exits when the master dies and speaks the app's language for parse errors."""
 
     def init_process(self):
-        if sys.platform.startswith("linux"):
-            # SIGTERM lets a request in flight finish; the worker's signal pipe wakes its loop at once.
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        # SIGTERM lets a request in flight finish; the worker's signal pipe wakes its loop at once.
+        start_forked_worker(signal.SIGTERM)
         if os.getppid() != self.ppid:      # the master died before the line above
             os._exit(0)
         code = 0
