@@ -60,6 +60,16 @@ def unique_sorted(a: np.ndarray, return_inverse: bool = False, return_counts: bo
     return tuple(out)
 
 
+def union_sorted(parts: list[np.ndarray]) -> np.ndarray:
+    """The sorted unique values of arrays each ascending and unique (the occurrences of a query's
+    alternatives): one stable sort of the runs (timsort merges them) instead of np.unique's."""
+    if len(parts) == 1:
+        return parts[0]
+    joined = np.concatenate(parts)
+    joined.sort(kind="stable")
+    return unique_sorted(joined)
+
+
 def _isin_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Which elements of sorted `a` occur in sorted `b`."""
     if not len(b):
@@ -321,7 +331,7 @@ class Evaluator:
             return found
         parts = [self._occurrences(q, docnums) for q in query.subqueries]
         if isinstance(query, wq.Or):
-            return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+            return union_sorted(parts) if parts else np.zeros(0, dtype=np.int64)
         first = parts[0]
         for other in parts[1:]:
             first = first[_isin_sorted(paragraph_of(first), paragraph_of(other))]

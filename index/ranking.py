@@ -77,7 +77,7 @@ from whoosh import query as wq
 from ingest.text import NOT_TEXT_RE
 
 from .analysis import is_cjk_word, normalise, paragraph_of, segmenter
-from .matching import DOC_SHIFT, PARAGRAPH_MASK, Evaluator, _isin_sorted, unique_sorted
+from .matching import DOC_SHIFT, PARAGRAPH_MASK, Evaluator, _isin_sorted, union_sorted, unique_sorted
 from .query import Hit
 
 # The weights were set on the relevance bench's development seeds (1 and 2; the reported seed and seed 7
@@ -214,7 +214,7 @@ def _bonuses(parts: list[_Occurrences], keys: np.ndarray) -> tuple[np.ndarray, n
 def _paragraph_scores(parts: list[_Occurrences]) -> dict[int, list[tuple[float, int, bool, tuple]]]:
     """docnum -> [(score, n, holds every part, (parts held, bonus, counts))] of its paragraphs holding a
     part, best first: the best SHOWN, then the other paragraphs holding every part, up to CANDIDATES in all."""
-    keys = np.unique(np.concatenate([p.paragraphs for p in parts]))
+    keys = union_sorted([p.paragraphs for p in parts])
     if not len(keys):
         return {}
     counts = np.stack([p.count_in(keys) for p in parts])

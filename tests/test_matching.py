@@ -132,3 +132,12 @@ def test_unique_of_keys_in_order_is_numpys_unique(values):
     for want, have in zip(expected, got):
         assert want.tolist() == have.tolist()
     assert unique_sorted(keys).tolist() == expected[0].tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sets(st.integers(0, 80), max_size=40), min_size=1, max_size=5))
+def test_union_of_occurrence_lists_is_numpys_unique_of_them_all(sets):
+    from index.matching import union_sorted
+
+    parts = [np.array(sorted(s), dtype=np.int64) for s in sets]
+    assert union_sorted(parts).tolist() == np.unique(np.concatenate(parts)).tolist()
