@@ -187,7 +187,9 @@ class FacetTable:
             pairs = [(int(y) if y else None, int(c)) for y, c in zip(years, counts)]
         else:
             counts = np.bincount(self.codes[name][mask], minlength=len(self.values[name]))
-            pairs = [(self.values[name][i], int(c)) for i, c in enumerate(counts) if c and i]
+            present = np.flatnonzero(counts[1:]) + 1    # code 0 is no value; a county facet has thousands
+            values = self.values[name]
+            pairs = [(values[i], c) for i, c in zip(present.tolist(), counts[present].tolist())]
             if name in UNKNOWN_BUCKETS:
                 unknown = int(self._value_mask(name, None)[mask].sum())
                 if unknown:
