@@ -68,6 +68,7 @@ words in 81, the shortest paragraphs first in 35 (so paragraphs are still not no
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -104,6 +105,10 @@ UNASKED = 0.3               # share of the parts' mean weight taken off for each
                             # rarity, success@1 rose from 0.2 to 0.3 (mean of dev seeds 0.943 -> 0.946) and
                             # stayed level to 0.5; held-out seeds 3-5 the same at 0.3 and 0.4
 UNASKED_CAP = 10            # at most this many counted: 5 and 20 gave the same MRR@10 within 0.001
+LENGTH = 0.5                # a first-page paragraph earns this times the natural log of its length in characters
+                            # (the scores are sums of idf, in nats: a prior growing as the square root of the
+                            # length); dev seeds 1-4 gave the same right-paragraph-in-3 from 0.25 to 0.75 and
+                            # lost one query each on seeds 1 and 4 at 1.0 (see by_specificity)
 COPY_YIELDS = 1.0           # a copy of a paragraph shown gives its place to a different one scoring at most this many
                             # unasked rare words below it; dev seeds gave the same figures from 1 to 2 (and with no
                             # limit); the limit keeps a copy before a paragraph far less like what was typed
@@ -281,9 +286,15 @@ def _specific(ranked: Ranked, texts: dict[int, str], hits: list[Hit], unasked: _
     out = []
     each = _unasked_cost(hits)
     for n, score, complete, _ in ranked.candidates:
-        count = unasked(texts.get(n, ""))
-        out.append((complete, score - each * count, n, count))
+        text = texts.get(n, "")
+        count = unasked(text)
+        out.append((complete, score - each * count + _length_prior(text), n, count))
     return sorted(out, key=lambda s: (not s[0], -s[1]))
+
+
+def _length_prior(text: str) -> float:
+    """What a paragraph earns for its length (see by_specificity)."""
+    return LENGTH * math.log(max(len(text), 1))
 
 
 def _unasked_cost(hits: list[Hit]) -> float:
@@ -368,7 +379,7 @@ class _Unasked:
 
 @functools.lru_cache(maxsize=20_000)
 def _own_words(text: str) -> "_ClauseWords":
-    """The Chinese words of a paragraph that are not numbers, clause by clause, each clause cut when
+    """The Chinese dictionary words of a paragraph that are not numbers, clause by clause, each clause cut when
     first reached (kept: the first page's paragraphs recur across queries). Numbers (三级, 十万元, 第八十三)
     are what sibling clauses and the versions of a law differ by, not the wording a person recalls; a
     word is a number when at least half its characters are numerals (一般, 统一 are not; rare enough to
@@ -407,8 +418,11 @@ class _ClauseWords:
 @functools.lru_cache(maxsize=200_000)
 def _is_own_word(word: str) -> bool:
     """Whether a token counts in _own_words; kept per word, as a page's paragraphs repeat the same few
-    thousand words."""
-    return len(word) > 1 and is_cjk_word(word) and 2 * len(NUMERAL.findall(word)) < len(word)
+    thousand words. A word the dictionary lacks does not count: the segmenter's guess at unknown
+    characters glues two single ones at a seam of the sentence (未报 in 建设单位未报备案, 向省, 持所),
+    no word a person remembers or types."""
+    return len(word) > 1 and is_cjk_word(word) and 2 * len(NUMERAL.findall(word)) < len(word) \
+        and segmenter().has_word(word)
 
 
 def by_specificity(head: list[Ranked], texts_of, hits: list[Hit], frequency) -> list[Ranked]:

@@ -237,3 +237,44 @@ def test_a_copy_keeps_its_place_before_a_paragraph_far_less_like_the_query(tmp_p
     index.add_documents(tmp_path, [law, *common])
     shown = [p["n"] for p in index.SearchIndex(tmp_path).search("停产 整治")["results"][0]["paragraphs"]]
     assert shown == [1, 3, 2]       # the other paragraph's rare words were not typed: it waits behind the copy
+
+
+# 通用航空飞行管制条例 (corpus-real admin_regulation/0057), the articles holding 划设 and 空域
+AIRSPACE = [
+    "第七条 从事通用航空飞行活动的单位、个人，根据飞行活动要求，需要划设临时飞行空域的，应当向有关飞行管制部门提出划设临时飞行空域的申请。",
+    "划设临时飞行空域的申请应当包括下列内容：",
+    "第八条 划设临时飞行空域，按照下列规定的权限批准：",
+    "通用航空飞行任务完成后，从事通用航空飞行活动的单位、个人应当及时报告有关飞行管制部门，其申请划设的临时飞行空域即行撤销。",
+    "第十一条 已划设的临时飞行空域，从事通用航空飞行活动的其他单位、个人因飞行需要，经批准划设该临时飞行空域的飞行管制部门同意，也可以使用。",
+]
+
+
+def _common(paragraphs: list[str], cut: tuple[str, ...], name: str) -> list[dict]:
+    """Documents holding the paragraphs' other words (those of `cut` removed), so none of them is rare."""
+    stripped = []
+    for text in paragraphs:
+        for word in cut:
+            text = text.replace(word, "")
+        stripped.append(text)
+    return [make_doc(f"{name}{i}", stripped, source=f"tests/length/{name}{i}.txt") for i in range(8)]
+
+
+def test_a_longer_paragraph_fitting_the_query_alike_is_shown_before_a_lists_lead_in_line(tmp_path):
+    regulation = make_doc("通用航空飞行管制条例", AIRSPACE, source="tests/length/airspace.txt")
+    index.add_documents(tmp_path, [regulation, *_common(AIRSPACE, ("划设", "空域"), "飞行管理通知")])
+    shown = [p["n"] for p in index.SearchIndex(tmp_path).search("划设 空域")["results"][0]["paragraphs"]]
+    # the two lead-in lines (…包括下列内容： / …权限批准：) hold the words as closely, and tell the reader least
+    assert shown == [1, 5, 4]
+
+
+# 测绘法 (corpus-real law/0049): 第十四条 and 第五十三条, which hold 未报, a cut the dictionary does not know
+SURVEYING = ["第十四条 卫星导航定位基准站的建设和运行维护应当符合国家标准和要求，不得危害国家安全。",
+             "第五十三条 违反本法规定，卫星导航定位基准站建设单位未报备案的，给予警告，责令限期改正；逾期不改正的，"
+             "处十万元以上三十万元以下的罚款；对直接负责的主管人员和其他直接责任人员，依法给予处分。"]
+
+
+def test_a_seam_of_the_cut_is_not_a_rare_word_the_paragraph_is_remembered_by(tmp_path):
+    law = make_doc("中华人民共和国测绘法", SURVEYING, source="tests/length/surveying.txt")
+    index.add_documents(tmp_path, [law, *_common(SURVEYING, ("定位基准", "未报"), "测绘管理通知")])
+    result = index.SearchIndex(tmp_path).search("定位 基准", explain=True)["results"][0]
+    assert result["explain"].get("unasked", 0) == 0 and result["paragraphs"][0]["n"] == 2
