@@ -293,8 +293,9 @@ def _specific(ranked: Ranked, texts: dict[int, str], hits: list[Hit], unasked: _
 
 
 def _length_prior(text: str) -> float:
-    """What a paragraph earns for its length (see by_specificity)."""
-    return LENGTH * math.log(max(len(text), 1))
+    """What a paragraph earns for its length (see by_specificity), numbers and punctuation aside: sibling
+    clauses differing only in amounts (第一百条 / 第一百零八条) say as much."""
+    return LENGTH * math.log(max(len(_wording(text)), 1))
 
 
 def _unasked_cost(hits: list[Hit]) -> float:
@@ -315,11 +316,15 @@ def _varied(specific: list[tuple[bool, float, int, int]], texts: dict[int, str],
     二百元以下罚款 / 第九十六条…处二百元以上五百元以下罚款, a list item repeated in two articles) gives
     its place to the next different paragraph if that one scores within one unasked rare word of it: a
     second copy tells the reader little, and the paragraph remembered is often the different one just
-    below. A different paragraph further down (or one missing a part the copy holds) waits behind it."""
+    below. A different paragraph further down (or one missing a part the copy holds) waits behind it.
+    Scores are compared without their length prior: it says which is likelier read, not how alike two
+    paragraphs are to what was typed."""
     near = COPY_YIELDS * _unasked_cost(hits) + 1e-9      # + rounding: one word apart is exactly one cost
     shown, copies, wordings = [], [], set()
     for complete, score, n, _ in specific:
-        wording = _wording(texts.get(n, ""))
+        text = texts.get(n, "")
+        wording = _wording(text)
+        score -= _length_prior(text)
         if wording in wordings:
             copies.append((complete, score, n))
             continue
@@ -431,7 +436,10 @@ def by_specificity(head: list[Ranked], texts_of, hits: list[Hit], frequency) -> 
     People type the words that stood out in the paragraph they remember, and many laws share a clause
     nearly word for word (…家庭出身…居住期限…). So a paragraph holding every part loses UNASKED for each
     of its words not asked for that is rarer (`frequency`: occurrences in the body) than every word asked for:
-    the paragraph remembered is the one whose rare words were typed. Paragraphs holding every part come
+    the paragraph remembered is the one whose rare words were typed. Each also earns LENGTH × ln(its
+    length): when the query fits several paragraphs alike (a law's 划设临时飞行空域 in five articles),
+    the longer one is the likelier remembered, as more of it was read, and a list's one-line lead-in
+    (划设临时飞行空域的申请应当包括下列内容：) tells the reader least. Paragraphs holding every part come
     first, best first by that score; the document takes the first one's score in place of its best
     paragraph's (and explain names it).
     `texts_of(docnum)` gives {n: text} of a result's paragraphs, or None (left as it was).
@@ -450,6 +458,7 @@ def by_specificity(head: list[Ranked], texts_of, hits: list[Hit], frequency) -> 
         r.score += best_score - r.candidates[0][1]
         if r.explain:
             n, score, _, parts = next(c for c in r.candidates if c[0] == best_n)
+            length = _length_prior(texts.get(n, ""))
             r.explain.update(score=round(r.score, 3), best_paragraph=_explained(hits, n, *parts), unasked=unasked,
-                             specificity=round(best_score - score, 3))
+                             specificity=round(best_score - score - length, 3), length=round(length, 3))
     return sorted(head, key=lambda r: -r.score)

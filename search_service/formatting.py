@@ -40,6 +40,8 @@ def explain_line(explain: dict) -> str:
     else:
         parts.append("正文无命中 0")
     parts.append(f" + 标题 {explain['title']:g} + 全文 BM25F {explain['bm25f']:g}")
+    if explain.get("length"):
+        parts.append(f" + 段落长度 {explain['length']:g}")
     if explain.get("unasked"):
         parts.append(f" − 段内未检索的更罕见词 {explain['unasked']} 个 {-explain['specificity']:g}")
     weights = "、".join(f"{word} {weight:g}" for word, weight in explain["weights"].items())

@@ -102,12 +102,12 @@ def test_explain_gives_the_parts_of_the_score(ranking_index):
     assert best["n"] == result["results"][0]["paragraphs"][0]["n"]
     assert set(best["held"]) == {"特种设备", "司法机关"}
     assert explain["score"] == pytest.approx(best["parts"] + best["proximity"] + explain["title"]
-                                             + explain["bm25f"] + explain.get("specificity", 0), abs=0.01)
+                                             + explain["bm25f"] + explain.get("specificity", 0) + explain.get("length", 0), abs=0.01)
     scattered = result["results"][1]["explain"]["best_paragraph"]
     assert len(scattered["held"]) == 1                       # no paragraph holds both
     assert "explain" not in ix.search("特种设备")["results"][0]
     printed = format_results(result)
-    assert "得分" in printed and "最佳段落 §2" in printed and "特种设备" in printed
+    assert "得分" in printed and "最佳段落 §2" in printed and "特种设备" in printed and "段落长度" in printed
 
 
 # --- the copy a person would cite -------------------------------------------------------------------
