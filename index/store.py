@@ -93,10 +93,10 @@ def encode_signature(signature) -> bytes:
     return bytes([SIGNATURE_32]) + signature.astype("<u4").tobytes()
 
 
-def decode_signature(blob: bytes) -> list[int]:
+def decode_signature(blob: bytes) -> np.ndarray:
     if len(blob) % 8 == 1 and blob[0] == SIGNATURE_32:
-        return np.frombuffer(blob, dtype="<u4", offset=1).tolist()
-    return np.frombuffer(blob, dtype="<u8").tolist()
+        return np.frombuffer(blob, dtype="<u4", offset=1).astype(np.uint64)
+    return np.frombuffer(blob, dtype="<u8").astype(np.uint64)
 
 
 class DocumentStore:
@@ -234,9 +234,19 @@ class DocumentStore:
             "SELECT doc_id, body, source, published FROM documents WHERE group_id = ? ORDER BY seq", (group_id,))
         return [(doc_id, decode_body(body).get("title"), source, published) for doc_id, body, source, published in rows]
 
-    def signatures(self) -> list[tuple[str, str, bytes]]:
-        rows = self.db.execute("SELECT doc_id, group_id, signature FROM documents WHERE signature IS NOT NULL")
-        return rows.fetchall()
+    def signatures(self):
+        """(doc_id, signature blob) of every stored document, read as they are used (not all at once:
+        at 1,000,000 documents the list would be ~600 MB)."""
+        return self.db.execute("SELECT doc_id, signature FROM documents WHERE signature IS NOT NULL")
+
+    def doc_ids_of_sources(self, sources) -> list[str]:
+        """The stored documents read from any of `sources`, in ingest order (through the source index)."""
+        sources = list(sources)
+        if not sources:
+            return []
+        marks = ",".join("?" * len(sources))
+        rows = self.db.execute(f"SELECT doc_id FROM documents WHERE source IN ({marks}) ORDER BY seq", sources)
+        return [doc_id for (doc_id,) in rows]
 
     def all_doc_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT doc_id FROM documents")}

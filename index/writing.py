@@ -19,7 +19,7 @@ from whoosh.codec.whoosh3 import W3Codec
 
 from . import health
 from .health import LOCK_FILE, open_index
-from .postings import FastSegmentWriter, ParallelWriter, PostingsCodec
+from .postings import FastSegmentWriter, ParallelWriter, PostingsCodec, stored_values
 from .schema import whoosh_fields
 from .store import DocumentStore, decode_signature, encode_signature
 
@@ -234,8 +234,7 @@ class _Session:
         # would then delete good ones: verify before trusting them
         health.FileVerifier(index_dir).verify(self.ix.latest_generation())
         self.store = DocumentStore(index_dir)
-        with self.ix.searcher() as s:
-            committed = {fields["doc_id"] for fields in s.all_stored_fields()}
+        committed = stored_values(self.ix, "doc_id")
         stored = self.store.all_doc_ids()
         self.store.delete(stored - committed)   # rows of a batch whose Whoosh commit never happened
         self.store.commit()
@@ -258,7 +257,7 @@ class _Session:
             from ingest.dedup import NearDuplicates
 
             self.near = NearDuplicates()
-            for doc_id, _, blob in self.store.signatures():
+            for doc_id, blob in self.store.signatures():
                 if doc_id in self.groups:
                     self.near.add(doc_id, decode_signature(blob))
         return self.near
@@ -284,7 +283,9 @@ class _Session:
         """Bring the index in line with the documents now read from one source."""
         new_ids = {doc["doc_id"] for doc, _ in docs}
         sources = {doc.get("source") for doc, _ in docs if doc.get("source")}
-        stale = [d for d, src in self.sources.items() if src in sources and d not in new_ids]
+        # through the store's source index, not a scan of every indexed document per source (quadratic:
+        # a crawl dump is one source per document); rows deleted in this session are no longer in sources
+        stale = [d for d in self.store.doc_ids_of_sources(sources) if d in self.sources and d not in new_ids]
         replacing = len(stale)
         for doc_id in stale:
             self._delete(doc_id)

@@ -5,7 +5,7 @@ in Simplified characters, without punctuation or spaces, as the set of its 2- an
 shingles: a spun copy and its original then score ~1.0, unrelated speeches on the same topic ~0.13.
 """
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
 from ingest.text import NOT_TEXT_RE, to_simplified
 
@@ -54,43 +54,128 @@ def signature(doc: dict) -> list[int]:
     return [int(value) for value in _minhash(shingle_hashes(fingerprint_text(doc))).hashvalues]
 
 
-def _from_signature(values: list[int]) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, hashvalues=np.array(values, dtype=np.uint64), scheme=SCHEME)
-
-
 def similarity(a: list[int], b: list[int]) -> float:
     """Estimated Jaccard similarity of two signatures."""
     return float(np.mean(np.array(a, dtype=np.uint64) == np.array(b, dtype=np.uint64)))
 
 
+# LSH banding: a document is a candidate copy of another when one of BANDS bands of ROWS consecutive
+# signature values is equal in both. 18 x 7 is what datasketch's MinHashLSH chose for THRESHOLD 0.6 and
+# 128 permutations (the least false positives + false negatives); the groups written since depend on it.
+BANDS, ROWS = 18, 7
+# Band keys of documents added since the last sorted run: a run is sorted once it holds this many.
+PENDING_KEYS = 1 << 15
+
+
+def _band_keys(values: np.ndarray) -> np.ndarray:
+    """A 64-bit key of each band of a signature, the band's number mixed in (so keys of different bands
+    differ); candidates are checked against the bands themselves, so a clash of keys changes nothing."""
+    bands = values[:BANDS * ROWS].astype(np.uint64).reshape(BANDS, ROWS)
+    key = np.arange(BANDS, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in bands.T:      # splitmix64's finaliser over (key ^ value), value after value
+            key = key ^ column
+            key = (key ^ (key >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            key = (key ^ (key >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            key = key ^ (key >> np.uint64(31))
+    return key
+
+
 class NearDuplicates:
-    """Incremental LSH over signatures: add documents one at a time and learn their copies."""
+    """Incremental LSH over signatures: add documents one at a time and learn their copies.
+
+    Compact, because the ingesting process holds it for the whole corpus: each document is a row of
+    one signature matrix (uint32 values) and its band keys live in a few sorted numpy runs of
+    (key, row) merged as they grow, about 800 bytes a document where datasketch's MinHashLSH (a dict
+    of bytes to a set per band, plus every band's bytes again per key) took over 10 KB."""
 
     def __init__(self, threshold: float = THRESHOLD):
         self.threshold = threshold
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        self._signatures = {}
+        self._row_of: dict[str, int] = {}
+        self._doc_ids: list[str | None] = []         # by row; None once removed
+        self._signatures = np.zeros((0, NUM_PERM), dtype=np.uint32)
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []   # (sorted keys, their rows), largest first
+        self._pending: dict[int, list[int]] = {}    # key -> rows, not yet in a run
+        self._pending_keys = 0
 
     def __contains__(self, doc_id: str) -> bool:
-        return doc_id in self._signatures
+        return doc_id in self._row_of
 
     def __len__(self) -> int:
-        return len(self._signatures)
+        return len(self._row_of)
 
     def add(self, doc_id: str, values) -> list[str]:
         """Add a document by its signature (ints or a uint64 array); return the ids already present that are
         its near-duplicates."""
-        if doc_id in self._signatures:
+        if doc_id in self._row_of:
             self.remove(doc_id)
-        # kept as a numpy array: 1 KB a document where a list of 128 ints took 5 (140 MB at 1M paragraphs)
         values = np.asarray(values, dtype=np.uint64)
-        minhash = _from_signature(values)
-        copies = sorted(other for other in self._lsh.query(minhash)
-                        if similarity(values, self._signatures[other]) >= self.threshold)
-        self._lsh.insert(doc_id, minhash)
-        self._signatures[doc_id] = values
+        if len(values) != NUM_PERM:
+            raise ValueError(f"签名长度应为 {NUM_PERM}，实为 {len(values)}")
+        keys = _band_keys(values)
+        copies = sorted(self._doc_ids[row] for row in self._copies(values, keys))
+        self._store(doc_id, values, keys)
         return copies
 
+    def _copies(self, values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        """Rows sharing a whole band with `values` whose signatures agree on at least `threshold` of values."""
+        rows, bands = [], []
+        for keys_run, rows_run in self._runs:
+            lo, hi = np.searchsorted(keys_run, keys, "left"), np.searchsorted(keys_run, keys, "right")
+            for band in np.flatnonzero(hi > lo):
+                rows.append(rows_run[lo[band]:hi[band]])
+                bands.append(np.full(hi[band] - lo[band], band))
+        for band, key in enumerate(keys.tolist()):
+            found = self._pending.get(key)
+            if found:
+                rows.append(np.array(found))
+                bands.append(np.full(len(found), band))
+        if not rows:
+            return np.zeros(0, dtype=np.int64)
+        rows, bands = np.concatenate(rows), np.concatenate(bands)
+        signatures = self._signatures[rows].astype(np.uint64)
+        columns = bands[:, None] * ROWS + np.arange(ROWS)
+        same_band = (np.take_along_axis(signatures, columns, axis=1) == values[columns]).all(axis=1)
+        rows = np.unique(rows[same_band])
+        rows = rows[[self._doc_ids[row] is not None for row in rows.tolist()]] if len(rows) else rows
+        agree = (self._signatures[rows].astype(np.uint64) == values).mean(axis=1)
+        return rows[agree >= self.threshold]
+
+    def _store(self, doc_id: str, values: np.ndarray, keys: np.ndarray) -> None:
+        row = len(self._doc_ids)
+        if row == len(self._signatures):            # grow by half: amortised, and a spare half at most
+            grown = np.zeros((max(1024, row + row // 2), NUM_PERM), dtype=self._signatures.dtype)
+            grown[:row] = self._signatures
+            self._signatures = grown
+        if int(values.max()) >> 32 and self._signatures.dtype != np.uint64:
+            self._signatures = self._signatures.astype(np.uint64)   # a signature of another hash scheme
+        self._signatures[row] = values
+        self._doc_ids.append(doc_id)
+        self._row_of[doc_id] = row
+        for key in keys.tolist():
+            self._pending.setdefault(key, []).append(row)
+        self._pending_keys += len(keys)
+        if self._pending_keys >= PENDING_KEYS:
+            self._sort_pending()
+
+    def _sort_pending(self) -> None:
+        keys = np.fromiter((key for key, rows in self._pending.items() for _ in rows), dtype=np.uint64)
+        rows = np.fromiter((row for found in self._pending.values() for row in found), dtype=np.uint32)
+        self._pending, self._pending_keys = {}, 0
+        self._runs.append(self._sorted(keys, rows))
+        # merge a run into the one before while it is at least half its size: a few runs of
+        # doubling sizes, each key merged O(log n) times
+        while len(self._runs) > 1 and 2 * len(self._runs[-1][0]) >= len(self._runs[-2][0]):
+            (keys_b, rows_b), (keys_a, rows_a) = self._runs.pop(), self._runs.pop()
+            self._runs.append(self._sorted(np.concatenate([keys_a, keys_b]), np.concatenate([rows_a, rows_b])))
+
+    @staticmethod
+    def _sorted(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(keys, kind="stable")
+        return keys[order], rows[order]
+
     def remove(self, doc_id: str) -> None:
-        if self._signatures.pop(doc_id, None) is not None:
-            self._lsh.remove(doc_id)
+        """Forget a document: its row stays in the runs, marked removed, and is never a copy again."""
+        row = self._row_of.pop(doc_id, None)
+        if row is not None:
+            self._doc_ids[row] = None
