@@ -1,5 +1,7 @@
 """Near-duplicates: a spun copy and its original are one speech; same-topic speeches are not."""
 import json
+
+import numpy as np
 from pathlib import Path
 
 import index
@@ -78,3 +80,22 @@ def test_incremental_index_reports_copies_and_forgets_removed_ones():
     index.remove(original["doc_id"])
     assert original["doc_id"] not in index and len(index) == 2
     assert index.add("again", dedup.signature(original)) == [spun["doc_id"]]
+
+
+def test_copies_are_found_across_the_sorted_runs_and_removed_ones_never_again():
+    """Thousands of documents move the early ones' band keys into a sorted run (3,000 x 18 keys, past
+    PENDING_KEYS): a copy of an early document added late is still found, one sharing a band but few
+    values is not, and a removed document is never a copy again."""
+    rng = np.random.default_rng(7)
+    index = dedup.NearDuplicates()
+    signatures = rng.integers(0, 2**32, (3000, dedup.NUM_PERM), dtype=np.uint64)
+    for i, values in enumerate(signatures):
+        assert index.add(f"doc{i}", values) == []
+    copy = signatures[10].copy()
+    copy[:40] = rng.integers(0, 2**32, 40, dtype=np.uint64)        # bands 0-5 lost, 69 % of values agree
+    assert index.add("copy", copy) == ["doc10"]
+    weak = signatures[20].copy()
+    weak[7:] = rng.integers(0, 2**32, len(weak) - 7, dtype=np.uint64)      # band 0 whole, 5 % agree
+    assert index.add("weak", weak) == []
+    index.remove("doc10")
+    assert index.add("copy2", copy) == ["copy"] and "doc10" not in index

@@ -253,3 +253,10 @@ def test_a_worker_opening_the_index_after_the_masters_warm_up_reads_no_frequency
     worker = index.SearchIndex(tmp_path)
     results = worker.search("安全生产 检查")["results"]
     assert results and len(read) == segments
+
+
+def test_stored_values_are_the_live_documents_a_whole_reader_lists(segmented_index):
+    with segmented_index.searcher() as searcher:
+        live = [fields["doc_id"] for fields in searcher.all_stored_fields()]
+    assert len(live) == 460 - 9          # nine removed, in two segments
+    assert postings.stored_values(segmented_index, "doc_id") == set(live)
