@@ -750,7 +750,7 @@ def stored_values(ix, fieldname: str) -> set:
     the mmap in a BytesIO (whoosh/filedb/compound.py 116-121, filedb/structfile.py 357): a private copy
     of nearly the whole index, plus its mapped pages (72 MB at 100,000 paragraphs for a 36 MB index)."""
     values = set()
-    for segment in TOC.read(ix.storage, ix.indexname, schema=ix.schema).segments:
+    for segment in read_toc(ix.storage, ix.indexname, ix.latest_generation()).segments:
         # the opening of SegmentReader.__init__ without its terms reader
         files = segment.open_compound_file(ix.storage) if segment.is_compound() else ix.storage
         perdoc = segment.codec().per_document_reader(files, segment)
