@@ -306,15 +306,18 @@ def rank(evaluator: Evaluator, hits: list[Hit], docnums, prior: np.ndarray, expl
     return ranked
 
 
-def _specific(ranked: Ranked, texts: dict[int, str], hits: list[Hit], unasked: _Unasked) -> list[tuple[bool, float, int, int]]:
-    """(holds every part, score less UNASKED per unasked rare word, n, those words) of the candidate
-    paragraphs, those holding every part first, best first (see by_specificity)."""
+def _specific(ranked: Ranked, texts: dict[int, str], hits: list[Hit],
+              unasked: _Unasked) -> list[tuple[bool, float, int, int, float]]:
+    """(holds every part, score less UNASKED per unasked rare word plus the length prior, n, those
+    words, the length prior) of the candidate paragraphs, those holding every part first, best first
+    (see by_specificity)."""
     out = []
     each = _unasked_cost(hits)
     for n, score, complete, _ in ranked.candidates:
         text = texts.get(n, "")
         count = unasked(text)
-        out.append((complete, score - each * count + _length_prior(text), n, count))
+        length = _length_prior(text)
+        out.append((complete, score - each * count + length, n, count, length))
     return sorted(out, key=lambda s: (not s[0], -s[1]))
 
 
@@ -336,7 +339,7 @@ def shown_paragraphs(ranked: Ranked, texts: dict[int, str], hits: list[Hit], fre
     return _varied(_specific(ranked, texts, hits, _Unasked(hits, frequency)), texts, hits)
 
 
-def _varied(specific: list[tuple[bool, float, int, int]], texts: dict[int, str], hits: list[Hit]) -> list[int]:
+def _varied(specific: list[tuple[bool, float, int, int, float]], texts: dict[int, str], hits: list[Hit]) -> list[int]:
     """The SHOWN paragraphs of `specific` (as _specific orders them): the best ones, except that a
     paragraph whose wording, numbers aside, is one already shown (sibling clauses 第九十五条…处二十元以上
     二百元以下罚款 / 第九十六条…处二百元以上五百元以下罚款, a list item repeated in two articles) gives
@@ -347,10 +350,9 @@ def _varied(specific: list[tuple[bool, float, int, int]], texts: dict[int, str],
     paragraphs are to what was typed."""
     near = COPY_YIELDS * _unasked_cost(hits) + 1e-9      # + rounding: one word apart is exactly one cost
     shown, copies, wordings = [], [], set()
-    for complete, score, n, _ in specific:
-        text = texts.get(n, "")
-        wording = _wording(text)
-        score -= _length_prior(text)
+    for complete, score, n, _, length in specific:
+        wording = _wording(texts.get(n, ""))
+        score -= length
         if wording in wordings:
             copies.append((complete, score, n))
             continue
@@ -441,10 +443,6 @@ class _ClauseWords:
             self.cut.append(words)
             yield words
 
-    def __iter__(self):
-        for words in self.clauses():
-            yield from words
-
 
 @functools.lru_cache(maxsize=200_000)
 def _is_own_word(word: str) -> bool:
@@ -480,11 +478,10 @@ def by_specificity(head: list[Ranked], texts_of, hits: list[Hit], frequency) -> 
             continue
         specific = _specific(r, texts, hits, counter)
         r.paragraphs, r.chosen = _varied(specific, texts, hits), True
-        _, best_score, best_n, unasked = specific[0]        # the paragraph shown first scores the document
+        _, best_score, best_n, unasked, length = specific[0]   # the paragraph shown first scores the document
         r.score += best_score - r.candidates[0][1]
         if r.explain:
             n, score, _, parts = next(c for c in r.candidates if c[0] == best_n)
-            length = _length_prior(texts.get(n, ""))
             r.explain.update(score=round(r.score, 3), best_paragraph=_explained(hits, n, *parts), unasked=unasked,
                              specificity=round(best_score - score - length, 3), length=round(length, 3))
     return sorted(head, key=lambda r: -r.score)

@@ -65,20 +65,17 @@ def _one_at_a_time(method):
 
 
 def _freeze_what_is_loaded() -> None:
-    """Once a process: put everything loaded so far (modules, dictionaries, analyzers, the first
-    index's readers) out of the cyclic garbage collector's reach. A full collection walks every
-    tracked object, and with those loaded it took 10–26 ms in the middle of whichever search happened
-    to trigger it (measured at 100,000 paragraphs: the worst searches of a serving worker's first
-    minute). In the service this runs in the master before the fork (server.warm_up), so the
-    workers share those pages too. The objects are never collected; they live as long as the process."""
-    global _frozen
-    if not _frozen:
-        gc.collect()
-        gc.freeze()
-        _frozen = True
+    """Put everything loaded so far (modules, dictionaries, analyzers, the first index's readers) out
+    of the cyclic garbage collector's reach. A full collection walks every tracked object, and with
+    those loaded it took 10–26 ms in the middle of whichever search happened to trigger it (measured
+    at 100,000 paragraphs: the worst searches of a serving worker's first minute). In the service this
+    runs in the master before the fork (server.warm_up), so the workers share those pages too. The
+    objects are never collected; they live as long as the process."""
+    gc.collect()
+    gc.freeze()
 
 
-_frozen = False
+_frozen = False     # by a SearchIndex of this process (prepare freezes again, after reading the tables)
 
 
 class SearchIndex:
@@ -91,7 +88,10 @@ class SearchIndex:
             raise
         except DAMAGE_ERRORS as exc:
             raise _damage(self.index_dir, exc) from exc
-        _freeze_what_is_loaded()
+        global _frozen
+        if not _frozen:
+            _freeze_what_is_loaded()
+            _frozen = True
 
     def _open(self) -> None:
         """Open the newest commit, its files checked against their checksums."""
@@ -120,8 +120,7 @@ class SearchIndex:
         out of the garbage collector's reach, as _freeze_what_is_loaded says."""
         self._current()
         self._read_frequencies()
-        gc.collect()
-        gc.freeze()
+        _freeze_what_is_loaded()
 
     def close(self) -> None:
         """Close the Whoosh files and this thread's store connection (before a fork, say)."""

@@ -29,7 +29,6 @@ STORE_FILE = "documents.sqlite"
 # paragraphs), orjson 50; the same dictionaries.
 BODY_LEVEL = 3
 _zstd = threading.local()       # zstandard's (de)compressors must not be shared between threads
-ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"       # every zstd frame begins so; a zlib stream begins with 0x78
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -76,7 +75,8 @@ def decode_body(value: bytes | str) -> dict:
     Raises ValueError (zstd or zlib errors, orjson.JSONDecodeError) for a damaged one."""
     if isinstance(value, bytes):
         try:
-            value = _codec("decompressor").decompress(value) if value.startswith(ZSTD_MAGIC) else zlib.decompress(value)
+            value = _codec("decompressor").decompress(value) if value.startswith(zstandard.FRAME_HEADER) \
+                else zlib.decompress(value)    # a zlib stream begins with 0x78
         except (zstandard.ZstdError, zlib.error) as exc:
             raise ValueError(f"压缩正文无法解开（{exc}）") from None
     return orjson.loads(value)

@@ -137,7 +137,7 @@ def _words_whole_and_by_clause(text: str) -> tuple[list[str], list[str]]:
 
     whole = [w for w in segmenter().cut(normalise(text)) if _is_own_word(w)]
     _own_words.cache_clear()
-    return whole, list(_own_words(text))
+    return whole, [w for words in _own_words(text).clauses() for w in words]
 
 
 def test_a_paragraph_cut_clause_by_clause_gives_the_words_of_the_whole_paragraph():
