@@ -93,6 +93,7 @@ a per-word paragraph count written at index time; the same count with compound p
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import re
 from dataclasses import dataclass, field
@@ -142,8 +143,6 @@ SPECIFIC_TOP = 10           # results reordered by it, all of whose text is load
                             # 20 gained nothing on seeds 1–4
 NUMERAL = re.compile("[0-9０-９零〇一二三四五六七八九十百千万亿两第]")   # numbers, ordinals, amounts
 WORDING_NOISE = re.compile(f"{NUMERAL.pattern}|{NOT_TEXT_RE.pattern}")   # what sibling clauses' wordings differ by
-# punctuation (as analysis.normalise leaves it) that neither jieba nor rjieba joins to a word
-CLAUSE_BREAKS = re.compile(r"[,;:!?()。、《》“”‘’「」【】\s]+")
 
 
 @dataclass
@@ -306,16 +305,18 @@ def rank(evaluator: Evaluator, hits: list[Hit], docnums, prior: np.ndarray, expl
     return ranked
 
 
-def _specific(ranked: Ranked, texts: dict[int, str], hits: list[Hit],
+def _specific(ranked: Ranked, texts: dict[int, str], words: dict[int, str], hits: list[Hit],
               unasked: _Unasked) -> list[tuple[bool, float, int, int, float]]:
     """(holds every part, score less UNASKED per unasked rare word plus the length prior, n, those
     words, the length prior) of the candidate paragraphs, those holding every part first, best first
-    (see by_specificity)."""
+    (see by_specificity). `words`: the stored own words of the paragraphs (stored_words), cut here
+    where missing."""
     out = []
     each = _unasked_cost(hits)
     for n, score, complete, _ in ranked.candidates:
         text = texts.get(n, "")
-        count = unasked(text)
+        line = words.get(n)
+        count = unasked(own_words(text) if line is None else line.split())
         length = _length_prior(text)
         out.append((complete, score - each * count + length, n, count, length))
     return sorted(out, key=lambda s: (not s[0], -s[1]))
@@ -332,11 +333,13 @@ def _unasked_cost(hits: list[Hit]) -> float:
     return UNASKED * sum(hit.weight for hit in hits) / len(hits)
 
 
-def shown_paragraphs(ranked: Ranked, texts: dict[int, str], hits: list[Hit], frequency) -> list[int]:
-    """The SHOWN paragraphs of a result (for one beyond the first page, chosen as by_specificity does)."""
+def shown_paragraphs(ranked: Ranked, paragraphs, hits: list[Hit], frequency) -> list[int]:
+    """The SHOWN paragraphs of a result (for one beyond the first page, chosen as by_specificity does);
+    `paragraphs()` gives ({n: text}, {n: stored words}) of its paragraphs, asked only when needed."""
     if ranked.chosen or len(ranked.candidates) <= 1:
         return ranked.paragraphs
-    return _varied(_specific(ranked, texts, hits, _Unasked(hits, frequency)), texts, hits)
+    texts, words = paragraphs()
+    return _varied(_specific(ranked, texts, words, hits, _Unasked(hits, frequency)), texts, hits)
 
 
 def _varied(specific: list[tuple[bool, float, int, int, float]], texts: dict[int, str], hits: list[Hit]) -> list[int]:
@@ -384,69 +387,76 @@ class _Unasked:
         self.ceiling = None        # looked up with the first paragraph: the tables behind `frequency` are
         self.counts: dict[str, bool] = {}   # read on the first search of a generation that needs them
 
-    def __call__(self, text: str) -> int:
+    def __call__(self, words) -> int:
+        """The count over a paragraph's own words (`own_words`: each once)."""
         if self.ceiling is None:
             self.ceiling = max(int(self.frequency(a)) for a in self.asked)
-        count, seen, counts, asked = 0, set(), self.counts, self.asked
-        for words in _own_words(text).clauses():
-            for w in words:
-                if w in seen:
-                    continue
-                seen.add(w)
-                rare = counts.get(w)
-                if rare is None:
-                    # the rarity test first: a look-up is a dictionary's, cheaper than testing containment
-                    rare = int(self.frequency(w)) < self.ceiling
-                    if rare:
-                        for a in asked:
-                            if w in a or a in w:
-                                rare = False
-                                break
-                    counts[w] = rare
+        count, counts, asked = 0, self.counts, self.asked
+        for w in words:
+            rare = counts.get(w)
+            if rare is None:
+                # the rarity test first: a look-up is a dictionary's, cheaper than testing containment
+                rare = int(self.frequency(w)) < self.ceiling
                 if rare:
-                    count += 1
-                    if count == UNASKED_CAP:
-                        return count
+                    for a in asked:
+                        if w in a or a in w:
+                            rare = False
+                            break
+                counts[w] = rare
+            if rare:
+                count += 1
+                if count == UNASKED_CAP:
+                    return count
         return count
 
 
 @functools.lru_cache(maxsize=20_000)
-def _own_words(text: str) -> "_ClauseWords":
-    """The Chinese dictionary words of a paragraph that are not numbers, clause by clause, each clause cut when
-    first reached (kept: the first page's paragraphs recur across queries). Numbers (三级, 十万元, 第八十三)
-    are what sibling clauses and the versions of a law differ by, not the wording a person recalls; a
-    word is a number when at least half its characters are numerals (一般, 统一 are not; rare enough to
-    count, they seldom are). A word may come twice.
+def own_words(text: str) -> tuple[str, ...]:
+    """The Chinese dictionary words of a paragraph that are not numbers, each once, in the order they
+    first come: what the rare-word count reads. Numbers (三级, 十万元, 第八十三) are what sibling clauses
+    and the versions of a law differ by, not the wording a person recalls; a word is a number when at
+    least half its characters are numerals (一般, 统一 are not; rare enough to count, they seldom are).
 
-    Clause by clause because counting stops at UNASKED_CAP: with a common word asked (安全), nearly every
-    word is rarer and the first clause or two suffice. jieba and rjieba cut runs of Chinese characters,
-    letters and digits independently of what lies between them, so cutting at CLAUSE_BREAKS gives the
-    same words as cutting the whole paragraph."""
-    return _ClauseWords(CLAUSE_BREAKS.split(normalise(text)))
+    Written at ingest for every paragraph (`paragraph_words`, the store's words column): cutting the
+    first page's candidate paragraphs when a query asked for them was a third of a first search.
+    Cut here (and kept) for a document stored without them, or with words of another rule."""
+    return tuple(dict.fromkeys(filter(_is_own_word, segmenter().cut(normalise(text)))))
 
 
-class _ClauseWords:
-    __slots__ = ("texts", "cut")
+def paragraph_words(doc: dict) -> str:
+    """A clean document's `own_words` for the store: a first line stamping the rule that cut them
+    (`words_stamp`), then one line per paragraph in document order, its words separated by spaces
+    (own words hold no space)."""
+    return "\n".join([words_stamp()] + [" ".join(own_words(p.get("restored") or p["text"]))
+                                        for p in doc.get("paragraphs") or []])
 
-    def __init__(self, texts: list[str]):
-        self.texts = texts
-        self.cut: list[tuple[str, ...]] = []
 
-    def clauses(self):
-        """The words of each clause in turn (a tuple each)."""
-        yield from self.cut
-        cut = segmenter().cut
-        for clause in self.texts[len(self.cut):]:
-            # analysis.words without offsets, its symbol split (which only cuts tokens without Chinese
-            # characters) and punctuation filter: the same Chinese words, several times cheaper
-            words = tuple(filter(_is_own_word, cut(clause)))
-            self.cut.append(words)
-            yield words
+def stored_words(text: str | None, numbers: list[int]) -> dict[int, str]:
+    """{n: the paragraph's line of `paragraph_words`} for the paragraphs numbered `numbers` (a stored
+    document's, in order); empty when there are none or they were cut by another rule."""
+    if not text:
+        return {}
+    lines = text.split("\n")
+    if lines[0] != words_stamp() or len(lines) != len(numbers) + 1:
+        return {}
+    return dict(zip(numbers, lines[1:]))
+
+
+@functools.cache
+def words_stamp() -> str:
+    """What decides `own_words`, measured: the words it gives of the index fingerprint's probe text (which
+    the segmenter, its dictionaries, normalisation and the word test all shape). Stored words of another
+    stamp are not trusted; the paragraphs are cut again at query time."""
+    from .health import PROBE_FILE
+
+    probe = PROBE_FILE.read_text(encoding="utf-8")
+    words = [" ".join(own_words(line)) for line in probe.splitlines()]
+    return "words:" + hashlib.sha256("\n".join(words).encode()).hexdigest()[:12]
 
 
 @functools.lru_cache(maxsize=200_000)
 def _is_own_word(word: str) -> bool:
-    """Whether a token counts in _own_words; kept per word, as a page's paragraphs repeat the same few
+    """Whether a token counts in own_words; kept per word, as a page's paragraphs repeat the same few
     thousand words. A word the dictionary lacks does not count: the segmenter's guess at unknown
     characters glues two single ones at a seam of the sentence (未报 in 建设单位未报备案, 向省, 持所),
     no word a person remembers or types."""
@@ -454,7 +464,7 @@ def _is_own_word(word: str) -> bool:
         and segmenter().has_word(word)
 
 
-def by_specificity(head: list[Ranked], texts_of, hits: list[Hit], frequency) -> list[Ranked]:
+def by_specificity(head: list[Ranked], paragraphs_of, hits: list[Hit], frequency) -> list[Ranked]:
     """The best results rescored by their paragraphs' wording, with the paragraphs to show.
 
     People type the words that stood out in the paragraph they remember, and many laws share a clause
@@ -466,17 +476,19 @@ def by_specificity(head: list[Ranked], texts_of, hits: list[Hit], frequency) -> 
     (划设临时飞行空域的申请应当包括下列内容：) tells the reader least. Paragraphs holding every part come
     first, best first by that score; the document takes the first one's score in place of its best
     paragraph's (and explain names it).
-    `texts_of(docnum)` gives {n: text} of a result's paragraphs, or None (left as it was).
+    `paragraphs_of(docnum)` gives ({n: text}, {n: stored words}) of a result's paragraphs, or None
+    (left as it was).
 
     Only the first page's documents are read (their text is loaded for the page anyway). Chosen on the
     relevance bench's seeds 1–4, confirmed on 20261201, 7 and 5: see the module's table.
     """
     counter = _Unasked(hits, frequency)
     for r in head:
-        texts = texts_of(r.docnum)
-        if texts is None or not r.candidates:
+        paragraphs = paragraphs_of(r.docnum)
+        if paragraphs is None or not r.candidates:
             continue
-        specific = _specific(r, texts, hits, counter)
+        texts, words = paragraphs
+        specific = _specific(r, texts, words, hits, counter)
         r.paragraphs, r.chosen = _varied(specific, texts, hits), True
         _, best_score, best_n, unasked, length = specific[0]   # the paragraph shown first scores the document
         r.score += best_score - r.candidates[0][1]

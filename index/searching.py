@@ -27,7 +27,7 @@ from .health import FileVerifier, IndexDamaged, IndexMissing, IndexProblem, open
 from .highlight import highlight
 from .matching import Evaluator, KeptStatistics, TermFrequencies, idf
 from .query import Compiled, QueryError, compile_query
-from .ranking import RERANK_DEPTH, SPECIFIC_TOP, Ranked, by_specificity, rank, shown_paragraphs
+from .ranking import RERANK_DEPTH, SPECIFIC_TOP, Ranked, by_specificity, rank, shown_paragraphs, stored_words
 from .store import STORE_FILE, DocumentStore
 from .vocabulary import DEFAULT_CONTEXT, DEFAULT_PER_PAGE, MAX_CONTEXT, MAX_DEPTH, MAX_PER_PAGE, SORTS
 
@@ -198,8 +198,8 @@ class SearchIndex:
             found = found[np.lexsort((table.seq[found], -scores[found]))]
             window = rank(evaluator, compiled.hits, found[:RERANK_DEPTH], scores, explain)
             head = window[:SPECIFIC_TOP]
-            loaded = self.store.get_many([table.doc_ids[r.docnum] for r in head])
-            window = by_specificity(head, lambda d: _texts(loaded.get(table.doc_ids[d])), compiled.hits,
+            loaded = self._loaded([table.doc_ids[r.docnum] for r in head])
+            window = by_specificity(head, lambda d: _paragraphs(loaded.get(table.doc_ids[d])), compiled.hits,
                                     self._rarity()) + window[SPECIFIC_TOP:]
             ordered = [r.docnum for r in window] + found[RERANK_DEPTH:].tolist()
             docnums = ordered[start:start + per_page]
@@ -215,17 +215,18 @@ class SearchIndex:
 
     def _results(self, table: FacetTable, docnums: list[int], ranked: dict, compiled: Compiled | None,
                  explain: bool, loaded: dict):
-        docs = {**loaded, **self.store.get_many([table.doc_ids[d] for d in docnums if table.doc_ids[d] not in loaded])}
+        docs = {**loaded, **self._loaded([table.doc_ids[d] for d in docnums if table.doc_ids[d] not in loaded],
+                                         words=bool(ranked))}
         marks = [m for hit in compiled.hits for m in hit.marks] if compiled else []
         results = []
         for d in docnums:
-            doc = docs.get(table.doc_ids[d])
+            doc, words = docs.get(table.doc_ids[d], (None, None))
             if doc is None:
                 continue
             by_n = {p["n"]: p for p in doc["paragraphs"]}
             scored = ranked.get(d)
             if scored:
-                shown = shown_paragraphs(scored, _texts(doc), compiled.hits, self._rarity())
+                shown = shown_paragraphs(scored, lambda: _paragraphs((doc, words)), compiled.hits, self._rarity())
             chosen = [n for n in (shown if scored else []) if n in by_n] or [doc["paragraphs"][0]["n"]]
             result = {
                 **_summary(doc), "copies": int(table.copies[d]),
@@ -236,6 +237,11 @@ class SearchIndex:
                 result["explain"] = scored.explain if scored else None
             results.append(result)
         return results
+
+    def _loaded(self, doc_ids: list[str], words: bool = True) -> dict[str, tuple[dict, str | None]]:
+        """doc_id -> (stored document, its stored paragraph words or None) of those stored."""
+        found = self.store.words_many(doc_ids) if words else {}
+        return {doc_id: (doc, found.get(doc_id)) for doc_id, doc in self.store.get_many(doc_ids).items()}
 
     def _rarity(self):
         """How rare a word is among paragraphs, as ranking's rare-word count asks it: the word's
@@ -363,9 +369,14 @@ def _summary(doc: dict) -> dict:
     return {k: doc.get(k) for k in keys}
 
 
-def _texts(doc: dict | None) -> dict[int, str] | None:
-    """{n: the paragraph's text as searched (its restored wording where de-spun)} of a stored document."""
-    return {p["n"]: p.get("restored") or p["text"] for p in doc["paragraphs"]} if doc else None
+def _paragraphs(loaded: tuple[dict, str | None] | None) -> tuple[dict[int, str], dict[int, str]] | None:
+    """({n: the paragraph's text as searched (its restored wording where de-spun)}, {n: its stored own
+    words}) of a stored document and its stored words (SearchIndex._loaded)."""
+    if not loaded:
+        return None
+    doc, words = loaded
+    texts = {p["n"]: p.get("restored") or p["text"] for p in doc["paragraphs"]}
+    return texts, stored_words(words, list(texts))
 
 
 def _shown(p: dict, marks: list[str], window: int | None = None) -> dict:

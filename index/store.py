@@ -40,8 +40,9 @@ CREATE TABLE IF NOT EXISTS documents (
     level TEXT, doc_type TEXT, topics TEXT, restored INTEGER, n_paragraphs INTEGER,
     truncated INTEGER, length INTEGER,
     signature BLOB,                -- MinHash signature: encode_signature
-    body TEXT NOT NULL,            -- the clean document as zlib-compressed JSON (a BLOB; TEXT JSON in old rows)
-    town TEXT                      -- added with issue 10; older stores gain it on the next ingest
+    body TEXT NOT NULL,            -- the clean document as zstd-compressed JSON (a BLOB; zlib or TEXT JSON in old rows)
+    town TEXT,                     -- added with issue 10; older stores gain it on the next ingest
+    words BLOB                     -- ranking.paragraph_words, zstd-compressed; older stores gain it too
 );
 CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
 CREATE TABLE IF NOT EXISTS input_files (
@@ -104,11 +105,14 @@ class DocumentStore:
         self.path = Path(index_dir) / STORE_FILE
         self._local = threading.local()
         self.readonly = readonly
+        self._known_columns = None
         if not readonly:
             with self._connect() as db:
                 db.executescript(SCHEMA)
-                if "town" not in self._columns(db):    # a store written before towns were known
-                    db.execute("ALTER TABLE documents ADD COLUMN town TEXT")
+                columns = self._columns(db)
+                for name, kind in (("town", "TEXT"), ("words", "BLOB")):   # a store written before them
+                    if name not in columns:
+                        db.execute(f"ALTER TABLE documents ADD COLUMN {name} {kind}")
 
     @staticmethod
     def _columns(db) -> set[str]:
@@ -148,9 +152,9 @@ class DocumentStore:
     def next_seq(self) -> int:
         return (self.db.execute("SELECT MAX(seq) FROM documents").fetchone()[0] or 0) + 1
 
-    def put(self, doc: dict, seq: int, group_id: str, signature: bytes | None) -> None:
+    def put(self, doc: dict, seq: int, group_id: str, signature: bytes | None, words: str | None = None) -> None:
         region = doc.get("region") or {}
-        doc = {k: v for k, v in doc.items() if k != "signature"}   # kept apart, as a blob
+        doc = {k: v for k, v in doc.items() if k not in ("signature", "own_words")}   # kept apart
         paragraphs = doc.get("paragraphs") or []
         row = {
             "doc_id": doc["doc_id"], "source": doc.get("source"), "seq": seq, "group_id": group_id,
@@ -162,6 +166,7 @@ class DocumentStore:
             "truncated": int(bool(doc.get("truncated"))),
             "length": sum(len(p.get("text") or "") for p in paragraphs), "signature": signature,
             "body": encode_body(doc),
+            "words": _codec("compressor").compress(words.encode()) if words is not None else None,
         }
         self.db.execute(f"INSERT OR REPLACE INTO documents ({', '.join(row)}) "
                         f"VALUES ({', '.join(':' + name for name in row)})", row)
@@ -201,6 +206,29 @@ class DocumentStore:
         marks = ",".join("?" * len(doc_ids))
         rows = self.db.execute(f"SELECT doc_id, body FROM documents WHERE doc_id IN ({marks})", doc_ids)
         return {doc_id: decode_body(body) for doc_id, body in rows}
+
+    def words_many(self, doc_ids: list[str]) -> dict[str, str]:
+        """doc_id -> the stored paragraph words (ranking.paragraph_words) of those that have them
+        readable (none in a store written before they were): ranking cuts the others' paragraphs, so
+        a damaged one costs time, not an answer."""
+        if not doc_ids or "words" not in self._read_columns():
+            return {}
+        marks = ",".join("?" * len(doc_ids))
+        rows = self.db.execute(f"SELECT doc_id, words FROM documents WHERE doc_id IN ({marks}) AND words IS NOT NULL",
+                               doc_ids)
+        out = {}
+        for doc_id, blob in rows:
+            try:
+                out[doc_id] = _codec("decompressor").decompress(blob).decode()
+            except (zstandard.ZstdError, UnicodeDecodeError, TypeError):
+                continue
+        return out
+
+    def _read_columns(self) -> set[str]:
+        """The documents table's columns, read once per connection's store (a reader's store never gains any)."""
+        if self._known_columns is None:
+            self._known_columns = self._columns(self.db)
+        return self._known_columns
 
     def facet_rows(self) -> dict[str, tuple]:
         """doc_id -> the FACET_COLUMNS of every stored document (town None in a store older than towns)."""

@@ -20,6 +20,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from . import health
 from .health import LOCK_FILE, open_index
 from .postings import FastSegmentWriter, ParallelWriter, PostingsCodec, stored_values
+from .ranking import paragraph_words
 from .schema import whoosh_fields
 from .store import DocumentStore, decode_signature, encode_signature
 
@@ -185,6 +186,16 @@ class IngestSummary:
 
 # --- one ingest session ----------------------------------------------------------------------------
 
+def _add_paragraph_words(doc: dict) -> None:
+    """Run by the ingest's cleaning processes on each document (batch.clean_units' `finish`)."""
+    doc["own_words"] = paragraph_words(doc)
+
+
+def _paragraph_words(doc: dict) -> str:
+    """The document's ranking.paragraph_words for the store (from the cleaning processes; here when absent)."""
+    return doc.get("own_words") or paragraph_words(doc)
+
+
 def _signature(doc: dict) -> np.ndarray:
     """The document's MinHash signature (ingest.dedup's fingerprint; computed here when absent)."""
     from ingest.dedup import signature
@@ -303,7 +314,7 @@ class _Session:
                 continue
             group = self._group_of(doc_id, sig)
             self.group_seq.setdefault(group, self.seq)
-            self.store.put(doc, self.seq, group, encode_signature(sig))
+            self.store.put(doc, self.seq, group, encode_signature(sig), _paragraph_words(doc))
             self._writer().add_document(**whoosh_fields(doc))
             self.seq += 1
             self.sources[doc_id] = doc.get("source")
@@ -341,7 +352,7 @@ class _Session:
         seq, group = self.store.seq_and_group(doc_id)
         self._writer().delete_by_term("doc_id", doc_id)
         self._writer().add_document(**whoosh_fields(doc))
-        self.store.put(doc, seq, group, encode_signature(sig))
+        self.store.put(doc, seq, group, encode_signature(sig), _paragraph_words(doc))
         self.pending += 1
         self.summary.replaced += 1
 
@@ -469,7 +480,7 @@ def ingest_paths(paths, index_dir: Path, progress: bool = True, *, commit_every:
         work = [unit for path in todo for unit in batch.units(path)]
         bar = _Progress(work, summary.files, summary.unchanged_files + len(summary.skipped), progress, on_progress)
         file_docs, file_bad = [], 0
-        for result in batch.clean_units(work, furniture, workers or batch.default_workers()):
+        for result in batch.clean_units(work, furniture, workers or batch.default_workers(), _add_paragraph_words):
             unit = result.unit
             summary.problems += result.problems
             docs = _checked(result.docs, str(unit.path), summary)

@@ -111,6 +111,7 @@ def units(path: Path, part_bytes: int = DUMP_PART_BYTES) -> list[Unit]:
 
 
 _furniture: dict[Path, frozenset[str]] = {}      # set before the pool forks; read by the workers
+_finish: list = []      # set before the pool forks: what the indexer has done to each clean document there
 
 
 def clean_unit(unit: Unit) -> UnitResult:
@@ -129,6 +130,8 @@ def clean_unit(unit: Unit) -> UnitResult:
         result.skip = f"处理出错（{type(exc).__name__}：{exc}）"
     for doc in result.docs:
         doc["signature"] = dedup.signature(doc)
+        for finish in _finish:
+            finish(doc)
     return result
 
 
@@ -142,10 +145,13 @@ def default_workers() -> int:
     return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8))
 
 
-def clean_units(work: list[Unit], furniture: dict[Path, frozenset[str]], workers: int):
-    """UnitResults of `work`, in its order, cleaned by `workers` processes (inline when 1)."""
+def clean_units(work: list[Unit], furniture: dict[Path, frozenset[str]], workers: int, finish=None):
+    """UnitResults of `work`, in its order, cleaned by `workers` processes (inline when 1).
+    `finish(doc)`, when given, is called on each clean document in those processes (the indexer's own
+    per-document work, done on every core)."""
     _furniture.clear()
     _furniture.update(furniture)
+    _finish[:] = [finish] if finish else []
     if workers <= 1 or len(work) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(clean_unit, work)
         return

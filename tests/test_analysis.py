@@ -132,26 +132,3 @@ def test_the_fast_term_lists_equal_the_analyzers_on_the_corpus():
             assert fast(text, 7) == slow, text[:40]
 
 
-def _words_whole_and_by_clause(text: str) -> tuple[list[str], list[str]]:
-    from index.ranking import _is_own_word, _own_words
-
-    whole = [w for w in segmenter().cut(normalise(text)) if _is_own_word(w)]
-    _own_words.cache_clear()
-    return whole, [w for words in _own_words(text).clauses() for w in words]
-
-
-def test_a_paragraph_cut_clause_by_clause_gives_the_words_of_the_whole_paragraph():
-    """Ranking counts a paragraph's rare words clause by clause (it stops at a cap): cut at the clause
-    breaks, the corpus gives the very words cut from whole paragraphs, in order."""
-    texts = _sample_texts()
-    for text in texts:
-        whole, by_clause = _words_whole_and_by_clause(text)
-        assert by_clause == whole, text
-    assert sum(len(_words_whole_and_by_clause(t)[0]) for t in texts) > 1000
-
-
-@settings(max_examples=300, deadline=None)
-@given(TEXT)
-def test_clause_by_clause_words_equal_the_whole_paragraphs_on_any_text(text):
-    whole, by_clause = _words_whole_and_by_clause(text)
-    assert by_clause == whole

@@ -49,3 +49,17 @@ def test_batch_ingest_drops_site_furniture_and_names_bad_dump_lines(tmp_path, ca
     ix = index.SearchIndex(tmp_path / "ix")
     assert ix.search("锦绣文苑")["total"] == 0
     assert ix.search("隐患排查")["total"] >= 4
+
+
+def test_the_cleaning_processes_write_each_documents_paragraph_words(tmp_path):
+    """What ranking reads of a first page's paragraphs is cut once, at ingest, on every core."""
+    from index.ranking import paragraph_words
+    from index.store import DocumentStore
+
+    site = site_with_slogan(tmp_path / "site")
+    index.ingest_paths([site], tmp_path / "ix", progress=False, workers=2)
+    store = DocumentStore(tmp_path / "ix", readonly=True)
+    doc_ids = sorted(store.all_doc_ids())
+    written = store.words_many(doc_ids)
+    assert len(doc_ids) == len(SEEDS) and sorted(written) == doc_ids
+    assert all(written[d] == paragraph_words(store.get(d)) for d in doc_ids)

@@ -278,3 +278,71 @@ def test_a_seam_of_the_cut_is_not_a_rare_word_the_paragraph_is_remembered_by(tmp
     index.add_documents(tmp_path, [law, *_common(SURVEYING, ("定位基准", "未报"), "测绘管理通知")])
     result = index.SearchIndex(tmp_path).search("定位 基准", explain=True)["results"][0]
     assert result["explain"].get("unasked", 0) == 0 and result["paragraphs"][0]["n"] == 2
+
+
+# --- the paragraph words written at ingest -----------------------------------------------------------
+
+def _specific_law_index(folder):
+    plain = "特种设备违法行为涉嫌犯罪的，由有关部门依照规定移送司法机关。"
+    law = make_doc("某省特种设备安全条例", [
+        "特种设备锅炉爆燃的，移送司法机关。", "特种设备起重机倾覆的，移送司法机关。",
+        "特种设备气瓶爆裂的，移送司法机关。", "特种设备索道坠落的，移送司法机关。", plain],
+        source="tests/words/law.txt")
+    common = [make_doc(f"行政执法通知{i}", ["违法行为涉嫌犯罪的，由有关部门依照规定移送。"], source=f"tests/words/c{i}.txt")
+              for i in range(6)]
+    index.add_documents(folder, [law, *common])
+    return law
+
+
+def _answer(folder) -> list:
+    result = index.SearchIndex(folder).search("特种设备 司法机关", explain=True)
+    return [(r["doc_id"], [p["n"] for p in r["paragraphs"]], r["explain"].get("unasked")) for r in result["results"]]
+
+
+def _count_cuts(monkeypatch) -> list:
+    """From now on, the paragraphs ranking cuts for their words (at query time)."""
+    from index import ranking
+
+    cut = []
+    real = ranking.own_words.__wrapped__
+    monkeypatch.setattr(ranking, "own_words", lambda text: cut.append(text) or real(text))
+    return cut
+
+
+def test_a_search_reads_the_words_written_at_ingest_and_cuts_no_paragraph(tmp_path, monkeypatch):
+    law = _specific_law_index(tmp_path)
+    cut = _count_cuts(monkeypatch)
+    answer = _answer(tmp_path)
+    assert answer[0][0] == law["doc_id"] and answer[0][1][0] == 5
+    assert cut == []
+
+
+def test_a_store_without_paragraph_words_or_with_another_rules_ranks_alike(tmp_path, monkeypatch):
+    """A store written before the words were (or by a segmenter that cut otherwise) gives the same
+    answers, its paragraphs cut when a search needs them."""
+    import sqlite3
+
+    from index import ranking
+
+    _specific_law_index(tmp_path)
+    stored = _answer(tmp_path)
+    cut, stamp = _count_cuts(monkeypatch), ranking.words_stamp
+    monkeypatch.setattr(ranking, "words_stamp", lambda: "words:another-rule")
+    assert _answer(tmp_path) == stored and cut
+    monkeypatch.setattr(ranking, "words_stamp", stamp)
+    cut.clear()
+    with sqlite3.connect(tmp_path / "documents.sqlite") as db:
+        db.execute("UPDATE documents SET words = NULL")
+    assert _answer(tmp_path) == stored and cut
+
+
+def test_the_words_written_at_ingest_are_each_paragraphs_dictionary_words_once(tmp_path):
+    from index import ranking
+    from index.analysis import segmenter
+
+    text = "生产经营单位应当建立安全生产责任制，生产经营单位的主要负责人对本单位安全生产工作全面负责，处五万元罚款。"
+    words = ranking.own_words(text)
+    assert words == tuple(dict.fromkeys(w for w in segmenter().cut(normalise(text)) if ranking._is_own_word(w)))
+    assert words.count("生产经营") <= 1 and "安全生产" in words and "五万元" not in words
+    doc = make_doc("条例", [text, "第一条"], source="tests/words/one.txt")
+    assert ranking.stored_words(ranking.paragraph_words(doc), [1, 2]) == {1: " ".join(words), 2: ""}
