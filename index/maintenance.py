@@ -22,7 +22,8 @@ from whoosh import index as whoosh_index
 from . import health
 from .health import IndexDamaged, IndexMissing
 from .schema import make_schema, whoosh_fields
-from .store import STORE_FILE, decode_body
+from .ranking import paragraph_words, words_are_current
+from .store import STORE_FILE, decode_body, decode_words, encode_words
 from .writing import COMMIT_EVERY, LOCK_FILE, LOCK_TIMEOUT, MERGE_AT_SEGMENTS, new_writer, writer_lock
 
 BACKUP_ATTEMPTS = 50        # a commit landing mid-copy makes the backup start again from the newer one
@@ -144,14 +145,16 @@ def reindex(index_dir: Path, progress: bool = True, lock_timeout: float = LOCK_T
             total = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
             ix = whoosh_index.create_in(str(work), make_schema())
             writer, pending = new_writer(ix), 0
-            rows = db.execute("SELECT body FROM documents ORDER BY seq")
-            for (body,) in tqdm(rows, total=total, desc="重建", unit="篇", disable=not progress, file=sys.stderr):
-                writer.add_document(**whoosh_fields(decode_body(body)))
-                pending += 1
-                if pending >= COMMIT_EVERY:
-                    writer.commit(merge=len(writer.segments) >= MERGE_AT_SEGMENTS)
-                    writer, pending = new_writer(ix), 0
+            with tqdm(total=total, desc="重建", unit="篇", disable=not progress, file=sys.stderr) as bar:
+                for doc in _documents_with_words(db):
+                    writer.add_document(**whoosh_fields(doc))
+                    pending += 1
+                    bar.update()
+                    if pending >= COMMIT_EVERY:
+                        writer.commit(merge=len(writer.segments) >= MERGE_AT_SEGMENTS)
+                        writer, pending = new_writer(ix), 0
             writer.commit()
+            db.commit()
             db.close()
             health.record_checksums(work)
             report = health.check(work, full=False)
@@ -160,6 +163,31 @@ def reindex(index_dir: Path, progress: bool = True, lock_timeout: float = LOCK_T
             _swap_in(work, index_dir)
     note = "" if committed is not None else "原检索索引无法读取，已按文档库中的全部文档重建"
     return Outcome(index_dir, total, health.latest_generation(index_dir), time.monotonic() - started, note)
+
+
+REINDEX_ROWS = 500      # documents read at a time (their bodies are decoded in memory together)
+
+
+def _documents_with_words(db: sqlite3.Connection):
+    """The stored documents in ingest order, writing the paragraph words (ranking.paragraph_words) of
+    those stored without them or cut by another rule: a store written before them gains them here.
+    Read in runs of REINDEX_ROWS, so no statement is stepping while the rows are updated."""
+    if "words" not in {name for (name,) in db.execute("SELECT name FROM pragma_table_info('documents')")}:
+        db.execute("ALTER TABLE documents ADD COLUMN words BLOB")
+    after = (-1, -1)
+    while True:
+        rows = db.execute("SELECT seq, rowid, body, words FROM documents WHERE (seq, rowid) > (?, ?) "
+                          "ORDER BY seq, rowid LIMIT ?", (*after, REINDEX_ROWS)).fetchall()
+        if not rows:
+            return
+        updates = []
+        for seq, rowid, body, blob in rows:
+            doc = decode_body(body)
+            if not words_are_current(decode_words(blob)):
+                updates.append((encode_words(paragraph_words(doc)), rowid))
+            yield doc
+        db.executemany("UPDATE documents SET words = ? WHERE rowid = ?", updates)
+        after = rows[-1][:2]
 
 
 # --- backup and restore ------------------------------------------------------------------------------

@@ -434,12 +434,16 @@ def paragraph_words(doc: dict) -> str:
 def stored_words(text: str | None, numbers: list[int]) -> dict[int, str]:
     """{n: the paragraph's line of `paragraph_words`} for the paragraphs numbered `numbers` (a stored
     document's, in order); empty when there are none or they were cut by another rule."""
-    if not text:
+    if not words_are_current(text):
         return {}
     lines = text.split("\n")
-    if lines[0] != words_stamp() or len(lines) != len(numbers) + 1:
-        return {}
-    return dict(zip(numbers, lines[1:]))
+    return dict(zip(numbers, lines[1:])) if len(lines) == len(numbers) + 1 else {}
+
+
+def words_are_current(text: str | None) -> bool:
+    """Whether stored paragraph words were cut by this version's rule (`words_stamp`)."""
+    stamp = words_stamp()
+    return bool(text) and (text == stamp or text.startswith(stamp + "\n"))
 
 
 @functools.cache

@@ -83,6 +83,22 @@ def decode_body(value: bytes | str) -> dict:
     return orjson.loads(value)
 
 
+def encode_words(words: str) -> bytes:
+    """A document's paragraph words (ranking.paragraph_words) as stored in the words column."""
+    return _codec("compressor").compress(words.encode())
+
+
+def decode_words(blob: bytes | None) -> str | None:
+    """The paragraph words of a words column, None when there are none or they are unreadable (ranking
+    then cuts the paragraphs: a damaged one costs time, not an answer)."""
+    if blob is None:
+        return None
+    try:
+        return _codec("decompressor").decompress(blob).decode()
+    except (zstandard.ZstdError, UnicodeDecodeError, TypeError):
+        return None
+
+
 SIGNATURE_32 = 4     # first byte of a signature stored as 32-bit values (a 64-bit one is a multiple of 8 long)
 
 
@@ -166,7 +182,7 @@ class DocumentStore:
             "truncated": int(bool(doc.get("truncated"))),
             "length": sum(len(p.get("text") or "") for p in paragraphs), "signature": signature,
             "body": encode_body(doc),
-            "words": _codec("compressor").compress(words.encode()) if words is not None else None,
+            "words": encode_words(words) if words is not None else None,
         }
         self.db.execute(f"INSERT OR REPLACE INTO documents ({', '.join(row)}) "
                         f"VALUES ({', '.join(':' + name for name in row)})", row)
@@ -209,20 +225,12 @@ class DocumentStore:
 
     def words_many(self, doc_ids: list[str]) -> dict[str, str]:
         """doc_id -> the stored paragraph words (ranking.paragraph_words) of those that have them
-        readable (none in a store written before they were): ranking cuts the others' paragraphs, so
-        a damaged one costs time, not an answer."""
+        readable (none in a store written before they were: `reindex` writes them)."""
         if not doc_ids or "words" not in self._read_columns():
             return {}
         marks = ",".join("?" * len(doc_ids))
-        rows = self.db.execute(f"SELECT doc_id, words FROM documents WHERE doc_id IN ({marks}) AND words IS NOT NULL",
-                               doc_ids)
-        out = {}
-        for doc_id, blob in rows:
-            try:
-                out[doc_id] = _codec("decompressor").decompress(blob).decode()
-            except (zstandard.ZstdError, UnicodeDecodeError, TypeError):
-                continue
-        return out
+        rows = self.db.execute(f"SELECT doc_id, words FROM documents WHERE doc_id IN ({marks})", doc_ids)
+        return {doc_id: words for doc_id, words in ((d, decode_words(blob)) for d, blob in rows) if words is not None}
 
     def _read_columns(self) -> set[str]:
         """The documents table's columns, read once per connection's store (a reader's store never gains any)."""
