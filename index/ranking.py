@@ -314,18 +314,21 @@ def _specific(ranked: Ranked, texts: dict[int, str], words: dict[int, str], hits
     out = []
     each = _unasked_cost(hits)
     for n, score, complete, _ in ranked.candidates:
-        text = texts.get(n, "")
         line = words.get(n)
-        count = unasked(own_words(text) if line is None else line.split())
-        length = _length_prior(text)
+        if line is None:
+            text = texts.get(n, "")
+            count, length = unasked(own_words(text)), _length_prior(len(_wording(text)))
+        else:
+            size, _, line = line.partition(" ")
+            count, length = unasked(line.split()), _length_prior(int(size))
         out.append((complete, score - each * count + length, n, count, length))
     return sorted(out, key=lambda s: (not s[0], -s[1]))
 
 
-def _length_prior(text: str) -> float:
-    """What a paragraph earns for its length (see by_specificity), numbers and punctuation aside: sibling
-    clauses differing only in amounts (第一百条 / 第一百零八条) say as much."""
-    return LENGTH * math.log(max(len(_wording(text)), 1))
+def _length_prior(wording_length: int) -> float:
+    """What a paragraph earns for its length (see by_specificity), the length of its `_wording`: numbers
+    and punctuation aside, as sibling clauses differing only in amounts (第一百条 / 第一百零八条) say as much."""
+    return LENGTH * math.log(max(wording_length, 1))
 
 
 def _unasked_cost(hits: list[Hit]) -> float:
@@ -424,11 +427,15 @@ def own_words(text: str) -> tuple[str, ...]:
 
 
 def paragraph_words(doc: dict) -> str:
-    """A clean document's `own_words` for the store: a first line stamping the rule that cut them
-    (`words_stamp`), then one line per paragraph in document order, its words separated by spaces
-    (own words hold no space)."""
-    return "\n".join([words_stamp()] + [" ".join(own_words(p.get("restored") or p["text"]))
+    """What ranking reads of a clean document's paragraphs, for the store: a first line stamping the rule
+    that cut them (`words_stamp`), then one line per paragraph in document order: the length of its
+    `_wording` (for the length prior), then its `own_words`, separated by spaces (own words hold none)."""
+    return "\n".join([words_stamp()] + [_paragraph_line(p.get("restored") or p["text"])
                                         for p in doc.get("paragraphs") or []])
+
+
+def _paragraph_line(text: str) -> str:
+    return " ".join((str(len(_wording(text))), *own_words(text)))
 
 
 def stored_words(text: str | None, numbers: list[int]) -> dict[int, str]:
@@ -448,14 +455,14 @@ def words_are_current(text: str | None) -> bool:
 
 @functools.cache
 def words_stamp() -> str:
-    """What decides `own_words`, measured: the words it gives of the index fingerprint's probe text (which
-    the segmenter, its dictionaries, normalisation and the word test all shape). Stored words of another
-    stamp are not trusted; the paragraphs are cut again at query time."""
+    """What decides `paragraph_words`, measured: the lines it gives of the index fingerprint's probe text
+    (which the segmenter, its dictionaries, normalisation, the word test and `_wording` all shape).
+    Stored words of another stamp are not trusted; the paragraphs are cut again at query time."""
     from .health import PROBE_FILE
 
     probe = PROBE_FILE.read_text(encoding="utf-8")
-    words = [" ".join(own_words(line)) for line in probe.splitlines()]
-    return "words:" + hashlib.sha256("\n".join(words).encode()).hexdigest()[:12]
+    lines = [_paragraph_line(line) for line in probe.splitlines()]
+    return "words:" + hashlib.sha256("\n".join(lines).encode()).hexdigest()[:12]
 
 
 @functools.lru_cache(maxsize=200_000)
