@@ -78,6 +78,26 @@ def _isin_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return b[at] == a
 
 
+def _sorted_unique(docnums) -> np.ndarray:
+    """`docnums` as a sorted array without repeats (np.unique only when they are not so already)."""
+    docnums = np.asarray(docnums, dtype=np.int64)
+    if len(docnums) > 1 and not (docnums[1:] > docnums[:-1]).all():
+        docnums = np.unique(docnums)
+    return docnums
+
+
+def _terms(query, found: dict) -> None:
+    """Add the (fieldname, text) of every Term and Phrase word under `query` to `found` (as keys)."""
+    if isinstance(query, wq.Term):
+        found.setdefault((query.fieldname, query.text))
+    elif isinstance(query, wq.Phrase):
+        for word in query.words:
+            found.setdefault((query.fieldname, word))
+    else:
+        for sub in query.subqueries:
+            _terms(sub, found)
+
+
 class EncodedPositions:
     """A term's encoded positions in every document of its posting list, as one byte array.
 
@@ -97,46 +117,57 @@ class EncodedPositions:
 
     def keys(self, at: np.ndarray, docnums: np.ndarray) -> np.ndarray:
         """Occurrence keys of postings `at` (ascending), whose documents are `docnums`: schema.decode_positions
-        over all of them at once. A code is within a paragraph `gap << 1`, or a jump `k << 1 | 1` followed by
-        the offset in the new paragraph."""
+        over all of them at once."""
+        posting, position = decode_codes(*self.gathered(at))
+        return (docnums[posting] << KEY_BITS) | position
+
+    def gathered(self, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The codes of postings `at` end to end, and each one's length in bytes."""
         lengths = self.starts[at + 1] - self.starts[at]
-        total = int(lengths.sum())
-        if not total:
-            return np.zeros(0, dtype=np.int64)
         first = np.cumsum(lengths) - lengths               # where each posting starts in the gathered bytes
-        data = self.data[np.repeat(self.starts[at] - first, lengths) + np.arange(total)].astype(np.int64)
-        doc = np.repeat(docnums, lengths)
-        if (data < 128).all():                             # every code one byte: nearly always
-            codes = data
-        else:
-            ends = np.flatnonzero(data < 128)
-            begins = np.concatenate(([0], ends[:-1] + 1))
-            shift = 7 * (np.arange(total) - np.repeat(begins, ends - begins + 1))
-            codes = np.add.reduceat((data & 127) << shift, begins)
-            doc = doc[ends]
-        n = len(codes)
-        index = np.arange(n)
-        starts_doc = np.ones(n, dtype=bool)
-        starts_doc[1:] = doc[1:] != doc[:-1]
-        odd = (codes & 1).astype(bool)
-        # A code is a kind (gap or jump) unless it follows a jump, which makes it an offset. After an
-        # even code or a document's start comes a kind, so along a run of odd codes kinds and offsets
-        # alternate: a code is a kind when an even number of odd codes run just before it.
-        run_start = starts_doc.copy()
-        run_start[1:] |= ~odd[:-1]
-        kind = ((index - np.maximum.accumulate(np.where(run_start, index, 0))) & 1) == 0
-        jump = kind & odd
-        offset = ~kind
-        doc_first = np.maximum.accumulate(np.where(starts_doc, index, 0))
-        steps = np.where(jump, codes >> 1, 0)
-        paragraph = np.cumsum(steps)
-        paragraph -= paragraph[doc_first] - steps[doc_first]
-        step = np.where(offset, codes, np.where(jump, 0, codes >> 1))
-        within = np.cumsum(step)
-        piece = np.maximum.accumulate(np.where(starts_doc | offset, index, 0))
-        within -= within[piece] - step[piece]
-        keep = ~jump
-        return (doc[keep] << KEY_BITS) | (paragraph[keep] << PARAGRAPH_BITS) + within[keep]
+        return self.data[np.repeat(self.starts[at] - first, lengths) + np.arange(int(lengths.sum()))], lengths
+
+
+def decode_codes(data: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(posting, position) of every position in postings laid end to end in `data`, `lengths` bytes each,
+    the postings numbered from 0: schema.decode_positions of them all with array operations. A code is
+    within a paragraph `gap << 1`, or a jump `k << 1 | 1` followed by the offset in the new paragraph."""
+    total = len(data)
+    if not total:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    data = data.astype(np.int64)
+    doc = np.repeat(np.arange(len(lengths)), lengths)
+    if (data < 128).all():                             # every code one byte: nearly always
+        codes = data
+    else:
+        ends = np.flatnonzero(data < 128)
+        begins = np.concatenate(([0], ends[:-1] + 1))
+        shift = 7 * (np.arange(total) - np.repeat(begins, ends - begins + 1))
+        codes = np.add.reduceat((data & 127) << shift, begins)
+        doc = doc[ends]
+    n = len(codes)
+    index = np.arange(n)
+    starts_doc = np.ones(n, dtype=bool)
+    starts_doc[1:] = doc[1:] != doc[:-1]
+    odd = (codes & 1).astype(bool)
+    # A code is a kind (gap or jump) unless it follows a jump, which makes it an offset. After an
+    # even code or a document's start comes a kind, so along a run of odd codes kinds and offsets
+    # alternate: a code is a kind when an even number of odd codes run just before it.
+    run_start = starts_doc.copy()
+    run_start[1:] |= ~odd[:-1]
+    kind = ((index - np.maximum.accumulate(np.where(run_start, index, 0))) & 1) == 0
+    jump = kind & odd
+    offset = ~kind
+    doc_first = np.maximum.accumulate(np.where(starts_doc, index, 0))
+    steps = np.where(jump, codes >> 1, 0)
+    paragraph = np.cumsum(steps)
+    paragraph -= paragraph[doc_first] - steps[doc_first]
+    step = np.where(offset, codes, np.where(jump, 0, codes >> 1))
+    within = np.cumsum(step)
+    piece = np.maximum.accumulate(np.where(starts_doc | offset, index, 0))
+    within -= within[piece] - step[piece]
+    keep = ~jump
+    return doc[keep], (paragraph[keep] << PARAGRAPH_BITS) + within[keep]
 
 
 class TermFrequencies:
@@ -311,13 +342,56 @@ class Evaluator:
         A phrase's key is that of its first word; And keeps the first part's matches in paragraphs
         that hold every part.
         """
-        return self._occurrences(query, np.unique(np.asarray(docnums, dtype=np.int64)))
+        return self._occurrences(query, _sorted_unique(docnums))
 
-    def _occurrences(self, query, docnums: np.ndarray) -> np.ndarray:
-        """occurrences, `docnums` sorted and unique."""
+    def occurrences_of(self, queries: list, docnums) -> list[np.ndarray]:
+        """`occurrences` of each of `queries` in `docnums`, the positions of all their terms decoded together.
+
+        For ranking's window of a hundred documents a term's positions are a few thousand bytes, and
+        decoding them costs mostly the forty-odd array operations of `decode_codes`: paid once for all
+        the parts of a query instead of once a term. A phrase's words are decoded in every document
+        (not only in those still holding the words before them): the same keys at this size.
+        """
+        docnums = _sorted_unique(docnums)
+        decoded: dict[tuple[str, str], np.ndarray] = {}
+        for query in queries:
+            _terms(query, decoded)
+        together, codes, lengths, owners = [], [], [], []
+        for term in decoded:
+            ids, _, positions = self.postings(*term)
+            fmt = self.searcher.schema[term[0]].format
+            if positions is None or not len(ids) or getattr(fmt, "positions_format", 1) != POSITIONS_FORMAT:
+                decoded[term] = self.keys(*term, docnums)
+                continue
+            at = np.minimum(np.searchsorted(ids, docnums), len(ids) - 1)
+            at = at[ids[at] == docnums]
+            data, length = positions.gathered(at)
+            together.append(term)
+            codes.append(data)
+            lengths.append(length)
+            owners.append(ids[at])
+        if together:
+            posting, position = decode_codes(np.concatenate(codes), np.concatenate(lengths))
+            keys = (np.concatenate(owners)[posting] << KEY_BITS) | position
+            # each term's keys follow the last term's: cut where its first posting's begin
+            firsts = np.cumsum([0] + [len(o) for o in owners])
+            cuts = np.searchsorted(posting, firsts).tolist()
+            for term, begin, end in zip(together, cuts, cuts[1:]):
+                decoded[term] = keys[begin:end]
+        return [self._occurrences(query, docnums, decoded) for query in queries]
+
+    def _occurrences(self, query, docnums: np.ndarray, decoded: dict | None = None) -> np.ndarray:
+        """occurrences, `docnums` sorted and unique; the keys of its terms taken from `decoded` when given."""
         if isinstance(query, wq.Term):
+            if decoded is not None:
+                return decoded[query.fieldname, query.text]
             return self.keys(query.fieldname, query.text, docnums)
         if isinstance(query, wq.Phrase):
+            if decoded is not None:
+                found = decoded[query.fieldname, query.words[0]]
+                for i, word in enumerate(query.words[1:], 1):
+                    found = found[_isin_sorted(found, decoded[query.fieldname, word] - i)]
+                return found
             # Rarest word first: each step keeps only the documents still in the running.
             order = sorted(range(len(query.words)),
                            key=lambda i: len(self.postings(query.fieldname, query.words[i])[0]))
@@ -329,7 +403,7 @@ class Evaluator:
                     break
                 docnums = unique_sorted(found >> KEY_BITS)
             return found
-        parts = [self._occurrences(q, docnums) for q in query.subqueries]
+        parts = [self._occurrences(q, docnums, decoded) for q in query.subqueries]
         if isinstance(query, wq.Or):
             return union_sorted(parts) if parts else np.zeros(0, dtype=np.int64)
         first = parts[0]

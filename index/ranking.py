@@ -94,6 +94,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -152,7 +153,8 @@ class Ranked:
     paragraphs: list[int]                        # best first
     explain: dict = field(default_factory=dict)
     candidates: list[tuple] = field(default_factory=list)   # (n, score, holds every part, (parts held,
-                                                 # bonus, counts)) of the best SHOWN and up to CANDIDATES holding every part
+                                                 # bonus, counts) with explain, else None) of the best SHOWN
+                                                 # and up to CANDIDATES holding every part
     chosen: bool = False                         # `paragraphs` already chosen by by_specificity
 
 
@@ -173,26 +175,44 @@ def _by_characters(queries) -> bool:
 
 
 class _Occurrences:
-    """One query part's occurrences in the window's documents, in the body or in the title."""
+    """One query part's occurrences in the window's documents, in the body or in the title: `keys`, and the
+    keys of its negating compounds (`negated`, in the order of hit.negations)."""
 
-    def __init__(self, evaluator: Evaluator, hit: Hit, queries: list, docnums: np.ndarray, chars: str):
+    def __init__(self, hit: Hit, keys: np.ndarray, negated: list[np.ndarray], by_characters: bool):
         self.hit = hit
-        self.keys = evaluator.occurrences(wq.Or(queries), docnums) if queries else np.zeros(0, np.int64)
-        weights = np.ones(len(self.keys))
-        for grams, offset in hit.negations:
-            inside = evaluator.occurrences(wq.Phrase(chars, grams) if len(grams) > 1 else wq.Term(chars, grams[0]),
-                                           docnums) + offset
-            weights[_isin_sorted(self.keys, inside)] = NEGATED
-        paragraphs = paragraph_of(self.keys)
-        self.paragraphs, inverse = unique_sorted(paragraphs, return_inverse=True)
-        self.count = np.bincount(inverse, weights=weights) if len(paragraphs) else np.zeros(0)
-        self.by_characters = _by_characters(queries)
+        self.keys = keys
+        self.by_characters = by_characters
+        if not len(keys):
+            self.paragraphs, self.count = keys, np.zeros(0)
+            return
+        weights = np.ones(len(keys))
+        for (_, offset), inside in zip(hit.negations, negated):
+            weights[_isin_sorted(keys, inside + offset)] = NEGATED
+        self.paragraphs, inverse = unique_sorted(paragraph_of(keys), return_inverse=True)
+        self.count = np.bincount(inverse, weights=weights)
 
-    def count_in(self, paragraph_keys: np.ndarray) -> np.ndarray:
-        if not len(self.paragraphs):
-            return np.zeros(len(paragraph_keys))
-        at = np.minimum(np.searchsorted(self.paragraphs, paragraph_keys), len(self.paragraphs) - 1)
-        return np.where(self.paragraphs[at] == paragraph_keys, self.count[at], 0.0)
+
+def _located(evaluator: Evaluator, hits: list[Hit], fieldname: str, docnums: np.ndarray) -> list[_Occurrences]:
+    """Each hit's occurrences in the `fieldname` ("title" or "body") of `docnums`, the positions of all
+    their terms decoded together (Evaluator.occurrences_of: one decoding instead of one a term)."""
+    chars = fieldname + "_chars"
+    queries = []
+    for hit in hits:
+        located = getattr(hit, fieldname)
+        if located:
+            queries.append(wq.Or(located))
+            queries += [wq.Phrase(chars, grams) if len(grams) > 1 else wq.Term(chars, grams[0])
+                        for grams, _ in hit.negations]
+    found = iter(evaluator.occurrences_of(queries, docnums))
+    parts = []
+    for hit in hits:
+        located = getattr(hit, fieldname)
+        if located:
+            keys, negated = next(found), [next(found) for _ in hit.negations]
+        else:
+            keys, negated = np.zeros(0, dtype=np.int64), []
+        parts.append(_Occurrences(hit, keys, negated, _by_characters(located)))
+    return parts
 
 
 def _bonuses(parts: list[_Occurrences], keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -241,13 +261,18 @@ def _bonuses(parts: list[_Occurrences], keys: np.ndarray) -> tuple[np.ndarray, n
     return closeness, ordered
 
 
-def _paragraph_scores(parts: list[_Occurrences]) -> dict[int, list[tuple[float, int, bool, tuple]]]:
-    """docnum -> [(score, n, holds every part, (parts held, bonus, counts))] of its paragraphs holding a
-    part, best first: the best SHOWN, then the other paragraphs holding every part, up to CANDIDATES in all."""
-    keys = union_sorted([p.paragraphs for p in parts])
-    if not len(keys):
+def _paragraph_scores(parts: list[_Occurrences], explain: bool) -> dict[int, list[tuple]]:
+    """docnum -> its paragraphs holding a part as Ranked.candidates, best first: the best SHOWN, then the
+    other paragraphs holding every part, up to CANDIDATES in all (with `explain`, each with the parts of
+    its score)."""
+    present = [p.paragraphs for p in parts if len(p.paragraphs)]
+    if not present:
         return {}
-    counts = np.stack([p.count_in(keys) for p in parts])
+    keys = union_sorted(present)
+    counts = np.zeros((len(parts), len(keys)))
+    for i, p in enumerate(parts):
+        if len(p.paragraphs):       # each part's paragraphs are among `keys`
+            counts[i, np.searchsorted(keys, p.paragraphs)] = p.count
     weights = np.array([p.hit.weight for p in parts])
     held = (weights[:, None] * _saturated(counts)).sum(axis=0)
     closeness, ordered = _bonuses(parts, keys)
@@ -261,12 +286,14 @@ def _paragraph_scores(parts: list[_Occurrences]) -> dict[int, list[tuple[float, 
     rank_in_doc = np.arange(len(order)) - np.searchsorted(doc_of[order], doc_of[order])
     complete = (counts >= 1).all(axis=0)      # real occurrences, not only negated ones
     kept = order[(rank_in_doc < SHOWN) | complete[order] & (rank_in_doc < CANDIDATES)]
-    out: dict[int, list] = {}
-    for d, score, n, holds, part_score, bonus_score, part_counts in zip(
-            doc_of[kept].tolist(), total[kept].tolist(), n_of[kept].tolist(), complete[kept].tolist(),
-            held[kept].tolist(), bonus[kept].tolist(), counts.T[kept].tolist()):
-        out.setdefault(d, []).append((score, n, holds, (part_score, bonus_score, part_counts)))
-    return out
+    details = zip(held[kept].tolist(), bonus[kept].tolist(), counts.T[kept].tolist()) if explain \
+        else itertools.repeat(None)
+    rows = list(zip(n_of[kept].tolist(), total[kept].tolist(), complete[kept].tolist(), details))
+    # the kept rows are grouped by document: one slice each
+    docs = doc_of[kept]
+    starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
+    ends = starts[1:].tolist() + [len(rows)]
+    return {d: rows[start:end] for d, start, end in zip(docs[starts].tolist(), starts.tolist(), ends)}
 
 
 def _explained(parts: list[Hit], n: int, held: float, bonus: float, counts) -> dict:
@@ -281,22 +308,22 @@ def rank(evaluator: Evaluator, hits: list[Hit], docnums, prior: np.ndarray, expl
     docnums = np.asarray(docnums, dtype=np.int64)
     if not len(docnums) or not hits:
         return [Ranked(int(d), float(prior[d]), []) for d in docnums]
-    title = _paragraph_scores([_Occurrences(evaluator, h, h.title, docnums, "title_chars") for h in hits])
-    body = _paragraph_scores([_Occurrences(evaluator, h, h.body, docnums, "body_chars") for h in hits])
+    title = _paragraph_scores(_located(evaluator, hits, "title", docnums), explain)
+    body = _paragraph_scores(_located(evaluator, hits, "body", docnums), explain)
     total_weight = sum(hit.weight for hit in hits) or 1.0
-    best_prior = float(prior[docnums].max()) or 1.0
+    priors = prior[docnums]
+    best_prior = float(priors.max()) or 1.0
     weights = {h.label: round(h.weight, 3) for h in hits}
     ranked = []
-    for d in docnums.tolist():
+    for d, document_prior in zip(docnums.tolist(), priors.tolist()):
         scored = body.get(d, [])
-        best = scored[0][0] if scored else 0.0
-        in_title = title.get(d, [(0.0, 0, False, None)])[0]
-        title_score = TITLE * in_title[0]
-        bm25f = PRIOR * total_weight * float(prior[d]) / best_prior
+        best = scored[0][1] if scored else 0.0
+        in_title = title.get(d, [(0, 0.0, False, None)])[0]
+        title_score = TITLE * in_title[1]
+        bm25f = PRIOR * total_weight * document_prior / best_prior
         score = best + title_score + bm25f
-        candidates = [(n, total, complete, parts) for total, n, complete, parts in scored]
-        ranked.append(Ranked(d, score, [c[1] for c in scored[:SHOWN]], candidates=candidates, explain={
-            "score": round(score, 3), "best_paragraph": _explained(hits, scored[0][1], *scored[0][3]) if scored else None,
+        ranked.append(Ranked(d, score, [c[0] for c in scored[:SHOWN]], candidates=scored, explain={
+            "score": round(score, 3), "best_paragraph": _explained(hits, scored[0][0], *scored[0][3]) if scored else None,
             "title": round(title_score, 3),
             "title_parts": _explained(hits, 0, *in_title[3])["held"] if in_title[3] is not None else {},
             "bm25f": round(bm25f, 3), "weights": weights,

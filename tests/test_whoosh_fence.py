@@ -10,6 +10,7 @@ import random
 import numpy as np
 import pytest
 from whoosh import index as whoosh_index
+from whoosh import query as wq
 
 import index
 from index import postings
@@ -156,6 +157,34 @@ def test_positions_decoded_together_equal_each_postings_own_decoding(segmented_i
             assert evaluator.keys(fieldname, text, ids[at]).tolist() == expected, (fieldname, text)
             longer += any(not encoded.value(i).isascii() for i in at.tolist())
     assert longer > 10
+
+
+def test_the_terms_of_several_queries_decoded_together_give_each_querys_own_occurrences(segmented_index):
+    """Evaluator.occurrences_of (ranking's window: every part's terms decoded at once) against
+    Evaluator.occurrences of each query alone: terms, phrases (with one-byte codes and longer ones),
+    word-field terms, And/Or, a term the index lacks, repeated terms, few documents and many."""
+    rng = random.Random(5)
+    with segmented_index.searcher() as searcher:
+        reader = searcher.reader()
+        live = np.array([not reader.is_deleted(d) for d in range(reader.doc_count_all())], dtype=bool)
+        evaluator = Evaluator(searcher, live)
+        chars = sorted(t.decode("utf-8") for f, t in reader.all_terms() if f == "body_chars")
+        words = sorted(t.decode("utf-8") for f, t in reader.all_terms() if f == "body")
+        checked = 0
+        for _ in range(60):
+            line = rng.choice(LINES)
+            start = rng.randrange(len(line) - 4)
+            phrase = wq.Phrase("body_chars", [line[i:i + 2] for i in range(start, start + rng.randint(2, 4))])
+            term, word = wq.Term("body_chars", rng.choice(chars)), wq.Term("body", rng.choice(words))
+            queries = [phrase, wq.Or([term, word]), wq.And([term, phrase]), wq.Term("body_chars", "无此"),
+                       wq.Or([phrase, word]), term]
+            docnums = np.sort(rng.sample(range(reader.doc_count_all()), rng.choice([5, 100, 300])))
+            together = evaluator.occurrences_of(queries, docnums)
+            for query, found in zip(queries, together):
+                alone = evaluator.occurrences(query, docnums)
+                assert found.tolist() == alone.tolist(), query
+                checked += len(alone) > 0
+    assert checked > 100
 
 
 def _all_postings(ix) -> list[tuple]:
