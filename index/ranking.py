@@ -192,26 +192,29 @@ class _Occurrences:
         self.count = np.bincount(inverse, weights=weights)
 
 
-def _located(evaluator: Evaluator, hits: list[Hit], fieldname: str, docnums: np.ndarray) -> list[_Occurrences]:
-    """Each hit's occurrences in the `fieldname` ("title" or "body") of `docnums`, the positions of all
-    their terms decoded together (Evaluator.occurrences_of: one decoding instead of one a term)."""
-    chars = fieldname + "_chars"
+def _located(evaluator: Evaluator, hits: list[Hit], docnums: np.ndarray) -> dict[str, list[_Occurrences]]:
+    """Each hit's occurrences in the title and in the body of `docnums` ({"title": [...], "body": [...]}), the
+    positions of all their terms decoded together (Evaluator.occurrences_of: one decoding, not one a term)."""
     queries = []
-    for hit in hits:
-        located = getattr(hit, fieldname)
-        if located:
-            queries.append(wq.Or(located))
-            queries += [wq.Phrase(chars, grams) if len(grams) > 1 else wq.Term(chars, grams[0])
-                        for grams, _ in hit.negations]
+    for fieldname in ("title", "body"):
+        for hit in hits:
+            located = getattr(hit, fieldname)
+            if located:
+                queries.append(wq.Or(located))
+                chars = fieldname + "_chars"
+                queries += [wq.Phrase(chars, grams) if len(grams) > 1 else wq.Term(chars, grams[0])
+                            for grams, _ in hit.negations]
     found = iter(evaluator.occurrences_of(queries, docnums))
-    parts = []
-    for hit in hits:
-        located = getattr(hit, fieldname)
-        if located:
-            keys, negated = next(found), [next(found) for _ in hit.negations]
-        else:
-            keys, negated = np.zeros(0, dtype=np.int64), []
-        parts.append(_Occurrences(hit, keys, negated, _by_characters(located)))
+    parts = {}
+    for fieldname in ("title", "body"):
+        parts[fieldname] = []
+        for hit in hits:
+            located = getattr(hit, fieldname)
+            if located:
+                keys, negated = next(found), [next(found) for _ in hit.negations]
+            else:
+                keys, negated = np.zeros(0, dtype=np.int64), []
+            parts[fieldname].append(_Occurrences(hit, keys, negated, _by_characters(located)))
     return parts
 
 
@@ -281,14 +284,14 @@ def _paragraph_scores(parts: list[_Occurrences], explain: bool) -> dict[int, lis
     bonus = near_weight * (PROXIMITY * closeness + ORDER * ordered)
     total = held + bonus
     doc_of = keys >> DOC_SHIFT
-    n_of = keys & PARAGRAPH_MASK
-    order = np.lexsort((n_of, -total, doc_of))
-    rank_in_doc = np.arange(len(order)) - np.searchsorted(doc_of[order], doc_of[order])
+    # stable: equal paragraphs keep their order in the document; documents stay in order (doc_of[order] is doc_of)
+    order = np.lexsort((-total, doc_of))
+    rank_in_doc = np.arange(len(order)) - np.searchsorted(doc_of, doc_of)
     complete = (counts >= 1).all(axis=0)      # real occurrences, not only negated ones
     kept = order[(rank_in_doc < SHOWN) | complete[order] & (rank_in_doc < CANDIDATES)]
     details = zip(held[kept].tolist(), bonus[kept].tolist(), counts.T[kept].tolist()) if explain \
         else itertools.repeat(None)
-    rows = list(zip(n_of[kept].tolist(), total[kept].tolist(), complete[kept].tolist(), details))
+    rows = list(zip((keys[kept] & PARAGRAPH_MASK).tolist(), total[kept].tolist(), complete[kept].tolist(), details))
     # the kept rows are grouped by document: one slice each
     docs = doc_of[kept]
     starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
@@ -308,8 +311,8 @@ def rank(evaluator: Evaluator, hits: list[Hit], docnums, prior: np.ndarray, expl
     docnums = np.asarray(docnums, dtype=np.int64)
     if not len(docnums) or not hits:
         return [Ranked(int(d), float(prior[d]), []) for d in docnums]
-    title = _paragraph_scores(_located(evaluator, hits, "title", docnums), explain)
-    body = _paragraph_scores(_located(evaluator, hits, "body", docnums), explain)
+    located = _located(evaluator, hits, np.sort(docnums))
+    title, body = _paragraph_scores(located["title"], explain), _paragraph_scores(located["body"], explain)
     total_weight = sum(hit.weight for hit in hits) or 1.0
     priors = prior[docnums]
     best_prior = float(priors.max()) or 1.0
