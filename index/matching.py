@@ -138,7 +138,7 @@ def decode_codes(data: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     data = data.astype(np.int64)
     doc = np.repeat(np.arange(len(lengths)), lengths)
-    if (data < 128).all():                             # every code one byte: nearly always
+    if (data < 128).all():                             # every code one byte: most postings, not most batches
         codes = data
     else:
         ends = np.flatnonzero(data < 128)
