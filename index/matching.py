@@ -17,7 +17,7 @@ from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
 from .analysis import PARAGRAPH_BITS, paragraph_of
-from .postings import field_frequencies, field_lengths, leaf_postings
+from .postings import field_document_frequencies, field_frequencies, field_lengths, leaf_postings
 from .schema import POSITIONS_FORMAT
 
 # An occurrence key packs a document number and a position: docnum << KEY_BITS | position, so the
@@ -30,6 +30,10 @@ PARAGRAPH_MASK = (1 << DOC_SHIFT) - 1
 
 BM25_B, BM25_K1 = 0.75, 1.2
 CACHED_POSTINGS = 2_000_000   # bounds the memory of a worker's posting cache
+PRELOADED_POSTINGS = 1_500_000   # read ahead by the warm-up (preload_postings): about 1 µs and 50 bytes a
+                                 # posting, so 1.5 s and 75 MB (shared by the forked workers) whatever the
+                                 # index's size; at 100,000 paragraphs every list kept in the postings file
+                                 # (1.4 million postings), at 1,000,000 the most frequent terms' lists
 CACHED_ANSWERS = 64          # queries whose matches and scores a worker keeps: 5 bytes a document each
                               # (70 KB at 1,000,000 paragraphs, 14,000 documents)
 FEW_POSTINGS = 16             # below this many documents a term's positions are decoded one by one:
@@ -226,6 +230,54 @@ class TermFrequencies:
 _SEGMENT_TABLES: dict[tuple[str, str], dict[str, dict[str, float]]] = {}   # (folder, field) -> segment id -> table
 
 
+_SEGMENT_POSTINGS: dict[str, dict[str, dict[tuple[str, str], tuple]]] = {}  # folder -> segment id -> (field, term) -> lists
+
+
+def preloaded_postings(folder: str) -> dict[str, dict[tuple[str, str], tuple]]:
+    """The posting lists read ahead for the index in `folder`: segment id -> (field, term) ->
+    what leaf_postings gives. Kept for the process, as the frequency tables are (_SEGMENT_TABLES):
+    a service worker forked after the master's warm-up, or the index opened again, finds them."""
+    return _SEGMENT_POSTINGS.setdefault(folder, {})
+
+
+def forget_gone_segments(kept: dict, searcher) -> None:
+    """Drop what `kept` holds of segments no longer in `searcher`'s commit (merged away)."""
+    current = {reader.segment().segment_id() for reader, _ in searcher.reader().leaf_readers()
+               if reader.segment() is not None}
+    for name in [name for name in kept if name not in current]:
+        del kept[name]
+
+
+def preload_postings(searcher, kept: dict, fieldnames) -> None:
+    """Read into `kept` the posting lists of each segment's most frequent terms of `fieldnames`:
+    those kept in the postings file first (reading one is a matcher and a file read a block, about
+    85 µs; one kept in its term info 30–40 µs), each by document frequency, descending, until the
+    segment's share of PRELOADED_POSTINGS (by its documents) is spent.
+
+    A search's first read of a common word's lists was most of a first-time query's cost; segments
+    never change once written (deletions are masked by `live`), so lists read once serve every
+    later generation that still holds the segment. Segments read before are not read again.
+    """
+    forget_gone_segments(kept, searcher)
+    leaves = [(reader, reader.segment().segment_id()) for reader, _ in searcher.reader().leaf_readers()
+              if reader.segment() is not None]
+    documents = max(sum(reader.doc_count_all() for reader, _ in leaves), 1)
+    for reader, name in leaves:
+        if name in kept:
+            continue
+        terms, in_file, frequencies = [], [], []
+        for fieldname in fieldnames:
+            texts, field_in_file, field_frequencies = field_document_frequencies(reader, fieldname)
+            terms += [(fieldname, text) for text in texts]
+            in_file.append(field_in_file)
+            frequencies.append(field_frequencies)
+        frequencies = np.concatenate(frequencies)
+        order = np.lexsort((-frequencies, ~np.concatenate(in_file)))
+        share = PRELOADED_POSTINGS * reader.doc_count_all() // documents
+        chosen = order[:np.searchsorted(np.cumsum(frequencies[order]), share, side="right")]
+        kept[name] = {terms[i]: leaf_postings(reader, *terms[i]) for i in chosen.tolist()}
+
+
 class KeptStatistics:
     """A searcher as the query compiler reads it (`doc_count`, `doc_frequency`, `reader`), its document
     frequencies kept for the generation: each is a look-up in every segment (16 at 1,000,000
@@ -257,9 +309,13 @@ class KeptStatistics:
 class Evaluator:
     """Evaluates compiled queries (Term, Phrase, And, Or, Not, Every) for one searcher generation."""
 
-    def __init__(self, searcher, live: np.ndarray):
+    def __init__(self, searcher, live: np.ndarray, preloaded: dict | None = None):
+        """`preloaded`: posting lists read ahead by segment (preloaded_postings), used instead of reading them."""
         self.searcher = searcher
         self.live = live
+        self._preloaded = {} if preloaded is None else preloaded
+        self._leaves = [(reader, base, reader.segment().segment_id() if reader.segment() is not None else None)
+                        for reader, base in searcher.reader().leaf_readers()]
         self.size = len(live)
         self.docs = max(int(live.sum()), 1)
         self._cache: OrderedDict = OrderedDict()
@@ -299,11 +355,15 @@ class Evaluator:
                 return self._cache[key]
         ids, weights, values, lengths = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.float32)], [], \
             [np.zeros(0, dtype=np.int64)]
-        for reader, base in self.searcher.reader().leaf_readers():
-            try:    # one look-up of the term per segment, not a membership test and then another
-                leaf_ids, leaf_weights, leaf_values, leaf_lengths = leaf_postings(reader, fieldname, text)
-            except TermNotFound:
-                continue
+        for reader, base, name in self._leaves:
+            kept = self._preloaded.get(name)
+            found = kept.get(key) if kept is not None else None
+            if found is None:
+                try:    # one look-up of the term per segment, not a membership test and then another
+                    found = leaf_postings(reader, fieldname, text)
+                except TermNotFound:
+                    continue
+            leaf_ids, leaf_weights, leaf_values, leaf_lengths = found
             ids.append(leaf_ids + base)
             weights.append(leaf_weights)
             values.append(leaf_values)

@@ -906,9 +906,8 @@ def field_lengths(reader, fieldname: str) -> np.ndarray:
     return lengths
 
 
-def field_frequencies(reader, fieldname: str) -> dict[str, float]:
-    """Every term of a field in one segment with its total weight (what `reader.frequency` gives),
-    read in one pass over the segment's term dictionary instead of a hash look-up per term.
+def _field_entries(reader, fieldname: str) -> bytes:
+    """The entries of a field in one segment's term dictionary, back to back.
 
     The term dictionary is W3TermsReader's OrderedHashReader (whoosh/filedb/filetables.py 440-571):
     entries sorted by key, each a `_lengths` struct (key length, value length), the key (a field
@@ -919,14 +918,21 @@ def field_frequencies(reader, fieldname: str) -> dict[str, float]:
     tindex = terms._tindex
     prefix = terms._keycoder(fieldname, b"")
     if fieldname not in terms._fieldmap:
-        return {}
+        return b""
     start = tindex.closest_key_pos(prefix)
     number = struct.unpack("!H", prefix)[0]
     after = tindex.closest_key_pos(struct.pack("!H", number + 1)) if number < 65535 else None
     end = tindex.endofdata if after is None else after
     if start is None or start >= end:
-        return {}
-    data = bytes(tindex.dbfile.get(start, end - start))
+        return b""
+    return bytes(tindex.dbfile.get(start, end - start))
+
+
+def field_frequencies(reader, fieldname: str) -> dict[str, float]:
+    """Every term of a field in one segment with its total weight (what `reader.frequency` gives),
+    read in one pass over the segment's term dictionary (_field_entries) instead of a hash look-up
+    per term."""
+    data = _field_entries(reader, fieldname)
     lengths, size, floats = _LENGTHS.unpack_from, _LENGTHS.size, _WEIGHTS.unpack_from
     out = {}
     at = 0
@@ -946,6 +952,40 @@ def field_frequencies(reader, fieldname: str) -> dict[str, float]:
         out[intern(data[at + size + 2:value_at].decode("utf-8"))] = int(weight) if weight.is_integer() else weight
         at = value_at + value_length
     return out
+
+
+def field_document_frequencies(reader, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Every term of a field in one segment, with whether its postings lie in the postings file
+    (rather than in its term info) and its document frequency, as (terms, in file, frequencies): one
+    pass over the segment's term dictionary (_field_entries) as field_frequencies reads it, for the
+    warm-up to choose the posting lists worth reading ahead (matching.preload_postings)."""
+    data = _field_entries(reader, fieldname)
+    lengths, size = _LENGTHS.unpack_from, _LENGTHS.size
+    texts, in_file, frequencies = [], [], []
+    at = 0
+    while at < len(data):   # the start of _TermInfo.from_bytes inlined, as in field_frequencies
+        key_length, value_length = lengths(data, at)
+        value_at = at + size + key_length
+        mark = data[value_at]
+        if mark == INLINE_MARK:         # past the two weights' varints, nearly always a byte each
+            df_at = value_at + 3
+            if data[value_at + 1] >= 128 or data[value_at + 2] >= 128:
+                df_at = _read_varint(data, _read_varint(data, value_at + 1)[1])[1]
+        elif mark == TERM_INFO_MARK or mark == INLINE_FLOAT_MARK:
+            df_at = value_at + 1 + _WEIGHTS.size
+        else:
+            df_at = None
+        if df_at is None:
+            info = _TermInfo.from_bytes(data[value_at:value_at + value_length])
+            in_file.append(not info.is_inlined())
+            frequencies.append(info.doc_frequency())
+        else:
+            in_file.append(mark == TERM_INFO_MARK)
+            df = data[df_at]
+            frequencies.append(df if df < 128 else _read_varint(data, df_at)[0])
+        texts.append(data[at + size + 2:value_at].decode("utf-8"))
+        at = value_at + value_length
+    return texts, np.array(in_file, dtype=bool), np.array(frequencies, dtype=np.int64)
 
 
 # --- the parallel writer (writing.py) --------------------------------------------------------------

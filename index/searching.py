@@ -25,13 +25,16 @@ from .analysis import is_cjk_word, words
 from .facets import FacetTable
 from .health import FileVerifier, IndexDamaged, IndexMissing, IndexProblem, open_index, rebuild_advice, restore_advice
 from .highlight import highlight
-from .matching import Evaluator, KeptStatistics, TermFrequencies, idf
+from .matching import (Evaluator, KeptStatistics, TermFrequencies, forget_gone_segments, idf, preload_postings,
+                       preloaded_postings)
 from .query import Compiled, QueryError, compile_query
 from .ranking import RERANK_DEPTH, SPECIFIC_TOP, Ranked, by_specificity, rank, shown_paragraphs, stored_words
+from .schema import CHAR_FIELDS, WORD_FIELDS
 from .store import STORE_FILE, DocumentStore
 from .vocabulary import DEFAULT_CONTEXT, DEFAULT_PER_PAGE, MAX_CONTEXT, MAX_DEPTH, MAX_PER_PAGE, SORTS
 
 SNIPPET_CHARS = 200
+QUERIED_FIELDS = (*WORD_FIELDS.values(), *CHAR_FIELDS.values())   # every field compile_query reads
 SIMILAR_TERMS = 12
 
 
@@ -106,6 +109,7 @@ class SearchIndex:
         self._table = None
         self._evaluator = None
         self._frequencies = TermFrequencies("body", str(self.index_dir.resolve()))   # what _rarity gives
+        self._preloaded = preloaded_postings(str(self.index_dir.resolve()))         # what prepare reads ahead
         self._frequencies_stale = True                # read on the first search of a generation that needs them
 
     def generation(self) -> int:
@@ -113,13 +117,15 @@ class SearchIndex:
 
     @_one_at_a_time
     def prepare(self) -> None:
-        """Read now what the first searches of this generation would: the facet arrays and the
-        frequency tables of the rare-word count (at 100,000 paragraphs 60–80 ms a segment, once per
-        process: they are kept for the folder). The service's master calls it before forking its
-        workers, which then find the tables in memory they share; what it loaded is then frozen
-        out of the garbage collector's reach, as _freeze_what_is_loaded says."""
-        self._current()
+        """Read now what the first searches of this generation would: the facet arrays, the
+        frequency tables of the rare-word count (at 100,000 paragraphs 60–80 ms a segment) and the
+        posting lists of the most frequent terms (matching.preload_postings), once per process: they
+        are kept for the folder. The service's master calls it before forking its workers, which
+        then find them in memory they share; what it loaded is then frozen out of the garbage
+        collector's reach, as _freeze_what_is_loaded says."""
+        searcher, _, _ = self._current()
         self._read_frequencies()
+        preload_postings(searcher, self._preloaded, QUERIED_FIELDS)
         _freeze_what_is_loaded()
 
     def close(self) -> None:
@@ -152,7 +158,8 @@ class SearchIndex:
                         raise
             if self._table is None:
                 self._table = FacetTable(self._searcher.reader(), self.store)
-                self._evaluator = Evaluator(self._searcher, self._table.live)
+                forget_gone_segments(self._preloaded, self._searcher)
+                self._evaluator = Evaluator(self._searcher, self._table.live, self._preloaded)
                 self._frequencies_stale = True
                 self._statistics = KeptStatistics(self._searcher)
             return self._searcher, self._table, self._evaluator
@@ -341,10 +348,12 @@ class SearchIndex:
         return out
 
     def drop_caches(self) -> None:
-        """Forget cached posting lists, query answers and document frequencies (benchmarks use it to
+        """Forget cached posting lists (those read ahead by `prepare` too, for every SearchIndex of
+        this folder in the process), query answers and document frequencies (benchmarks use it to
         time queries from cold); what opening a generation reads (facet arrays, frequency tables) stays."""
         searcher, _, evaluator = self._current()
         evaluator.clear()
+        self._preloaded.clear()
         self._statistics = KeptStatistics(searcher)
         self._frequencies_stale = True     # the tables stay, the totals kept beside them go
 

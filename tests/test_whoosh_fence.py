@@ -13,7 +13,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 
 import index
-from index import postings
+from index import matching, postings
 from index.matching import KEY_BITS, Evaluator, TermFrequencies
 from index.schema import decode_positions
 from conftest import CORPUS, make_doc
@@ -289,3 +289,122 @@ def test_stored_values_are_the_live_documents_a_whole_reader_lists(segmented_ind
         live = [fields["doc_id"] for fields in searcher.all_stored_fields()]
     assert len(live) == 460 - 9          # nine removed, in two segments
     assert postings.stored_values(segmented_index, "doc_id") == set(live)
+
+
+def test_document_frequencies_read_in_one_pass_are_whooshs_for_every_term_and_segment(segmented_index):
+    """What the warm-up chooses its posting lists by (postings.field_document_frequencies): every term
+    of a field, its document frequency as Whoosh looks it up, and whether its list lies in the
+    postings file (every list of more than one block) or in its term info."""
+    in_file = 0
+    with segmented_index.searcher() as searcher:
+        for reader, _ in searcher.reader().leaf_readers():
+            for fieldname in ("title", "body", "title_chars", "body_chars"):
+                texts, lists_in_file, frequencies = postings.field_document_frequencies(reader, fieldname)
+                terms = [t for name, t in reader.all_terms() if name == fieldname]
+                assert texts == [t.decode("utf-8") for t in terms], fieldname
+                assert frequencies.tolist() == [reader.doc_frequency(fieldname, t) for t in terms], fieldname
+                assert lists_in_file.tolist() == [reader._terms.term_info(fieldname, t).block is None for t in terms]
+                assert not (frequencies[~lists_in_file] > 128).any()
+                in_file += int(lists_in_file.sum())
+    assert in_file > 10
+
+
+def _reads(monkeypatch) -> list[tuple[str, str, str]]:
+    """(segment id, field, term) of every posting list read from the index's files from now on."""
+    read = []
+
+    def reading(reader, fieldname, text):
+        read.append((reader.segment().segment_id(), fieldname, text))
+        return postings.leaf_postings(reader, fieldname, text)
+    monkeypatch.setattr("index.matching.leaf_postings", reading)
+    return read
+
+
+def test_a_worker_opened_after_the_masters_warm_up_reads_no_posting_list_read_ahead(tmp_path, monkeypatch):
+    """The service's master reads the most frequent terms' posting lists before it forks
+    (SearchIndex.prepare in server.warm_up); a worker's own SearchIndex uses them instead of reading
+    them again on its first searches."""
+    from search_service.server import warm_up
+
+    index.add_documents(tmp_path, _docs(0, 300), commit_every=300)     # common terms span several blocks
+    index.add_documents(tmp_path, _docs(300, 40), commit_every=20)
+    warm_up(tmp_path)
+    kept = matching.preloaded_postings(str(tmp_path.resolve()))
+    assert len(kept) >= 3 and all(("body_chars", "安全") in lists for lists in kept.values())
+    read = _reads(monkeypatch)
+    worker = index.SearchIndex(tmp_path)
+    assert worker.search("安全生产 检查")["total"]
+    assert [r for r in read if (r[1], r[2]) in kept[r[0]]] == []
+    readers = {reader.segment().segment_id(): reader for reader, _ in worker._searcher.reader().leaf_readers()}
+    assert all(readers[name].doc_frequency(field, text) == 0 for name, field, text in read)   # looked up in vain
+
+
+def test_the_warm_up_reads_lists_in_the_postings_file_first_then_by_document_frequency(tmp_path, monkeypatch):
+    """Within a segment's share of the budget (by its documents): lists spanning blocks before those
+    in a term info, each the most frequent first."""
+    index.add_documents(tmp_path, _docs(0, 300), commit_every=300)
+    index.add_documents(tmp_path, _docs(300, 100), commit_every=100)
+    monkeypatch.setattr("index.matching.PRELOADED_POSTINGS", 40_000)
+    search_index = index.SearchIndex(tmp_path)
+    search_index.prepare()
+    kept = matching.preloaded_postings(str(tmp_path.resolve()))
+    searcher = search_index._searcher
+    total = searcher.doc_count_all()
+    partial = 0
+    for reader, _ in searcher.reader().leaf_readers():
+        lists = kept[reader.segment().segment_id()]
+        ranked = []
+        for fieldname in ("title", "body", "title_chars", "body_chars"):
+            texts, in_file, frequencies = postings.field_document_frequencies(reader, fieldname)
+            ranked += [(bool(f), int(df), (fieldname, t) in lists) for t, f, df in zip(texts, in_file, frequencies)]
+        assert sum(df for _, df, chosen in ranked if chosen) <= 40_000 * reader.doc_count_all() // total
+        read = [(place, df) for place, df, chosen in ranked if chosen]
+        left = [(place, df) for place, df, chosen in ranked if not chosen]
+        if read and left:
+            assert max(left) <= min(read)     # nothing left out ranks before something read
+            partial += 1
+    assert partial >= 2
+
+
+def test_answers_are_the_same_with_lists_read_ahead_and_drop_caches_forgets_them(tmp_path, monkeypatch):
+    docs = _docs(0, 300)
+    index.add_documents(tmp_path, docs, commit_every=300)
+    index.add_documents(tmp_path, _docs(300, 40), commit_every=20)
+    assert index.remove(tmp_path, docs[7]["doc_id"]) and index.remove(tmp_path, _docs(310, 1)[0]["doc_id"])
+    monkeypatch.setattr("index.matching.PRELOADED_POSTINGS", 20_000)     # some lists read ahead, others not
+    queries = ["安全生产", "\"安全生产\"", "检查 OR 监管", "安全 -事故", "title:文件", "第7号", "第310号文件"]
+    search_index = index.SearchIndex(tmp_path)
+    search_index.prepare()
+    kept = matching.preloaded_postings(str(tmp_path.resolve()))
+    assert kept and all(kept.values())
+    ahead = [search_index.search(q, explain=True) for q in queries]
+    search_index.drop_caches()
+    assert kept == {}
+    read = _reads(monkeypatch)
+    assert [search_index.search(q, explain=True) for q in queries] == ahead
+    assert ("body_chars", "安全") in {(field, text) for _, field, text in read}
+    assert ahead[5]["total"] == ahead[6]["total"] == 0     # the removed documents' own words
+
+
+def test_lists_read_ahead_serve_later_commits_with_deletions_masked_and_gone_segments_dropped(tmp_path,
+                                                                                              monkeypatch):
+    """A segment never changes once written: its lists read ahead serve every later generation holding
+    it, a document deleted since then masked out; segments gone from the folder are forgotten."""
+    docs = _docs(0, 300)
+    index.add_documents(tmp_path, docs, commit_every=300)
+    index.add_documents(tmp_path, _docs(300, 40), commit_every=20)
+    search_index = index.SearchIndex(tmp_path)
+    search_index.prepare()
+    kept = matching.preloaded_postings(str(tmp_path.resolve()))
+    before = search_index.search("安全生产")["total"]
+    assert search_index.search("第7号")["total"] == 1
+    assert index.remove(tmp_path, docs[7]["doc_id"])
+    read = _reads(monkeypatch)
+    assert search_index.search("第7号")["total"] == 0
+    assert search_index.search("安全生产")["total"] == before - 1
+    assert [r for r in read if (r[1], r[2]) in kept.get(r[0], {})] == []
+    first = set(kept)
+    index.reindex(tmp_path, progress=False)     # every segment written anew
+    assert search_index.search("安全生产")["total"] == before - 1
+    segments = {reader.segment().segment_id() for reader, _ in search_index._searcher.reader().leaf_readers()}
+    assert first and not segments & first and not set(kept) & first
