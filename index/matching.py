@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
+from dataclasses import dataclass
 from collections import OrderedDict
 
 import numpy as np
@@ -248,8 +249,17 @@ def forget_gone_segments(kept: dict, searcher) -> None:
         del kept[name]
 
 
+@dataclass
+class KeptSegment:
+    """What the warm-up read of one segment: the dictionary of the queried fields ({field: {term: its
+    entry}}: a term absent from the segment needs no look-up, and a present one no hash probing, which
+    was most of reading a short list) and the posting lists read ahead ((field, term) -> leaf_postings)."""
+    dictionary: dict[str, dict[str, bytes]]
+    lists: dict[tuple[str, str], tuple]
+
+
 def preload_postings(searcher, kept: dict, fieldnames) -> None:
-    """Read into `kept` the posting lists of each segment's most frequent terms of `fieldnames`:
+    """Read into `kept` each segment's dictionary of `fieldnames` and the posting lists of its most frequent terms:
     those kept in the postings file first (reading one is a matcher and a file read a block, about
     85 µs; one kept in its term info 30–40 µs), each by document frequency, descending, until the
     segment's share of PRELOADED_POSTINGS (by its documents) is spent.
@@ -265,9 +275,10 @@ def preload_postings(searcher, kept: dict, fieldnames) -> None:
     for reader, name in leaves:
         if name in kept:
             continue
-        terms, in_file, frequencies = [], [], []
+        terms, in_file, frequencies, dictionary = [], [], [], {}
         for fieldname in fieldnames:
-            texts, field_in_file, field_frequencies = field_document_frequencies(reader, fieldname)
+            texts, infos, field_in_file, field_frequencies = field_document_frequencies(reader, fieldname)
+            dictionary[fieldname] = dict(zip(texts, infos))
             terms += [(fieldname, text) for text in texts]
             in_file.append(field_in_file)
             frequencies.append(field_frequencies)
@@ -275,7 +286,8 @@ def preload_postings(searcher, kept: dict, fieldnames) -> None:
         order = np.lexsort((-frequencies, ~np.concatenate(in_file)))
         share = PRELOADED_POSTINGS * reader.doc_count_all() // documents
         chosen = order[:np.searchsorted(np.cumsum(frequencies[order]), share, side="right")]
-        kept[name] = {terms[i]: leaf_postings(reader, *terms[i]) for i in chosen.tolist()}
+        kept[name] = KeptSegment(dictionary, {terms[i]: leaf_postings(reader, *terms[i], dictionary[terms[i][0]][terms[i][1]])
+                                              for i in chosen.tolist()})
 
 
 class KeptStatistics:
@@ -357,8 +369,15 @@ class Evaluator:
             [np.zeros(0, dtype=np.int64)]
         for reader, base, name in self._leaves:
             kept = self._preloaded.get(name)
-            found = kept.get(key) if kept is not None else None
-            if found is None:
+            terms = kept.dictionary.get(fieldname) if kept is not None else None
+            if terms is not None:
+                found = kept.lists.get(key)
+                if found is None:
+                    info = terms.get(text)
+                    if info is None:
+                        continue       # not in this segment
+                    found = leaf_postings(reader, fieldname, text, info)
+            else:
                 try:    # one look-up of the term per segment, not a membership test and then another
                     found = leaf_postings(reader, fieldname, text)
                 except TermNotFound:

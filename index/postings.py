@@ -765,10 +765,11 @@ def stored_values(ix, fieldname: str) -> set:
     return values
 
 
-def leaf_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray, bytes, np.ndarray]:
+def leaf_postings(reader, fieldname: str, text: str, info: bytes | None = None) -> tuple[np.ndarray, np.ndarray, bytes, np.ndarray]:
     """(document numbers, weights, encoded values back to back, their lengths) of a term in one
     segment, a block at a time, deleted documents included: callers mask them out (matching.Evaluator's
-    `live`). The lengths are empty when the field keeps no values.
+    `live`). The lengths are empty when the field keeps no values. `info`: the term's entry in the
+    segment's dictionary when the caller has it (field_document_frequencies), saving the hash look-up.
 
     SegmentReader.postings (whoosh/reading.py 809-822) wraps the leaf matcher in a FilterMatcher
     that skips deleted documents; unwrapping it is harmless only because of that mask. The leaf's
@@ -786,7 +787,7 @@ def leaf_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.nda
         # all: most bigrams are rare) without a matcher at all: the matchers were a fifth of a search
         format_ = reader.schema[fieldname].format
         tbytes = reader._text_to_bytes(fieldname, text)
-        terminfo = terms.term_info(fieldname, tbytes)
+        terminfo = terms.term_info(fieldname, tbytes) if info is None else _TermInfo.from_bytes(info)
         fixed = format_.fixed_value_size()
         if getattr(terminfo, "block", None) is not None and (fixed is None or fixed < 0):
             block_deltas, block_weights, block_lengths, at = _compact_parts(
@@ -954,14 +955,15 @@ def field_frequencies(reader, fieldname: str) -> dict[str, float]:
     return out
 
 
-def field_document_frequencies(reader, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Every term of a field in one segment, with whether its postings lie in the postings file
-    (rather than in its term info) and its document frequency, as (terms, in file, frequencies): one
-    pass over the segment's term dictionary (_field_entries) as field_frequencies reads it, for the
-    warm-up to choose the posting lists worth reading ahead (matching.preload_postings)."""
+def field_document_frequencies(reader, fieldname: str) -> tuple[list[str], list[bytes], np.ndarray, np.ndarray]:
+    """Every term of a field in one segment, with its dictionary entry (for leaf_postings' `info`),
+    whether its postings lie in the postings file (rather than in its term info) and its document
+    frequency, as (terms, entries, in file, frequencies): one pass over the segment's term dictionary
+    (_field_entries) as field_frequencies reads it, for the warm-up to keep the dictionary and choose
+    the posting lists worth reading ahead (matching.preload_postings)."""
     data = _field_entries(reader, fieldname)
     lengths, size = _LENGTHS.unpack_from, _LENGTHS.size
-    texts, in_file, frequencies = [], [], []
+    texts, infos, in_file, frequencies = [], [], [], []
     at = 0
     while at < len(data):   # the start of _TermInfo.from_bytes inlined, as in field_frequencies
         key_length, value_length = lengths(data, at)
@@ -984,8 +986,9 @@ def field_document_frequencies(reader, fieldname: str) -> tuple[list[str], np.nd
             df = data[df_at]
             frequencies.append(df if df < 128 else _read_varint(data, df_at)[0])
         texts.append(data[at + size + 2:value_at].decode("utf-8"))
+        infos.append(data[value_at:value_at + value_length])
         at = value_at + value_length
-    return texts, np.array(in_file, dtype=bool), np.array(frequencies, dtype=np.int64)
+    return texts, infos, np.array(in_file, dtype=bool), np.array(frequencies, dtype=np.int64)
 
 
 # --- the parallel writer (writing.py) --------------------------------------------------------------

@@ -292,16 +292,17 @@ def test_stored_values_are_the_live_documents_a_whole_reader_lists(segmented_ind
 
 
 def test_document_frequencies_read_in_one_pass_are_whooshs_for_every_term_and_segment(segmented_index):
-    """What the warm-up chooses its posting lists by (postings.field_document_frequencies): every term
-    of a field, its document frequency as Whoosh looks it up, and whether its list lies in the
+    """What the warm-up keeps and chooses its posting lists by (postings.field_document_frequencies): every
+    term of a field, its dictionary entry, its document frequency as Whoosh looks it up, and whether its list lies in the
     postings file (every list of more than one block) or in its term info."""
     in_file = 0
     with segmented_index.searcher() as searcher:
         for reader, _ in searcher.reader().leaf_readers():
             for fieldname in ("title", "body", "title_chars", "body_chars"):
-                texts, lists_in_file, frequencies = postings.field_document_frequencies(reader, fieldname)
+                texts, infos, lists_in_file, frequencies = postings.field_document_frequencies(reader, fieldname)
                 terms = [t for name, t in reader.all_terms() if name == fieldname]
                 assert texts == [t.decode("utf-8") for t in terms], fieldname
+                assert infos == [reader._terms._tindex[reader._terms._keycoder(fieldname, t)] for t in terms]
                 assert frequencies.tolist() == [reader.doc_frequency(fieldname, t) for t in terms], fieldname
                 assert lists_in_file.tolist() == [reader._terms.term_info(fieldname, t).block is None for t in terms]
                 assert not (frequencies[~lists_in_file] > 128).any()
@@ -313,9 +314,9 @@ def _reads(monkeypatch) -> list[tuple[str, str, str]]:
     """(segment id, field, term) of every posting list read from the index's files from now on."""
     read = []
 
-    def reading(reader, fieldname, text):
+    def reading(reader, fieldname, text, info=None):
         read.append((reader.segment().segment_id(), fieldname, text))
-        return postings.leaf_postings(reader, fieldname, text)
+        return postings.leaf_postings(reader, fieldname, text, info)
     monkeypatch.setattr("index.matching.leaf_postings", reading)
     return read
 
@@ -330,13 +331,13 @@ def test_a_worker_opened_after_the_masters_warm_up_reads_no_posting_list_read_ah
     index.add_documents(tmp_path, _docs(300, 40), commit_every=20)
     warm_up(tmp_path)
     kept = matching.preloaded_postings(str(tmp_path.resolve()))
-    assert len(kept) >= 3 and all(("body_chars", "安全") in lists for lists in kept.values())
+    assert len(kept) >= 3 and all(("body_chars", "安全") in segment.lists for segment in kept.values())
     read = _reads(monkeypatch)
+    looked_up = []
+    monkeypatch.setattr(postings._TermsReader, "term_info", lambda *args: looked_up.append(args) or None)
     worker = index.SearchIndex(tmp_path)
     assert worker.search("安全生产 检查")["total"]
-    assert [r for r in read if (r[1], r[2]) in kept[r[0]]] == []
-    readers = {reader.segment().segment_id(): reader for reader, _ in worker._searcher.reader().leaf_readers()}
-    assert all(readers[name].doc_frequency(field, text) == 0 for name, field, text in read)   # looked up in vain
+    assert read == [] and looked_up == []     # every list read ahead; absent terms known absent
 
 
 def test_the_warm_up_reads_lists_in_the_postings_file_first_then_by_document_frequency(tmp_path, monkeypatch):
@@ -352,10 +353,10 @@ def test_the_warm_up_reads_lists_in_the_postings_file_first_then_by_document_fre
     total = searcher.doc_count_all()
     partial = 0
     for reader, _ in searcher.reader().leaf_readers():
-        lists = kept[reader.segment().segment_id()]
+        lists = kept[reader.segment().segment_id()].lists
         ranked = []
         for fieldname in ("title", "body", "title_chars", "body_chars"):
-            texts, in_file, frequencies = postings.field_document_frequencies(reader, fieldname)
+            texts, _, in_file, frequencies = postings.field_document_frequencies(reader, fieldname)
             ranked += [(bool(f), int(df), (fieldname, t) in lists) for t, f, df in zip(texts, in_file, frequencies)]
         assert sum(df for _, df, chosen in ranked if chosen) <= 40_000 * reader.doc_count_all() // total
         read = [(place, df) for place, df, chosen in ranked if chosen]
@@ -376,7 +377,7 @@ def test_answers_are_the_same_with_lists_read_ahead_and_drop_caches_forgets_them
     search_index = index.SearchIndex(tmp_path)
     search_index.prepare()
     kept = matching.preloaded_postings(str(tmp_path.resolve()))
-    assert kept and all(kept.values())
+    assert kept and all(segment.lists for segment in kept.values())
     ahead = [search_index.search(q, explain=True) for q in queries]
     search_index.drop_caches()
     assert kept == {}
@@ -402,7 +403,7 @@ def test_lists_read_ahead_serve_later_commits_with_deletions_masked_and_gone_seg
     read = _reads(monkeypatch)
     assert search_index.search("第7号")["total"] == 0
     assert search_index.search("安全生产")["total"] == before - 1
-    assert [r for r in read if (r[1], r[2]) in kept.get(r[0], {})] == []
+    assert [r for r in read if r[0] in kept and (r[1], r[2]) in kept[r[0]].lists] == []
     first = set(kept)
     index.reindex(tmp_path, progress=False)     # every segment written anew
     assert search_index.search("安全生产")["total"] == before - 1
