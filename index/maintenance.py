@@ -23,7 +23,7 @@ from . import health
 from .health import IndexDamaged, IndexMissing
 from .schema import make_schema, whoosh_fields
 from .ranking import paragraph_words, words_are_current
-from .store import STORE_FILE, decode_body, decode_words, encode_words
+from .store import STORE_FILE, add_missing_columns, decode_body, decode_words, encode_words
 from .writing import COMMIT_EVERY, LOCK_FILE, LOCK_TIMEOUT, MERGE_AT_SEGMENTS, new_writer, writer_lock
 
 BACKUP_ATTEMPTS = 50        # a commit landing mid-copy makes the backup start again from the newer one
@@ -172,8 +172,7 @@ def _documents_with_words(db: sqlite3.Connection):
     """The stored documents in ingest order, writing the paragraph words (ranking.paragraph_words) of
     those stored without them or cut by another rule: a store written before them gains them here.
     Read in runs of REINDEX_ROWS, so no statement is stepping while the rows are updated."""
-    if "words" not in {name for (name,) in db.execute("SELECT name FROM pragma_table_info('documents')")}:
-        db.execute("ALTER TABLE documents ADD COLUMN words BLOB")
+    add_missing_columns(db)
     after = (-1, -1)
     while True:
         rows = db.execute("SELECT seq, rowid, body, words FROM documents WHERE (seq, rowid) > (?, ?) "

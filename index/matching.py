@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
@@ -31,10 +31,12 @@ PARAGRAPH_MASK = (1 << DOC_SHIFT) - 1
 
 BM25_B, BM25_K1 = 0.75, 1.2
 CACHED_POSTINGS = 2_000_000   # bounds the memory of a worker's posting cache
-PRELOADED_POSTINGS = 1_500_000   # read ahead by the warm-up (preload_postings): about 1 µs and 50 bytes a
-                                 # posting, so 1.5 s and 75 MB (shared by the forked workers) whatever the
-                                 # index's size; at 100,000 paragraphs every list kept in the postings file
-                                 # (1.4 million postings), at 1,000,000 the most frequent terms' lists
+PRELOADED_POSTINGS = 1_500_000   # read ahead by the warm-up (preload_postings): about 0.4 µs and 25 bytes a
+                                 # posting measured, so 0.6 s and 40 MB (shared by the forked workers) whatever
+                                 # the index's size; at 100,000 paragraphs every list kept in the postings file
+                                 # (1.4 million postings), at 1,000,000 the most frequent terms' lists. The
+                                 # dictionaries kept beside them grow with the index: with them a worker
+                                 # peaked at 328 MB (100,000 paragraphs) and 1,085 MB (1,000,000)
 CACHED_ANSWERS = 64          # queries whose matches and scores a worker keeps: 5 bytes a document each
                               # (70 KB at 1,000,000 paragraphs, 14,000 documents)
 FEW_POSTINGS = 16             # below this many documents a term's positions are decoded one by one:
@@ -83,7 +85,7 @@ def _isin_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return b[at] == a
 
 
-def _sorted_unique(docnums) -> np.ndarray:
+def _as_sorted_set(docnums) -> np.ndarray:
     """`docnums` as a sorted array without repeats (np.unique only when they are not so already)."""
     docnums = np.asarray(docnums, dtype=np.int64)
     if len(docnums) > 1 and not (docnums[1:] > docnums[:-1]).all():
@@ -231,12 +233,11 @@ class TermFrequencies:
 _SEGMENT_TABLES: dict[tuple[str, str], dict[str, dict[str, float]]] = {}   # (folder, field) -> segment id -> table
 
 
-_SEGMENT_POSTINGS: dict[str, dict[str, dict[tuple[str, str], tuple]]] = {}  # folder -> segment id -> (field, term) -> lists
+_SEGMENT_POSTINGS: dict[str, dict] = {}   # folder -> segment id -> KeptSegment
 
 
-def preloaded_postings(folder: str) -> dict[str, dict[tuple[str, str], tuple]]:
-    """The posting lists read ahead for the index in `folder`: segment id -> (field, term) ->
-    what leaf_postings gives. Kept for the process, as the frequency tables are (_SEGMENT_TABLES):
+def preloaded_postings(folder: str) -> dict:
+    """What the warm-up read of the index in `folder`: segment id -> KeptSegment. Kept for the process, as the frequency tables are (_SEGMENT_TABLES):
     a service worker forked after the master's warm-up, or the index opened again, finds them."""
     return _SEGMENT_POSTINGS.setdefault(folder, {})
 
@@ -322,7 +323,7 @@ class Evaluator:
     """Evaluates compiled queries (Term, Phrase, And, Or, Not, Every) for one searcher generation."""
 
     def __init__(self, searcher, live: np.ndarray, preloaded: dict | None = None):
-        """`preloaded`: posting lists read ahead by segment (preloaded_postings), used instead of reading them."""
+        """`preloaded`: what the warm-up read, by segment (preloaded_postings), used instead of reading it."""
         self.searcher = searcher
         self.live = live
         self._preloaded = {} if preloaded is None else preloaded
@@ -422,7 +423,7 @@ class Evaluator:
         A phrase's key is that of its first word; And keeps the first part's matches in paragraphs
         that hold every part.
         """
-        return self._occurrences(query, _sorted_unique(docnums))
+        return self._occurrences(query, _as_sorted_set(docnums))
 
     def occurrences_of(self, queries: list, docnums) -> list[np.ndarray]:
         """`occurrences` of each of `queries` in `docnums`, the positions of all their terms decoded together.
@@ -432,7 +433,7 @@ class Evaluator:
         the parts of a query instead of once a term. A phrase's words are decoded in every document
         (not only in those still holding the words before them): the same keys at this size.
         """
-        docnums = _sorted_unique(docnums)
+        docnums = _as_sorted_set(docnums)
         decoded: dict[tuple[str, str], np.ndarray] = {}
         for query in queries:
             _terms(query, decoded)

@@ -345,12 +345,8 @@ def _specific(ranked: Ranked, texts: dict[int, str], words: dict[int, str], hits
     each = _unasked_cost(hits)
     for n, score, complete, _ in ranked.candidates:
         line = words.get(n)
-        if line is None:
-            text = texts.get(n, "")
-            count, length = unasked(own_words(text)), _length_prior(len(_wording(text)))
-        else:
-            size, _, line = line.partition(" ")
-            count, length = unasked(line.split()), _length_prior(int(size))
+        size, _, line = (_paragraph_line(texts.get(n, "")) if line is None else line).partition(" ")
+        count, length = unasked(line.split()), _length_prior(int(size))
         out.append((complete, score - each * count + length, n, count, length))
     return sorted(out, key=lambda s: (not s[0], -s[1]))
 
@@ -465,6 +461,7 @@ def paragraph_words(doc: dict) -> str:
 
 
 def _paragraph_line(text: str) -> str:
+    """A paragraph's line of `paragraph_words`: its wording's length, then its own words."""
     return " ".join((str(len(_wording(text))), *own_words(text)))
 
 

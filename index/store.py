@@ -116,23 +116,28 @@ def decode_signature(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="<u8").astype(np.uint64)
 
 
+def columns_of(db: sqlite3.Connection) -> set[str]:
+    """The columns of the documents table (a store written by an older version lacks some)."""
+    return {name for (name,) in db.execute("SELECT name FROM pragma_table_info('documents')")}
+
+
+def add_missing_columns(db: sqlite3.Connection) -> None:
+    """Give a store written before them the columns added since (towns, paragraph words)."""
+    columns = columns_of(db)
+    for name, kind in (("town", "TEXT"), ("words", "BLOB")):
+        if name not in columns:
+            db.execute(f"ALTER TABLE documents ADD COLUMN {name} {kind}")
+
+
 class DocumentStore:
     def __init__(self, index_dir: Path, readonly: bool = False):
         self.path = Path(index_dir) / STORE_FILE
         self._local = threading.local()
         self.readonly = readonly
-        self._known_columns = None
         if not readonly:
             with self._connect() as db:
                 db.executescript(SCHEMA)
-                columns = self._columns(db)
-                for name, kind in (("town", "TEXT"), ("words", "BLOB")):   # a store written before them
-                    if name not in columns:
-                        db.execute(f"ALTER TABLE documents ADD COLUMN {name} {kind}")
-
-    @staticmethod
-    def _columns(db) -> set[str]:
-        return {name for (name,) in db.execute("SELECT name FROM pragma_table_info('documents')")}
+                add_missing_columns(db)
 
     def _connect(self) -> sqlite3.Connection:
         if self.readonly:
@@ -226,21 +231,15 @@ class DocumentStore:
     def words_many(self, doc_ids: list[str]) -> dict[str, str]:
         """doc_id -> the stored paragraph words (ranking.paragraph_words) of those that have them
         readable (none in a store written before they were: `reindex` writes them)."""
-        if not doc_ids or "words" not in self._read_columns():
+        if not doc_ids or "words" not in columns_of(self.db):
             return {}
         marks = ",".join("?" * len(doc_ids))
         rows = self.db.execute(f"SELECT doc_id, words FROM documents WHERE doc_id IN ({marks})", doc_ids)
         return {doc_id: words for doc_id, words in ((d, decode_words(blob)) for d, blob in rows) if words is not None}
 
-    def _read_columns(self) -> set[str]:
-        """The documents table's columns, read once per connection's store (a reader's store never gains any)."""
-        if self._known_columns is None:
-            self._known_columns = self._columns(self.db)
-        return self._known_columns
-
     def facet_rows(self) -> dict[str, tuple]:
         """doc_id -> the FACET_COLUMNS of every stored document (town None in a store older than towns)."""
-        present = self._columns(self.db)
+        present = columns_of(self.db)
         columns = [name if name in present else "NULL" for name in FACET_COLUMNS]
         rows = self.db.execute(f"SELECT {', '.join(columns)} FROM documents")
         return {row[0]: row for row in rows}
