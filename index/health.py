@@ -264,12 +264,17 @@ def write_checksums(index_dir: Path, sums: dict[str, tuple[str, int]]) -> None:
                                                                for name, (crc, size) in sums.items()))
 
 
+# Files found sound, by folder, for the process: a service worker forked after the master's warm-up
+# does not read the whole index again to check it (0.5 s at 1,000,000 paragraphs).
+_VERIFIED: dict[str, dict[str, tuple]] = {}
+
+
 class FileVerifier:
-    """Checks the files of a commit against checksums.txt, each file once per (inode, size, mtime)."""
+    """Checks the files of a commit against checksums.txt, each file once a process per (inode, size, mtime)."""
 
     def __init__(self, index_dir: Path):
         self.index_dir = Path(index_dir)
-        self._verified: dict[str, tuple] = {}
+        self._verified = _VERIFIED.setdefault(str(self.index_dir.resolve()), {})
         self._files: tuple[int, list[str]] = (-1, [])
 
     def verify(self, generation: int, toc=None) -> list[str]:

@@ -22,7 +22,7 @@ import numpy as np
 from whoosh import query as wq
 
 from .analysis import is_cjk_word, words
-from .facets import FacetTable
+from .facets import facet_table
 from .health import FileVerifier, IndexDamaged, IndexMissing, IndexProblem, open_index, rebuild_advice, restore_advice
 from .highlight import highlight
 from .matching import (Evaluator, KeptStatistics, TermFrequencies, forget_gone_segments, idf, preload_postings,
@@ -157,7 +157,7 @@ class SearchIndex:
                     if attempt == 2 or self.ix.latest_generation() == generation:
                         raise
             if self._table is None:
-                self._table = FacetTable(self._searcher.reader(), self.store)
+                self._table = facet_table(str(self.index_dir.resolve()), self._searcher.reader(), self.store)
                 forget_gone_segments(self._preloaded, self._searcher)
                 self._evaluator = Evaluator(self._searcher, self._table.live, self._preloaded)
                 self._frequencies_stale = True

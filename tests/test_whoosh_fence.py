@@ -6,6 +6,7 @@ import importlib
 import pickle
 import pickletools
 import random
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 
 import index
-from index import matching, postings
+from index import facets, health, matching, postings
 from index.matching import KEY_BITS, Evaluator, TermFrequencies
 from index.schema import decode_positions
 from conftest import CORPUS, make_doc
@@ -338,6 +339,54 @@ def test_a_worker_opened_after_the_masters_warm_up_reads_no_posting_list_read_ah
     worker = index.SearchIndex(tmp_path)
     assert worker.search("安全生产 检查")["total"]
     assert read == [] and looked_up == []     # every list read ahead; absent terms known absent
+
+
+def test_a_worker_opened_after_the_warm_up_builds_no_facet_table_and_checks_no_file_again(tmp_path, monkeypatch):
+    """The master's warm-up built the facet arrays and checked every file of the commit; a worker's
+    first search finds both (at 1,000,000 paragraphs they were a second of it). A commit after that
+    is seen: its table built, its new files checked."""
+    from search_service.server import warm_up
+
+    index.add_documents(tmp_path, _docs(0, 60), commit_every=60)
+    warm_up(tmp_path)
+    built, checked = [], []
+    build = facets.FacetTable.__init__
+    monkeypatch.setattr(facets.FacetTable, "__init__", lambda self, *args: built.append(1) or build(self, *args))
+    crc = health.crc_of
+    monkeypatch.setattr(health, "crc_of", lambda path: checked.append(path.name) or crc(path))
+    worker = index.SearchIndex(tmp_path)
+    listed = worker.search("安全生产")["total"]
+    assert listed and worker.search("第7号")["total"] == 1
+    assert built == [] and checked == []
+    index.add_documents(tmp_path, [make_doc("第六十号通知", ["关于汛期安全生产的通知"], source="fence/new.txt")])
+    assert worker.search("第六十号")["total"] == 1 and worker.search("安全生产")["total"] == listed + 1
+    assert len(built) == 1 and checked
+
+
+def test_a_reader_reads_the_term_and_posting_files_in_place_with_the_answers_of_whooshs_copies(tmp_path,
+                                                                                             monkeypatch):
+    """Whoosh's BufferFile copies each file it opens out of the segment's mmap: opening a reader cost
+    a copy of nearly the whole index. The fenced reader maps them, and reads what the copies held."""
+    index.add_documents(tmp_path, _docs(0, 300), commit_every=300)
+    size = sum(path.stat().st_size for path in tmp_path.glob("*.seg"))
+    ix = health.open_index(tmp_path)
+    tracemalloc.start()
+    try:
+        reader = ix.reader()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < size / 4, (peak, size)
+    monkeypatch.setattr(postings, "_open_shared", lambda storage, name: storage.open_file(name))
+    copied = ix.reader()
+    terms = list(reader.all_terms())
+    assert terms == list(copied.all_terms()) and len(terms) > 1000
+    for leaf, copy in zip([r for r, _ in reader.leaf_readers()], [r for r, _ in copied.leaf_readers()]):
+        for field, text in terms[::50]:
+            if (field, text) in leaf and field in ("title", "body", "title_chars", "body_chars"):
+                assert leaf.doc_frequency(field, text) == copy.doc_frequency(field, text)
+                assert list(leaf.postings(field, text).items_as("positions")) == \
+                    list(copy.postings(field, text).items_as("positions"))
 
 
 def test_the_warm_up_reads_lists_in_the_postings_file_first_then_by_document_frequency(tmp_path, monkeypatch):
