@@ -247,8 +247,9 @@ class SearchIndex:
 
     def _loaded(self, doc_ids: list[str], words: bool = True) -> dict[str, tuple[dict, str | None]]:
         """doc_id -> (stored document, its stored paragraph words or None) of those stored."""
-        found = self.store.words_many(doc_ids) if words else {}
-        return {doc_id: (doc, found.get(doc_id)) for doc_id, doc in self.store.get_many(doc_ids).items()}
+        if words:
+            return self.store.get_many_with_words(doc_ids)
+        return {doc_id: (doc, None) for doc_id, doc in self.store.get_many(doc_ids).items()}
 
     def _rarity(self):
         """How rare a word is among paragraphs, as ranking's rare-word count asks it: the word's

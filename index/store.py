@@ -228,14 +228,21 @@ class DocumentStore:
         rows = self.db.execute(f"SELECT doc_id, body FROM documents WHERE doc_id IN ({marks})", doc_ids)
         return {doc_id: decode_body(body) for doc_id, body in rows}
 
-    def words_many(self, doc_ids: list[str]) -> dict[str, str]:
-        """doc_id -> the stored paragraph words (ranking.paragraph_words) of those that have them
-        readable (none in a store written before they were: `reindex` writes them)."""
-        if not doc_ids or "words" not in columns_of(self.db):
+    def get_many_with_words(self, doc_ids: list[str]) -> dict[str, tuple[dict, str | None]]:
+        """doc_id -> (stored document, its stored paragraph words (ranking.paragraph_words), None when it
+        has none readable: a store written before them has none, `reindex` writes them), read in one
+        statement: a search's first page asked the store twice and its column list once (a tenth of
+        the search at 100,000 paragraphs, with the decoding)."""
+        if not doc_ids:
             return {}
         marks = ",".join("?" * len(doc_ids))
-        rows = self.db.execute(f"SELECT doc_id, words FROM documents WHERE doc_id IN ({marks})", doc_ids)
-        return {doc_id: words for doc_id, words in ((d, decode_words(blob)) for d, blob in rows) if words is not None}
+        try:
+            rows = self.db.execute(f"SELECT doc_id, body, words FROM documents WHERE doc_id IN ({marks})", doc_ids)
+        except sqlite3.OperationalError:
+            if "words" in columns_of(self.db):
+                raise
+            return {doc_id: (doc, None) for doc_id, doc in self.get_many(doc_ids).items()}   # no words column yet
+        return {doc_id: (decode_body(body), decode_words(words)) for doc_id, body, words in rows}
 
     def facet_rows(self) -> dict[str, tuple]:
         """doc_id -> the FACET_COLUMNS of every stored document (town None in a store older than towns)."""

@@ -60,6 +60,6 @@ def test_the_cleaning_processes_write_each_documents_paragraph_words(tmp_path):
     index.ingest_paths([site], tmp_path / "ix", progress=False, workers=2)
     store = DocumentStore(tmp_path / "ix", readonly=True)
     doc_ids = sorted(store.all_doc_ids())
-    written = store.words_many(doc_ids)
+    written = store.get_many_with_words(doc_ids)
     assert len(doc_ids) == len(SEEDS) and sorted(written) == doc_ids
-    assert all(written[d] == paragraph_words(store.get(d)) for d in doc_ids)
+    assert all(words == paragraph_words(doc) for doc, words in written.values())

@@ -318,8 +318,8 @@ def test_a_search_reads_the_words_written_at_ingest_and_cuts_no_paragraph(tmp_pa
 
 
 def test_a_store_without_paragraph_words_or_with_another_rules_ranks_alike(tmp_path, monkeypatch):
-    """A store written before the words were (or by a segmenter that cut otherwise) gives the same
-    answers, its paragraphs cut when a search needs them."""
+    """A store written before the words were (none in their column, or no column at all), or by a
+    segmenter that cut otherwise, gives the same answers, its paragraphs cut when a search needs them."""
     import sqlite3
 
     from index import ranking
@@ -333,6 +333,10 @@ def test_a_store_without_paragraph_words_or_with_another_rules_ranks_alike(tmp_p
     cut.clear()
     with sqlite3.connect(tmp_path / "documents.sqlite") as db:
         db.execute("UPDATE documents SET words = NULL")
+    assert _answer(tmp_path) == stored and cut
+    cut.clear()
+    with sqlite3.connect(tmp_path / "documents.sqlite") as db:
+        db.execute("ALTER TABLE documents DROP COLUMN words")      # written before the column was
     assert _answer(tmp_path) == stored and cut
     index.reindex(tmp_path, progress=False)      # how such a store gains them
     cut.clear()
