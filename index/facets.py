@@ -100,6 +100,12 @@ class FacetTable:
                 self.topics[docnum, topic_index[t]] = True
         self.docnums = {self.doc_ids[d]: int(d) for d in np.flatnonzero(self.live)}
         self._mark_canonical(rows)
+        years = np.unique(np.append(self.year, 0))      # 0: no year, the 未知 bucket (code 0, as below)
+        self.year_values = [None] + years[1:].tolist()
+        self.year_codes = np.searchsorted(years, self.year)
+        self.unknown = {name: self._value_mask(name, None) for name in CODED if name in UNKNOWN_BUCKETS}
+        self.text_ranks = {name: _text_ranks(values) for name, values in
+                           [*self.values.items(), ("year", self.year_values), ("topic", self.topic_values)]}
 
     def _mark_canonical(self, rows: dict) -> None:
         """The listed copy of each group: the first by ingest.canonical.canonical_key (official source,
@@ -201,22 +207,15 @@ class FacetTable:
 
     def _count(self, name: str, mask: np.ndarray) -> list[dict]:
         if name == "topic":
-            counts = self.topics[mask].sum(axis=0)
-            pairs = [(v, int(c)) for v, c in zip(self.topic_values, counts) if c]
+            values, counts = self.topic_values, self.topics[mask].sum(axis=0)
         elif name == "year":
-            years, counts = np.unique(self.year[mask], return_counts=True)
-            pairs = [(int(y) if y else None, int(c)) for y, c in zip(years, counts)]
+            values, counts = self.year_values, np.bincount(self.year_codes[mask], minlength=len(self.year_values))
         else:
-            counts = np.bincount(self.codes[name][mask], minlength=len(self.values[name]))
-            present = np.flatnonzero(counts[1:]) + 1    # code 0 is no value; a county facet has thousands
-            values = self.values[name]
-            pairs = [(values[i], c) for i, c in zip(present.tolist(), counts[present].tolist())]
-            if name in UNKNOWN_BUCKETS:
-                unknown = int(self._value_mask(name, None)[mask].sum())
-                if unknown:
-                    pairs.append((None, unknown))
-        pairs.sort(key=lambda vc: (-vc[1], str(vc[0])))
-        return [{"value": v, "count": c} for v, c in pairs]
+            values, counts = self.values[name], np.bincount(self.codes[name][mask], minlength=len(self.values[name]))
+            # code 0 is no value: the unknown bucket where there is one (a national text has no province, yet
+            # is not unknown), else not counted
+            counts[0] = int(self.unknown[name][mask].sum()) if name in UNKNOWN_BUCKETS else 0
+        return _most_first(values, counts, self.text_ranks[name])
 
     def by_date(self, mask: np.ndarray, oldest_first: bool = False) -> np.ndarray:
         """Document numbers in `mask`, newest (or oldest) first, unknown dates last, ties in ingest order."""
@@ -224,6 +223,22 @@ class FacetTable:
         dates = self.date[docnums]
         key = np.where(dates > 0, dates, np.iinfo(np.int64).max) if oldest_first else -dates
         return docnums[np.lexsort((self.seq[docnums], key))]
+
+
+def _text_ranks(values: list) -> np.ndarray:
+    """Each value's place in the order of their texts (str(value); None as "None", after a value of that
+    text), which breaks ties between equal counts."""
+    keys = [("None", 1) if v is None else (str(v), 0) for v in values]
+    place = {key: i for i, key in enumerate(sorted(set(keys)))}
+    return np.array([place[key] for key in keys], dtype=np.int64)
+
+
+def _most_first(values: list, counts: np.ndarray, ranks: np.ndarray) -> list[dict]:
+    """[{value, count}] of the values counted, most first, equal counts in the order of their texts
+    (`ranks`): in numpy, as a county facet has hundreds of values."""
+    present = np.flatnonzero(counts)
+    present = present[np.lexsort((ranks[present], -counts[present]))]
+    return [{"value": values[i], "count": c} for i, c in zip(present.tolist(), counts[present].tolist())]
 
 
 def _year(value, name: str) -> int:
