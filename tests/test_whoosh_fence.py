@@ -426,7 +426,10 @@ def test_answers_are_the_same_with_lists_read_ahead_and_drop_caches_forgets_them
     search_index = index.SearchIndex(tmp_path)
     search_index.prepare()
     kept = matching.preloaded_postings(str(tmp_path.resolve()))
-    assert kept and all(segment.lists for segment in kept.values())
+    # a loaded machine can hand a 20-document commit to one sub-writer alone: the other's segment is empty
+    documents = {reader.segment().segment_id(): reader.doc_count_all()
+                 for reader, _ in search_index._searcher.reader().leaf_readers()}
+    assert kept and all(segment.lists for name, segment in kept.items() if documents[name])
     ahead = [search_index.search(q, explain=True) for q in queries]
     search_index.drop_caches()
     assert kept == {}
