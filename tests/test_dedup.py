@@ -31,6 +31,17 @@ def test_signature_is_plain_serialisable_and_stable():
     assert json.loads(json.dumps(values)) == values == dedup.signature(seed_doc("001"))
 
 
+def test_signature_values_are_datasketchs_minhash_bit_for_bit():
+    """Stored signatures are compared with new ones: computing the MinHash here must not change a value."""
+    from datasketch import MinHash
+
+    texts = [dedup.fingerprint_text(seed_doc(prefix)) for prefix in ("000", "001", "002", "003", "004")]
+    for text in texts + ["", "安", "安全", "安全生产安全生产", "a1" * 3000]:
+        reference = MinHash(num_perm=dedup.NUM_PERM, scheme=dedup.SCHEME, hashfunc=int)
+        reference.update_batch(dedup.shingle_hashes(text).tolist())
+        assert dedup.minhash_values(dedup.shingle_hashes(text)).tolist() == reference.hashvalues.tolist(), text[:20]
+
+
 def test_spun_copy_matches_its_original_only_after_restoration():
     spun = seed_doc("003")
     original = original_of(spun)
