@@ -11,6 +11,7 @@ always point into the original (Traditional, full-width, upper-case) text.
 """
 from __future__ import annotations
 
+import operator
 import re
 import threading
 from functools import cache, lru_cache
@@ -120,13 +121,19 @@ LATIN_PIECES = re.compile(r"[0-9]+(?:\.[0-9]+)*%?|[a-z\u00c0-\u024f]+|[0-9]+|.",
 
 def split_symbols(tokens) -> list[tuple[str, int, int]]:
     out = []
-    for word, start, end in tokens:
-        if len(word) > 1 and SYMBOL_JOINED.search(word) and not HAN_RE.search(word) \
-                and not NUMBER.fullmatch(word):
+    for token in tokens:
+        word = token[0]
+        if len(word) > 1 and _joins_symbols(word):
+            start = token[1]
             out += [(m.group(), start + m.start(), start + m.end()) for m in LATIN_PIECES.finditer(word)]
         else:
-            out.append((word, start, end))
+            out.append(token)
     return out
+
+
+@lru_cache(maxsize=1 << 16)   # asked of every word; its three patterns were a fifth of cutting a text
+def _joins_symbols(word: str) -> bool:
+    return bool(SYMBOL_JOINED.search(word)) and not HAN_RE.search(word) and not NUMBER.fullmatch(word)
 
 
 @cache
@@ -168,8 +175,7 @@ def is_word(word: str) -> bool:
 
 def words(text: str) -> list[tuple[str, int, int]]:
     """Precise-mode words of `text` as (normalised word, start, end); punctuation dropped."""
-    norm = normalise(text)
-    return [(w, s, e) for w, s, e in segmenter().tokenize(norm) if is_word(w)]
+    return [token for token in segmenter().tokenize(normalise(text)) if is_word(token[0])]
 
 
 def is_cjk_word(word: str) -> bool:
@@ -207,6 +213,12 @@ def subwords(word: str) -> tuple[tuple[str, int], ...]:
     has_word = segmenter().has_word
     return tuple((word[i:i + length], i) for length in range(len(word) - 1, 1, -1)
                  for i in range(len(word) - length + 1) if has_word(word[i:i + length]))
+
+
+@lru_cache(maxsize=1 << 16)
+def subword_texts(word: str) -> tuple[str, ...]:
+    """`subwords(word)` without their offsets."""
+    return tuple(sub for sub, _ in subwords(word))
 
 
 class SubwordFilter(Filter):
@@ -258,19 +270,29 @@ class BigramTokenizer(Tokenizer):
 
 def stretches(norm: str):
     """Lists of (start, end, gram), one list per stretch of text between punctuation."""
-    units, last_end = [], None
-    for m in UNIT_RUNS.finditer(norm):
-        start, end = m.span()
-        if last_end is not None and start > last_end and norm[last_end:start].strip():
-            yield _grams(norm, units)
-            units = []
-        if m.lastgroup == "cjk":
-            units.extend(zip(range(start, end), range(start + 1, end + 1)))
-        else:
-            units.append((start, end))
-        last_end = end
-    if units:
+    for runs in _stretch_runs(norm):
+        units = []
+        for run in runs:
+            start, end = run.span()
+            if run.lastgroup == "cjk":
+                units.extend(zip(range(start, end), range(start + 1, end + 1)))
+            else:
+                units.append((start, end))
         yield _grams(norm, units)
+
+
+def _stretch_runs(norm: str):
+    """The UNIT_RUNS matches of each stretch of text between punctuation, a list a stretch."""
+    runs, last_end = [], None
+    for run in UNIT_RUNS.finditer(norm):
+        start = run.start()
+        if last_end is not None and start > last_end and norm[last_end:start].strip():
+            yield runs
+            runs = []
+        runs.append(run)
+        last_end = run.end()
+    if runs:
+        yield runs
 
 
 def _grams(norm: str, units: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
@@ -280,35 +302,46 @@ def _grams(norm: str, units: list[tuple[int, int]]) -> list[tuple[int, int, str]
     return [(a, d, norm[a:b] + norm[c:d]) for (a, b), (c, d) in zip(units, units[1:])]
 
 
-def index_word_terms(text: str, start_pos: int) -> list[tuple[str, int]]:
-    """(term, position) of every token `word_analyzer()` gives at index time, in its order."""
-    out = []
-    for i, (word, _, _) in enumerate(words(text)[:MAX_TOKENS_PER_TEXT]):
-        pos = start_pos + i
-        out.append((word, pos))
-        for sub, _ in subwords(word):
-            out.append((sub, pos))
-    return out
+# The writer's analysis: what the analyzers give at index time, each term's positions appended to
+# `positions` (term -> list) straight away, without Token objects or (term, position) pairs; each returns
+# the last position it gave, None for none. tests/test_analysis.py holds them to the analyzers.
+
+def add_word_positions(text: str, start_pos: int, positions) -> int | None:
+    """The positions of every token `word_analyzer()` gives at index time."""
+    pos = None
+    for pos, (word, _, _) in enumerate(words(text)[:MAX_TOKENS_PER_TEXT], start_pos):
+        positions[word].append(pos)
+        for sub in subword_texts(word):
+            positions[sub].append(pos)
+    return pos
 
 
-def index_bigram_terms(text: str, start_pos: int) -> list[tuple[str, int]]:
-    """(term, position) of every token `bigram_analyzer()` gives, in its order."""
-    out, pos = [], start_pos
-    for stretch in stretches(normalise(text)):
+def add_bigram_positions(text: str, start_pos: int, positions) -> int | None:
+    """The positions of every token `bigram_analyzer()` gives."""
+    pos, last = start_pos, None
+    for runs in _stretch_runs(normalise(text)):
         if pos - start_pos >= MAX_TOKENS_PER_TEXT:
             break
-        out += [(gram, p) for p, (_, _, gram) in enumerate(stretch, pos)]
-        pos += len(stretch) + 1
-    return out
+        units = []
+        for run in runs:
+            if run.lastgroup == "cjk":
+                units += run.group()       # each character a unit
+            else:
+                units.append(run.group())
+        grams = map(operator.add, units, units[1:]) if len(units) > 1 else units
+        for last, gram in enumerate(grams, pos):
+            positions[gram].append(last)
+        pos = last + 2                      # a position left out between stretches
+    return last
 
 
-def index_terms_of(analyzer):
-    """The fast (term, position) function doing what `analyzer` does at index time, or None when
-    the analyzer is not one of this module's (the writer then runs it token by token)."""
+def index_positions_of(analyzer):
+    """The add_*_positions function doing what `analyzer` does at index time, or None when the analyzer
+    is not one of this module's (the writer then runs it token by token)."""
     if type(analyzer) is BigramTokenizer:
-        return index_bigram_terms
+        return add_bigram_positions
     if [type(part) for part in getattr(analyzer, "items", ())] == [ChineseTokenizer, SubwordFilter]:
-        return index_word_terms
+        return add_word_positions
     return None
 
 

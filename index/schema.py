@@ -10,7 +10,7 @@ from functools import lru_cache
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.formats import Positions
 
-from .analysis import (PARAGRAPH_BITS, RESTORED_OFFSET, bigram_analyzer, index_terms_of, paragraph_position,
+from .analysis import (PARAGRAPH_BITS, RESTORED_OFFSET, bigram_analyzer, index_positions_of, paragraph_position,
                        word_analyzer)
 from .health import IndexOutdated
 from .postings import write_varint as _varint
@@ -131,18 +131,19 @@ class PiecewisePositions(Positions):
         if isinstance(value, str):
             value = [(value, 0)]
         poses = defaultdict(list)
-        terms_of = index_terms_of(analyzer)
-        ordered, last = terms_of is not None, -1   # any other analyzer's positions: sorted below
-        for text, start_pos in value:
-            if terms_of is None:
-                terms = [(t.text, t.pos) for t in analyzer(text, positions=True, start_pos=start_pos, mode="index")]
-            else:
-                terms = terms_of(text, start_pos)
-            for term, pos in terms:
-                poses[term].append(pos)
-            if terms:     # this module's analyzers never go back within a piece: pieces out of order need sorting
-                ordered = ordered and terms[0][1] >= last
-                last = terms[-1][1]
+        add_positions = index_positions_of(analyzer)
+        if add_positions is None:     # any other analyzer's positions: sorted below
+            for text, start_pos in value:
+                for t in analyzer(text, positions=True, start_pos=start_pos, mode="index"):
+                    poses[t.text].append(t.pos)
+            ordered = False
+        else:
+            ordered, last = True, -1
+            for text, start_pos in value:
+                end = add_positions(text, start_pos, poses)
+                if end is not None:   # a piece's positions start at its start_pos and never go back
+                    ordered = ordered and start_pos >= last
+                    last = end
         if not ordered:
             for poslist in poses.values():
                 poslist.sort()
@@ -155,10 +156,14 @@ class PiecewisePositions(Positions):
 
     def index_postings(self, value, analyzer) -> list[tuple[bytes, int, float, bytes]]:
         """What `Field.index` makes of `word_values` (terms as UTF-8), in one list (FastSegmentWriter)."""
-        boost = self.field_boost
-        encode = encode_positions if self.positions_format == POSITIONS_FORMAT else self.encode
-        return [(word.encode(), len(poslist), len(poslist) * boost, encode(poslist))
-                for word, poslist in self._positions(value, analyzer).items()]
+        boost, poses = self.field_boost, self._positions(value, analyzer)
+        if self.positions_format != POSITIONS_FORMAT:
+            return [(word.encode(), len(poslist), len(poslist) * boost, self.encode(poslist))
+                    for word, poslist in poses.items()]
+        # encode_positions' one-position case inline: two postings in three hold one position
+        return [(word.encode(), 1, boost, _one_position(poslist[0])) if len(poslist) == 1 else
+                (word.encode(), len(poslist), len(poslist) * boost, encode_positions(poslist))
+                for word, poslist in poses.items()]
 
 
 class PositionedText(TEXT):

@@ -355,9 +355,14 @@ def test_code_that_writes_the_same_postings_keeps_old_indexes_usable(tmp_path):
 def test_a_change_of_the_written_tokens_or_positions_asks_for_a_reindex(good_index, monkeypatch, fresh_fingerprint):
     from index import analysis, schema
 
-    words_only = analysis.index_word_terms
-    monkeypatch.setattr(analysis, "index_word_terms",
-                        lambda text, start: [(w, p) for w, p in words_only(text, start) if len(w) < 4])
+    add_words = analysis.add_word_positions
+
+    def short_words_only(text, start, positions):
+        last = add_words(text, start, positions)
+        for word in [w for w in positions if len(w) >= 4]:
+            del positions[word]
+        return last
+    monkeypatch.setattr(analysis, "add_word_positions", short_words_only)
     with pytest.raises(index.IndexOutdated, match="分词不同.*safety-search reindex"):
         index.SearchIndex(good_index)
     monkeypatch.undo()
