@@ -5,12 +5,11 @@ in Simplified characters, without punctuation or spaces, as the set of its 2- an
 shingles: a spun copy and its original then score ~1.0, unrelated speeches on the same topic ~0.13.
 """
 import numpy as np
-from datasketch import MinHash
 
 from ingest.text import NOT_TEXT_RE, to_simplified
 
 NUM_PERM = 128
-SCHEME = "affine32"          # named explicitly: stored signatures must stay comparable across datasketch releases
+SCHEME = "affine32"          # datasketch's MinHash scheme whose values `signature` gives (stored: never to change)
 # Shingles are hashed from their code points with numpy (splitmix64's finaliser, low 32 bits, in
 # shingle_hashes) instead of datasketch's per-shingle SHA-1, which was over half of all cleaning time.
 # Changing the hash changes every stored signature: it is part of the index format.
@@ -44,10 +43,20 @@ def shingle_hashes(text: str) -> np.ndarray:
     return (x ^ (x >> np.uint64(31))) & np.uint64(0xFFFFFFFF)
 
 
-# datasketch's MinHash (scheme affine32, seed 1) computed here with its permutations drawn once: a
-# MinHash object draws them again for each document and takes its hashes as a Python list, together
-# over half the cost of a signature. The values are datasketch's, bit for bit (tests/test_dedup.py).
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
+# datasketch's MinHash (scheme affine32, seed 1), computed here: a MinHash object draws its permutations
+# again for each document and takes its hashes as a Python list, together over half the cost of a
+# signature, and importing datasketch costs 0.5 s (its LSH loads scipy). The values are datasketch's, bit
+# for bit (tests/test_dedup.py holds them and the permutations to datasketch's own).
+def _permutations(seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) of each permutation h -> a * h + b mod 2**32, drawn as datasketch 2's
+    MinHash._init_permutations draws them for scheme affine32 (a odd, so each is a bijection)."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+_PERMUTATIONS = _permutations()
 _EMPTY = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
 
 

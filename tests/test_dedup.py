@@ -35,6 +35,9 @@ def test_signature_values_are_datasketchs_minhash_bit_for_bit():
     """Stored signatures are compared with new ones: computing the MinHash here must not change a value."""
     from datasketch import MinHash
 
+    datasketch_a, datasketch_b = MinHash(num_perm=dedup.NUM_PERM, scheme=dedup.SCHEME).permutations
+    a, b = dedup._PERMUTATIONS
+    assert a.tolist() == datasketch_a.tolist() and b.tolist() == datasketch_b.tolist()
     texts = [dedup.fingerprint_text(seed_doc(prefix)) for prefix in ("000", "001", "002", "003", "004")]
     for text in texts + ["", "安", "安全", "安全生产安全生产", "a1" * 3000]:
         reference = MinHash(num_perm=dedup.NUM_PERM, scheme=dedup.SCHEME, hashfunc=int)
