@@ -6,8 +6,10 @@ killed between the two commits leaves only invisible store rows, swept by the ne
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
+import sqlite3
 import sys
 import time
 from contextlib import contextmanager
@@ -383,12 +385,19 @@ class _Session:
             self.on_commit(self.summary)
 
     def close(self, ok: bool) -> None:
-        if ok:
-            self.commit()
-        elif self.writer is not None:
-            self.writer.cancel()
-            self.store.rollback()
-        self.store.close()
+        """Commit (ok) or abandon what is pending. A commit that fails is abandoned too: a sub-writer
+        left waiting for documents kept the process from ever exiting (a full disk at the last commit)."""
+        try:
+            if ok:
+                self.commit()
+        except BaseException:
+            ok = False
+            raise
+        finally:
+            if not ok and self.writer is not None:
+                self.writer.cancel()
+                self.store.rollback()
+            self.store.close()
 
 
 # --- the public writing functions ------------------------------------------------------------------
@@ -409,15 +418,21 @@ def _by_source(docs):
 
 @contextmanager
 def _session(index_dir: Path, summary: IngestSummary, lock_timeout: float, on_wait=None, **options):
-    with writer_lock(Path(index_dir), lock_timeout, on_wait) as stale:
-        summary.stale_lock = stale
-        session = _Session(Path(index_dir), summary, **options)
-        ok = False
-        try:
-            yield session
-            ok = True
-        finally:
-            session.close(ok)
+    try:
+        with writer_lock(Path(index_dir), lock_timeout, on_wait) as stale:
+            summary.stale_lock = stale
+            session = _Session(Path(index_dir), summary, **options)
+            ok = False
+            try:
+                yield session
+                ok = True
+            finally:
+                session.close(ok)
+    except sqlite3.OperationalError as exc:
+        # SQLite says a full disk in its own words; callers name a full disk by its errno
+        if getattr(exc, "sqlite_errorname", None) == "SQLITE_FULL":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(index_dir)) from exc
+        raise
 
 
 def _checked(docs, name: str, summary: IngestSummary) -> list[dict]:

@@ -1,6 +1,7 @@
 """Writing the index: incremental ingest, replacement, removal, duplicates, bad input, the writer lock."""
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -239,3 +240,36 @@ def test_a_stored_document_that_does_not_decompress_is_reported_by_the_check(tmp
         db.execute("UPDATE documents SET body = ? WHERE doc_id = ?", (b"x\x9c garbled", docs[0]["doc_id"]))
     report = index.check(tmp_path)
     assert not report.ok and "1 篇文档的正文无法解析" in report.text()
+
+
+def test_a_full_disk_at_the_last_commit_leaves_no_sub_writer_waiting_and_the_last_commit_searchable(tmp_path,
+                                                                                                    monkeypatch):
+    """SQLite reports a full disk as its own OperationalError, at whichever write meets it: here the final
+    commit's. The ingest fails as a full disk (an OSError naming the index), keeps the last commit, and leaves
+    no index sub-writer waiting for documents (a process with one never exits)."""
+    import multiprocessing
+    import sqlite3
+
+    from index import store, writing
+
+    index.add_documents(tmp_path, [make_doc("第一份通知", ["关于汛期安全生产的通知"], source="full/1.txt")])
+    monkeypatch.setattr(writing, "WRITER_PROCS", 2)          # the parallel writer, whatever the machine
+    full = sqlite3.OperationalError("database or disk is full")
+    full.sqlite_errorname = "SQLITE_FULL"
+
+    put, commit, puts = store.DocumentStore.put, store.DocumentStore.commit, []
+    monkeypatch.setattr(store.DocumentStore, "put", lambda self, *args: puts.append(1) or put(self, *args))
+
+    def full_once_written(self):
+        if puts:
+            raise full
+        commit(self)
+    monkeypatch.setattr(store.DocumentStore, "commit", full_once_written)
+    docs = [make_doc(f"第{i}份文件", [f"煤矿安全检查第{i}号文件"], source=f"full/{i}.txt") for i in range(2, 60)]
+    with pytest.raises(OSError) as raised:
+        index.add_documents(tmp_path, docs)
+    assert raised.value.errno == errno.ENOSPC and str(tmp_path) in str(raised.value)
+    assert multiprocessing.active_children() == []
+    monkeypatch.undo()
+    found = index.SearchIndex(tmp_path)
+    assert found.search("安全生产")["total"] == 1 and found.search("煤矿")["total"] == 0
