@@ -215,12 +215,6 @@ def subwords(word: str) -> tuple[tuple[str, int], ...]:
                  for i in range(len(word) - length + 1) if has_word(word[i:i + length]))
 
 
-@lru_cache(maxsize=1 << 16)
-def subword_texts(word: str) -> tuple[str, ...]:
-    """`subwords(word)` without their offsets."""
-    return tuple(sub for sub, _ in subwords(word))
-
-
 class SubwordFilter(Filter):
     """At index time, also emit every dictionary word inside a longer word, at the word's position."""
 
@@ -311,7 +305,7 @@ def add_word_positions(text: str, start_pos: int, positions) -> int | None:
     pos = None
     for pos, (word, _, _) in enumerate(words(text)[:MAX_TOKENS_PER_TEXT], start_pos):
         positions[word].append(pos)
-        for sub in subword_texts(word):
+        for sub, _ in subwords(word):
             positions[sub].append(pos)
     return pos
 

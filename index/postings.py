@@ -837,30 +837,6 @@ class FastSegmentWriter(_TermPoolWriter, SegmentWriter):
 
 # --- reading a whole posting list (matching.py) ---------------------------------------------------
 
-def stored_values(ix, fieldname: str) -> set:
-    """The stored `fieldname` of every live document of the index's newest commit, read from each
-    segment's per-document files alone.
-
-    A whole reader is the costly way: opening a SegmentReader (whoosh/reading.py 608-621) opens the
-    segment's term and posting files through CompoundStorage.open_file, which wraps the file's slice of
-    the mmap in a BytesIO (whoosh/filedb/compound.py 116-121, filedb/structfile.py 357): a private copy
-    of nearly the whole index, plus its mapped pages (72 MB at 100,000 paragraphs for a 36 MB index)."""
-    values = set()
-    for segment in read_toc(ix.storage, ix.indexname, ix.latest_generation()).segments:
-        # the opening of SegmentReader.__init__ without its terms reader
-        files = segment.open_compound_file(ix.storage) if segment.is_compound() else ix.storage
-        perdoc = segment.codec().per_document_reader(files, segment)
-        try:
-            for docnum in range(perdoc.doc_count_all()):
-                if not perdoc.is_deleted(docnum):
-                    values.add(perdoc.stored_fields(docnum)[fieldname])
-        finally:
-            perdoc.close()
-            if files is not ix.storage:
-                files.close()
-    return values
-
-
 def leaf_postings(reader, fieldname: str, text: str, info: bytes | None = None) -> tuple[np.ndarray, np.ndarray, bytes, np.ndarray]:
     """(document numbers, weights, encoded values back to back, their lengths) of a term in one
     segment, a block at a time, deleted documents included: callers mask them out (matching.Evaluator's

@@ -156,14 +156,10 @@ class PiecewisePositions(Positions):
 
     def index_postings(self, value, analyzer) -> list[tuple[bytes, int, float, bytes]]:
         """What `Field.index` makes of `word_values` (terms as UTF-8), in one list (FastSegmentWriter)."""
-        boost, poses = self.field_boost, self._positions(value, analyzer)
-        if self.positions_format != POSITIONS_FORMAT:
-            return [(word.encode(), len(poslist), len(poslist) * boost, self.encode(poslist))
-                    for word, poslist in poses.items()]
-        # encode_positions' one-position case inline: two postings in three hold one position
-        return [(word.encode(), 1, boost, _one_position(poslist[0])) if len(poslist) == 1 else
-                (word.encode(), len(poslist), len(poslist) * boost, encode_positions(poslist))
-                for word, poslist in poses.items()]
+        boost = self.field_boost
+        encode = encode_positions if self.positions_format == POSITIONS_FORMAT else self.encode
+        return [(word.encode(), len(poslist), len(poslist) * boost, encode(poslist))
+                for word, poslist in self._positions(value, analyzer).items()]
 
 
 class PositionedText(TEXT):

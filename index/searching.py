@@ -108,8 +108,9 @@ class SearchIndex:
         self._verifier.verify(self._searcher.reader().generation())
         self._table = None
         self._evaluator = None
-        self._frequencies = TermFrequencies("body", str(self.index_dir.resolve()))   # what _rarity gives
-        self._preloaded = preloaded_postings(str(self.index_dir.resolve()))         # what prepare reads ahead
+        self._kept_as = str(self.index_dir.resolve())   # the name what is kept for the folder goes by
+        self._frequencies = TermFrequencies("body", self._kept_as)   # what _rarity gives
+        self._preloaded = preloaded_postings(self._kept_as)         # what prepare reads ahead
         self._frequencies_stale = True                # read on the first search of a generation that needs them
 
     def generation(self) -> int:
@@ -157,7 +158,7 @@ class SearchIndex:
                     if attempt == 2 or self.ix.latest_generation() == generation:
                         raise
             if self._table is None:
-                self._table = facet_table(str(self.index_dir.resolve()), self._searcher.reader(), self.store)
+                self._table = facet_table(self._kept_as, self._searcher.reader(), self.store)
                 forget_gone_segments(self._preloaded, self._searcher)
                 self._evaluator = Evaluator(self._searcher, self._table.live, self._preloaded)
                 self._frequencies_stale = True

@@ -21,7 +21,7 @@ from whoosh.codec.whoosh3 import W3Codec
 
 from . import health
 from .health import LOCK_FILE, open_index
-from .postings import FastSegmentWriter, ParallelWriter, PostingsCodec, stored_values
+from .postings import FastSegmentWriter, ParallelWriter, PostingsCodec
 from .ranking import paragraph_words
 from .schema import whoosh_fields
 from .store import DocumentStore, decode_signature, encode_signature
@@ -247,7 +247,8 @@ class _Session:
         # would then delete good ones: verify before trusting them
         health.FileVerifier(index_dir).verify(self.ix.latest_generation())
         self.store = DocumentStore(index_dir)
-        committed = stored_values(self.ix, "doc_id")
+        with self.ix.reader() as reader:
+            committed = {fields["doc_id"] for fields in reader.all_stored_fields()}
         stored = self.store.all_doc_ids()
         self.store.delete(stored - committed)   # rows of a batch whose Whoosh commit never happened
         self.store.commit()

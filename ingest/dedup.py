@@ -57,6 +57,9 @@ def _permutations(seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
 
 
 _PERMUTATIONS = _permutations()
+# Shingles permuted at a time: 4 MB of uint32. All at once, a 16 MB page (the largest ingested) would take
+# ~5 GB.
+MINHASH_ROWS = 1 << 13
 _EMPTY = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
 
 
@@ -72,12 +75,14 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 def minhash_values(hashes: np.ndarray) -> np.ndarray:
     """What datasketch's MinHash(num_perm=NUM_PERM, scheme=SCHEME).update_batch(hashes) leaves in hashvalues:
     per permutation (a, b), the least a * fmix32(h) + b mod 2**32 over the hashes."""
-    if not len(hashes):
-        return _EMPTY.copy()
     a, b = _PERMUTATIONS
-    permuted = np.multiply.outer(_fmix32(hashes.astype(np.uint32)), a)
-    permuted += b
-    return permuted.min(axis=0)
+    mixed = _fmix32(hashes.astype(np.uint32))
+    least = _EMPTY.copy()
+    for start in range(0, len(mixed), MINHASH_ROWS):    # bounded memory for a document of any length
+        permuted = np.multiply.outer(mixed[start:start + MINHASH_ROWS], a)
+        permuted += b
+        np.minimum(least, permuted.min(axis=0), out=least)
+    return least
 
 
 def signature(doc: dict) -> list[int]:

@@ -39,7 +39,9 @@ def test_signature_values_are_datasketchs_minhash_bit_for_bit():
     a, b = dedup._PERMUTATIONS
     assert a.tolist() == datasketch_a.tolist() and b.tolist() == datasketch_b.tolist()
     texts = [dedup.fingerprint_text(seed_doc(prefix)) for prefix in ("000", "001", "002", "003", "004")]
-    for text in texts + ["", "安", "安全", "安全生产安全生产", "a1" * 3000]:
+    longest = "".join(texts) * 3     # permuted in several runs of MINHASH_ROWS shingles
+    assert len(dedup.shingle_hashes(longest)) > 3 * dedup.MINHASH_ROWS
+    for text in texts + ["", "安", "安全", "安全生产安全生产", "a1" * 3000, longest]:
         reference = MinHash(num_perm=dedup.NUM_PERM, scheme=dedup.SCHEME, hashfunc=int)
         reference.update_batch(dedup.shingle_hashes(text).tolist())
         assert dedup.minhash_values(dedup.shingle_hashes(text)).tolist() == reference.hashvalues.tolist(), text[:20]

@@ -285,13 +285,6 @@ def test_a_worker_opening_the_index_after_the_masters_warm_up_reads_no_frequency
     assert results and len(read) == segments
 
 
-def test_stored_values_are_the_live_documents_a_whole_reader_lists(segmented_index):
-    with segmented_index.searcher() as searcher:
-        live = [fields["doc_id"] for fields in searcher.all_stored_fields()]
-    assert len(live) == 460 - 9          # nine removed, in two segments
-    assert postings.stored_values(segmented_index, "doc_id") == set(live)
-
-
 def test_document_frequencies_read_in_one_pass_are_whooshs_for_every_term_and_segment(segmented_index):
     """What the warm-up keeps and chooses its posting lists by (postings.field_document_frequencies): every
     term of a field, its dictionary entry, its document frequency as Whoosh looks it up, and whether its list lies in the
